@@ -1,0 +1,11 @@
+"""The Celery app. The beat schedule lives next to it, in ``tasks/schedule.py``."""
+
+import os
+
+from celery import Celery
+
+os.environ.setdefault("DJANGO_SETTINGS_MODULE", "calendar_service.settings")
+
+app = Celery("calendar_service")
+app.config_from_object("django.conf:settings", namespace="CELERY")
+app.autodiscover_tasks()

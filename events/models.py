@@ -1,0 +1,441 @@
+"""The domain core: tracks, places, events, occurrences and attendance.
+
+Rules live in ``events/services.py`` (writes) and ``events/selectors.py`` (reads); the models
+hold structure, constraints and small derived properties only.
+"""
+
+from __future__ import annotations
+
+import uuid
+from datetime import date, datetime
+from zoneinfo import ZoneInfo
+
+from django.conf import settings
+from django.db import models
+from django.db.models import Q
+from django.utils import timezone
+from django.utils.translation import get_language
+from django.utils.translation import gettext_lazy as _
+
+LOCAL_TZ = ZoneInfo("Europe/Copenhagen")
+
+
+def local_date_of(moment: datetime) -> date:
+    """The date of ``moment`` on a wall clock in Copenhagen (counting rule 3)."""
+    return moment.astimezone(LOCAL_TZ).date()
+
+
+class BilingualNameMixin(models.Model):
+    """Danish and English names; ``name`` follows the active language, Danish first."""
+
+    name_da = models.CharField(_("name (Danish)"), max_length=200)
+    name_en = models.CharField(_("name (English)"), max_length=200, blank=True)
+
+    class Meta:
+        abstract = True
+
+    @property
+    def name(self) -> str:
+        if (get_language() or "da").startswith("en") and self.name_en:
+            return self.name_en
+        return self.name_da
+
+    def __str__(self) -> str:
+        return self.name_da
+
+
+class Track(BilingualNameMixin):
+    """One of the strategy's seven tracks (spor). Seeded by a data migration."""
+
+    slug = models.SlugField(_("slug"), max_length=64, unique=True)
+    description_da = models.TextField(_("description (Danish)"), blank=True)
+    description_en = models.TextField(_("description (English)"), blank=True)
+    order = models.PositiveSmallIntegerField(_("order"), default=0)
+
+    class Meta:
+        ordering = ["order", "slug"]
+        verbose_name = _("track")
+        verbose_name_plural = _("tracks")
+
+    @property
+    def description(self) -> str:
+        if (get_language() or "da").startswith("en") and self.description_en:
+            return self.description_en
+        return self.description_da
+
+
+class Audience(BilingualNameMixin):
+    """Who an event is for (children, families, adults, ...). Seeded by a data migration."""
+
+    slug = models.SlugField(_("slug"), max_length=64, unique=True)
+    order = models.PositiveSmallIntegerField(_("order"), default=0)
+
+    class Meta:
+        ordering = ["order", "slug"]
+        verbose_name = _("audience")
+        verbose_name_plural = _("audiences")
+
+
+class Branch(models.Model):
+    """A local library, or the bookmobile (Bogbussen)."""
+
+    class Kind(models.TextChoices):
+        LIBRARY = "library", _("Local library")
+        BOOKMOBILE = "bookmobile", _("Bookmobile")
+
+    slug = models.SlugField(_("slug"), max_length=64, unique=True)
+    name = models.CharField(_("name"), max_length=200)
+    kind = models.CharField(_("kind"), max_length=16, choices=Kind.choices, default=Kind.LIBRARY)
+    area = models.CharField(_("local area"), max_length=200, blank=True)
+    address = models.CharField(_("address"), max_length=300, blank=True)
+    postal_code = models.CharField(_("postal code"), max_length=10, blank=True)
+    city = models.CharField(_("city"), max_length=100, blank=True)
+    latitude = models.DecimalField(_("latitude"), max_digits=9, decimal_places=6, null=True, blank=True)
+    longitude = models.DecimalField(_("longitude"), max_digits=9, decimal_places=6, null=True, blank=True)
+    email = models.EmailField(_("email"), blank=True)
+    phone = models.CharField(_("phone"), max_length=40, blank=True)
+    url = models.URLField(_("website"), blank=True)
+    description = models.TextField(_("description"), blank=True)
+    order = models.PositiveSmallIntegerField(_("order"), default=0)
+    staff = models.ManyToManyField(
+        settings.AUTH_USER_MODEL,
+        verbose_name=_("staff"),
+        related_name="branches",
+        blank=True,
+        help_text=_("Staff who may schedule events and record attendance here."),
+    )
+
+    class Meta:
+        ordering = ["order", "name"]
+        verbose_name = _("branch")
+        verbose_name_plural = _("branches")
+
+    def __str__(self) -> str:
+        return self.name
+
+    @property
+    def is_bookmobile(self) -> bool:
+        return self.kind == self.Kind.BOOKMOBILE
+
+    @property
+    def full_address(self) -> str:
+        place = " ".join(p for p in (self.postal_code, self.city) if p)
+        return ", ".join(p for p in (self.address, place) if p)
+
+
+class Stop(models.Model):
+    """A bookmobile stop (holdeplads)."""
+
+    branch = models.ForeignKey(
+        Branch, verbose_name=_("bookmobile"), on_delete=models.PROTECT, related_name="stops"
+    )
+    slug = models.SlugField(_("slug"), max_length=64, unique=True)
+    name = models.CharField(_("name"), max_length=200)
+    address = models.CharField(_("address"), max_length=300, blank=True)
+    postal_code = models.CharField(_("postal code"), max_length=10, blank=True)
+    city = models.CharField(_("city"), max_length=100, blank=True)
+    latitude = models.DecimalField(_("latitude"), max_digits=9, decimal_places=6, null=True, blank=True)
+    longitude = models.DecimalField(_("longitude"), max_digits=9, decimal_places=6, null=True, blank=True)
+    order = models.PositiveSmallIntegerField(_("order"), default=0)
+
+    class Meta:
+        ordering = ["branch", "order", "name"]
+        verbose_name = _("stop")
+        verbose_name_plural = _("stops")
+
+    def __str__(self) -> str:
+        return self.name
+
+    @property
+    def full_address(self) -> str:
+        place = " ".join(p for p in (self.postal_code, self.city) if p)
+        return ", ".join(p for p in (self.address, place) if p)
+
+
+class Room(models.Model):
+    """A room or place inside a branch."""
+
+    branch = models.ForeignKey(
+        Branch, verbose_name=_("branch"), on_delete=models.PROTECT, related_name="rooms"
+    )
+    name = models.CharField(_("name"), max_length=200)
+    capacity = models.PositiveIntegerField(_("capacity"), null=True, blank=True)
+
+    class Meta:
+        ordering = ["branch", "name"]
+        verbose_name = _("room")
+        verbose_name_plural = _("rooms")
+        constraints = [
+            models.UniqueConstraint(fields=["branch", "name"], name="room_unique_name_per_branch")
+        ]
+
+    def __str__(self) -> str:
+        return f"{self.name} ({self.branch.name})"
+
+
+class Partner(models.Model):
+    """A local partner an event is made with (samskabelse)."""
+
+    name = models.CharField(_("name"), max_length=200, unique=True)
+    url = models.URLField(_("website"), blank=True)
+
+    class Meta:
+        ordering = ["name"]
+        verbose_name = _("partner")
+        verbose_name_plural = _("partners")
+
+    def __str__(self) -> str:
+        return self.name
+
+
+def new_event_uid() -> str:
+    return f"{uuid.uuid4()}@{settings.EVENT_UID_DOMAIN}"
+
+
+class EventQuerySet(models.QuerySet["Event"]):
+    def public(self) -> EventQuerySet:
+        """What citizens may see: never drafts."""
+        return self.exclude(status=Event.Status.DRAFT)
+
+
+class Event(models.Model):
+    """What is announced: a single event or a recurring series."""
+
+    class Status(models.TextChoices):
+        DRAFT = "draft", _("Draft")
+        PUBLISHED = "published", _("Published")
+        CANCELLED = "cancelled", _("Cancelled")
+
+    uid = models.CharField(_("UID"), max_length=255, unique=True, default=new_event_uid, editable=False)
+    branch = models.ForeignKey(
+        Branch, verbose_name=_("branch"), on_delete=models.PROTECT, related_name="events"
+    )
+    stop = models.ForeignKey(
+        Stop, verbose_name=_("stop"), on_delete=models.PROTECT, related_name="events",
+        null=True, blank=True,
+    )
+    room = models.ForeignKey(
+        Room, verbose_name=_("room"), on_delete=models.PROTECT, related_name="events",
+        null=True, blank=True,
+    )
+    place = models.CharField(
+        _("place"), max_length=300, blank=True,
+        help_text=_("Optional: where in or outside the branch, if not a room."),
+    )
+    title = models.CharField(_("title"), max_length=200)
+    description = models.TextField(_("description"), blank=True)
+    tracks = models.ManyToManyField(Track, verbose_name=_("tracks"), related_name="events")
+    audiences = models.ManyToManyField(
+        Audience, verbose_name=_("audiences"), related_name="events", blank=True
+    )
+    partners = models.ManyToManyField(
+        Partner, verbose_name=_("partners"), related_name="events", blank=True
+    )
+    co_created = models.BooleanField(
+        _("co-created"), default=False,
+        help_text=_("Made together with citizens or a local partner."),
+    )
+    status = models.CharField(
+        _("status"), max_length=16, choices=Status.choices, default=Status.DRAFT, db_index=True
+    )
+    cancel_reason = models.CharField(_("cancellation reason"), max_length=300, blank=True)
+    start = models.DateTimeField(_("start"))
+    end = models.DateTimeField(_("end"))
+    all_day = models.BooleanField(_("all day"), default=False)
+    rrule = models.CharField(
+        _("recurrence (RRULE)"), max_length=500, blank=True,
+        help_text=_("RFC 5545 rule, e.g. FREQ=WEEKLY;BYDAY=TU;COUNT=10. Empty for a single event."),
+    )
+    exdates = models.JSONField(
+        _("excluded dates"), default=list, blank=True,
+        help_text=_("Local dates (YYYY-MM-DD) on which the series is not held."),
+    )
+    capacity = models.PositiveIntegerField(_("capacity"), null=True, blank=True)
+    url = models.URLField(_("link"), blank=True)
+    sequence = models.PositiveIntegerField(_("sequence"), default=0, editable=False)
+    created_by = models.ForeignKey(
+        settings.AUTH_USER_MODEL, verbose_name=_("created by"), on_delete=models.SET_NULL,
+        null=True, blank=True, related_name="+",
+    )
+    created_at = models.DateTimeField(_("created"), default=timezone.now, editable=False)
+    updated_at = models.DateTimeField(_("modified"), default=timezone.now, editable=False, db_index=True)
+
+    objects = EventQuerySet.as_manager()
+
+    class Meta:
+        ordering = ["start", "pk"]
+        verbose_name = _("event")
+        verbose_name_plural = _("events")
+        indexes = [models.Index(fields=["branch", "status", "start"])]
+        constraints = [
+            models.CheckConstraint(condition=Q(end__gt=models.F("start")), name="event_end_after_start"),
+        ]
+
+    def __str__(self) -> str:
+        return self.title
+
+    def get_absolute_url(self) -> str:
+        from django.urls import reverse
+
+        return reverse("events:event-detail", kwargs={"pk": self.pk})
+
+    @property
+    def is_recurring(self) -> bool:
+        return bool(self.rrule)
+
+    @property
+    def duration(self):
+        return self.end - self.start
+
+    @property
+    def is_public(self) -> bool:
+        return self.status != self.Status.DRAFT
+
+
+class OccurrenceQuerySet(models.QuerySet["Occurrence"]):
+    def public(self) -> OccurrenceQuerySet:
+        return self.exclude(event__status=Event.Status.DRAFT)
+
+    def held(self, *, now: datetime | None = None) -> OccurrenceQuerySet:
+        """Counting rule 1: ended and not cancelled (nor the whole event cancelled)."""
+        now = now or timezone.now()
+        return self.filter(end__lte=now, status=Occurrence.Status.SCHEDULED).exclude(
+            event__status=Event.Status.CANCELLED
+        )
+
+
+class Occurrence(models.Model):
+    """One dated happening of an event, materialised from its recurrence."""
+
+    class Status(models.TextChoices):
+        SCHEDULED = "scheduled", _("Scheduled")
+        CANCELLED = "cancelled", _("Cancelled")
+
+    event = models.ForeignKey(
+        Event, verbose_name=_("event"), on_delete=models.CASCADE, related_name="occurrences"
+    )
+    original_start = models.DateTimeField(
+        _("original start"), help_text=_("The time given by the recurrence rule (RECURRENCE-ID).")
+    )
+    start = models.DateTimeField(_("start"), db_index=True)
+    end = models.DateTimeField(_("end"))
+    local_date = models.DateField(_("local date"), db_index=True, editable=False)
+    room = models.ForeignKey(
+        Room, verbose_name=_("room"), on_delete=models.PROTECT, related_name="occurrences",
+        null=True, blank=True, help_text=_("Only if different from the event's room."),
+    )
+    status = models.CharField(
+        _("status"), max_length=16, choices=Status.choices, default=Status.SCHEDULED, db_index=True
+    )
+    cancel_reason = models.CharField(_("cancellation reason"), max_length=300, blank=True)
+    moved = models.BooleanField(_("moved"), default=False)
+    detached = models.BooleanField(
+        _("outside the rule"), default=False,
+        help_text=_("No longer fits the series' rule but is kept (for instance because it has attendance)."),
+    )
+    updated_at = models.DateTimeField(_("modified"), default=timezone.now, editable=False)
+
+    objects = OccurrenceQuerySet.as_manager()
+
+    class Meta:
+        ordering = ["start", "pk"]
+        verbose_name = _("occurrence")
+        verbose_name_plural = _("occurrences")
+        constraints = [
+            models.UniqueConstraint(
+                fields=["event", "original_start"], name="occurrence_unique_original_start"
+            ),
+            models.CheckConstraint(condition=Q(end__gt=models.F("start")), name="occurrence_end_after_start"),
+        ]
+        indexes = [models.Index(fields=["local_date", "status"])]
+
+    def __str__(self) -> str:
+        return f"{self.event.title} {self.start.astimezone(LOCAL_TZ):%Y-%m-%d %H:%M}"
+
+    def save(self, *args, **kwargs):
+        self.local_date = local_date_of(self.start)
+        update_fields = kwargs.get("update_fields")
+        if update_fields is not None and "start" in update_fields:
+            kwargs["update_fields"] = {*update_fields, "local_date"}
+        super().save(*args, **kwargs)
+
+    @property
+    def is_cancelled(self) -> bool:
+        return self.status == self.Status.CANCELLED or self.event.status == Event.Status.CANCELLED
+
+    @property
+    def effective_room(self) -> Room | None:
+        return self.room or self.event.room
+
+
+class AgeGroupsMixin(models.Model):
+    children = models.PositiveIntegerField(_("children (0-12)"), null=True, blank=True)
+    youth = models.PositiveIntegerField(_("youth (13-17)"), null=True, blank=True)
+    adults = models.PositiveIntegerField(_("adults (18-64)"), null=True, blank=True)
+    seniors = models.PositiveIntegerField(_("seniors (65+)"), null=True, blank=True)
+
+    AGE_GROUPS = ("children", "youth", "adults", "seniors")
+
+    class Meta:
+        abstract = True
+
+    @property
+    def by_age(self) -> dict[str, int] | None:
+        values = {g: getattr(self, g) for g in self.AGE_GROUPS}
+        if all(v is None for v in values.values()):
+            return None
+        return {g: v or 0 for g, v in values.items()}
+
+
+class Attendance(AgeGroupsMixin):
+    """The head count of one occurrence; corrections keep the earlier values in history."""
+
+    occurrence = models.OneToOneField(
+        Occurrence, verbose_name=_("occurrence"), on_delete=models.PROTECT, related_name="attendance"
+    )
+    total = models.PositiveIntegerField(_("total attendance"))
+    note = models.CharField(_("note"), max_length=500, blank=True)
+    recorded_by = models.ForeignKey(
+        settings.AUTH_USER_MODEL, verbose_name=_("recorded by"), on_delete=models.SET_NULL,
+        null=True, blank=True, related_name="+",
+    )
+    recorded_at = models.DateTimeField(_("recorded"), default=timezone.now)
+
+    class Meta:
+        verbose_name = _("attendance")
+        verbose_name_plural = _("attendance records")
+        constraints = [
+            models.CheckConstraint(
+                condition=Q(children__isnull=True, youth__isnull=True, adults__isnull=True, seniors__isnull=True)
+                | Q(total=models.F("children") + models.F("youth") + models.F("adults") + models.F("seniors")),
+                name="attendance_age_groups_add_up",
+            )
+        ]
+
+    def __str__(self) -> str:
+        return f"{self.occurrence}: {self.total}"
+
+
+class AttendanceRevision(AgeGroupsMixin):
+    """An earlier value of an attendance record, kept when it was corrected."""
+
+    attendance = models.ForeignKey(
+        Attendance, verbose_name=_("attendance"), on_delete=models.CASCADE, related_name="revisions"
+    )
+    total = models.PositiveIntegerField(_("total attendance"))
+    note = models.CharField(_("note"), max_length=500, blank=True)
+    recorded_by = models.ForeignKey(
+        settings.AUTH_USER_MODEL, verbose_name=_("recorded by"), on_delete=models.SET_NULL,
+        null=True, blank=True, related_name="+",
+    )
+    recorded_at = models.DateTimeField(_("recorded"))
+    superseded_at = models.DateTimeField(_("superseded"), default=timezone.now)
+    superseded_by = models.ForeignKey(
+        settings.AUTH_USER_MODEL, verbose_name=_("superseded by"), on_delete=models.SET_NULL,
+        null=True, blank=True, related_name="+",
+    )
+
+    class Meta:
+        ordering = ["-superseded_at", "-pk"]
+        verbose_name = _("earlier attendance value")
+        verbose_name_plural = _("earlier attendance values")

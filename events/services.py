@@ -1,0 +1,561 @@
+"""Writes of the domain core. Every rule is checked here, once.
+
+Services are plain functions with keyword-only arguments. They raise
+``django.core.exceptions.ValidationError`` (with field names) for bad input and
+``SchedulingConflict`` for an overlap; either way nothing is saved.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Iterable, Sequence
+from datetime import date, datetime, timedelta
+from typing import Any
+
+from django.conf import settings
+from django.core.exceptions import ValidationError
+from django.db import transaction
+from django.db.models import F, Q
+from django.utils import timezone
+from django.utils.translation import gettext as _
+
+from . import recurrence
+from .models import (
+    LOCAL_TZ,
+    Attendance,
+    AttendanceRevision,
+    Audience,
+    Branch,
+    Event,
+    Occurrence,
+    Partner,
+    Room,
+    Stop,
+    Track,
+)
+from .signals import events_changed, occurrences_changed
+
+
+class SchedulingConflict(ValidationError):  # noqa: N818 - reads as the domain word
+    """An occurrence overlaps another in the same room, or of the same bookmobile."""
+
+    def __init__(self, *, occurrence: Occurrence, other: Occurrence):
+        self.occurrence = occurrence
+        self.other = other
+        local = other.start.astimezone(LOCAL_TZ)
+        message = _(
+            "Overlaps “%(title)s” on %(date)s at %(time)s in the same place."
+        ) % {"title": other.event.title, "date": f"{local:%Y-%m-%d}", "time": f"{local:%H:%M}"}
+        super().__init__({"start": [message]}, code="conflict")
+
+
+def horizon(now: datetime | None = None) -> datetime:
+    """How far ahead occurrences are materialised (default 13 months)."""
+    return (now or timezone.now()) + timedelta(days=settings.OCCURRENCE_HORIZON_DAYS)
+
+
+# --- validation ---------------------------------------------------------------------------
+
+
+def _as_date(value: Any) -> date:
+    if isinstance(value, datetime):
+        return value.astimezone(LOCAL_TZ).date()
+    if isinstance(value, date):
+        return value
+    return date.fromisoformat(str(value))
+
+
+def _require_aware(errors: dict[str, list[str]], field: str, value: Any) -> None:
+    if not isinstance(value, datetime):
+        errors.setdefault(field, []).append(_("A date and time is required."))
+    elif timezone.is_naive(value):
+        errors.setdefault(field, []).append(_("The time must carry a time zone."))
+
+
+def event_validate(
+    *,
+    branch: Branch,
+    start: datetime,
+    end: datetime,
+    tracks: Sequence[Track],
+    stop: Stop | None,
+    room: Room | None,
+    rrule: str,
+    exdates: Iterable[Any],
+    title: str,
+    status: str,
+) -> tuple[str, list[str]]:
+    """Check an event's fields together. Returns the normalised rule and excluded dates."""
+    errors: dict[str, list[str]] = {}
+    if not (title or "").strip():
+        errors.setdefault("title", []).append(_("A title is required."))
+    if not tracks:
+        errors.setdefault("tracks", []).append(_("Choose at least one track."))
+    _require_aware(errors, "start", start)
+    _require_aware(errors, "end", end)
+    if not errors.get("start") and not errors.get("end") and end <= start:
+        errors.setdefault("end", []).append(_("The end must be after the start."))
+    if status not in Event.Status.values:
+        errors.setdefault("status", []).append(_("Unknown status “%(status)s”.") % {"status": status})
+    if branch.is_bookmobile:
+        if stop is None:
+            errors.setdefault("stop", []).append(_("A bookmobile event needs one of its stops."))
+        elif stop.branch_id != branch.pk:
+            errors.setdefault("stop", []).append(
+                _("“%(stop)s” is not a stop of %(branch)s.") % {"stop": stop.name, "branch": branch.name}
+            )
+    elif stop is not None:
+        errors.setdefault("stop", []).append(_("Only bookmobile events have a stop."))
+    if room is not None and room.branch_id != branch.pk:
+        errors.setdefault("room", []).append(
+            _("“%(room)s” is not a room of %(branch)s.") % {"room": room.name, "branch": branch.name}
+        )
+    rule = ""
+    try:
+        rule = recurrence.normalise_rrule(rrule)
+    except recurrence.RecurrenceError as exc:
+        errors.setdefault("rrule", []).append(str(exc))
+    excluded: list[str] = []
+    try:
+        excluded_dates = sorted({_as_date(d) for d in exdates or ()})
+    except (TypeError, ValueError):
+        errors.setdefault("exdates", []).append(_("Excluded dates must be dates (YYYY-MM-DD)."))
+        excluded_dates = []
+    if excluded_dates and not errors:
+        if not rule:
+            errors.setdefault("exdates", []).append(_("Only a recurring event can exclude dates."))
+        else:
+            last = datetime.combine(excluded_dates[-1], datetime.max.time(), tzinfo=LOCAL_TZ)
+            on_rule = recurrence.rule_dates(start=start, rule=rule, until=last)
+            off = [d for d in excluded_dates if d not in on_rule]
+            if off:
+                errors.setdefault("exdates", []).append(
+                    _("These dates are not dates of the series: %(dates)s.")
+                    % {"dates": ", ".join(d.isoformat() for d in off)}
+                )
+        excluded = [d.isoformat() for d in excluded_dates]
+    if errors:
+        raise ValidationError(errors)
+    return rule, excluded
+
+
+# --- events -------------------------------------------------------------------------------
+
+_PLACE_AND_TIME_FIELDS = ("start", "end", "all_day", "rrule", "exdates", "branch", "stop", "room", "place", "status")
+
+
+def _notify_events(event_ids: Iterable[int]) -> None:
+    ids = sorted(set(event_ids))
+    transaction.on_commit(lambda: events_changed.send(sender=Event, event_ids=ids))
+
+
+def _notify_occurrences(occurrence_ids: Iterable[int]) -> None:
+    ids = sorted(set(occurrence_ids))
+    if ids:
+        transaction.on_commit(lambda: occurrences_changed.send(sender=Occurrence, occurrence_ids=ids))
+
+
+@transaction.atomic
+def event_create(
+    *,
+    branch: Branch,
+    title: str,
+    start: datetime,
+    end: datetime,
+    tracks: Sequence[Track],
+    description: str = "",
+    stop: Stop | None = None,
+    room: Room | None = None,
+    place: str = "",
+    audiences: Sequence[Audience] = (),
+    partners: Sequence[Partner] = (),
+    co_created: bool = False,
+    status: str = Event.Status.DRAFT,
+    all_day: bool = False,
+    rrule: str = "",
+    exdates: Iterable[Any] = (),
+    capacity: int | None = None,
+    url: str = "",
+    user=None,
+    check_conflicts: bool = True,
+) -> Event:
+    rule, excluded = event_validate(
+        branch=branch, start=start, end=end, tracks=tracks, stop=stop, room=room,
+        rrule=rrule, exdates=exdates, title=title, status=status,
+    )
+    event = Event(
+        branch=branch, title=title.strip(), description=description, start=start, end=end,
+        stop=stop, room=room, place=place, co_created=co_created, status=status,
+        all_day=all_day, rrule=rule, exdates=excluded, capacity=capacity, url=url,
+        created_by=user if getattr(user, "is_authenticated", False) else None,
+    )
+    event.full_clean(exclude=["tracks", "audiences", "partners", "created_by"])
+    event.save()
+    event.tracks.set(tracks)
+    event.audiences.set(audiences)
+    event.partners.set(partners)
+    occurrences_materialise(event=event, check_conflicts=check_conflicts)
+    _notify_events([event.pk])
+    return event
+
+
+@transaction.atomic
+def event_update(*, event: Event, user=None, check_conflicts: bool = True, **changes: Any) -> Event:
+    """Change an event. A change of time, place or status raises SEQUENCE; occurrences are
+    materialised again without losing attendance, cancellations or moves."""
+    event = Event.objects.select_for_update().get(pk=event.pk)
+    allowed = {
+        "branch", "title", "description", "start", "end", "tracks", "stop", "room", "place",
+        "audiences", "partners", "co_created", "status", "all_day", "rrule", "exdates",
+        "capacity", "url", "cancel_reason",
+    }
+    unknown = set(changes) - allowed
+    if unknown:
+        raise ValidationError({name: [_("This field cannot be changed.")] for name in sorted(unknown)})
+    relations = {k: changes.pop(k) for k in ("tracks", "audiences", "partners") if k in changes}
+    before = {f: getattr(event, f) for f in _PLACE_AND_TIME_FIELDS}
+    for name, value in changes.items():
+        setattr(event, name, value)
+    tracks = relations.get("tracks", list(event.tracks.all()))
+    rule, excluded = event_validate(
+        branch=event.branch, start=event.start, end=event.end, tracks=tracks, stop=event.stop,
+        room=event.room, rrule=event.rrule, exdates=event.exdates, title=event.title,
+        status=event.status,
+    )
+    event.rrule, event.exdates = rule, excluded
+    if event.status != Event.Status.CANCELLED:
+        event.cancel_reason = ""
+    event.full_clean(exclude=["tracks", "audiences", "partners", "created_by"])
+    if any(getattr(event, f) != before[f] for f in _PLACE_AND_TIME_FIELDS) and before["status"] != Event.Status.DRAFT:
+        event.sequence += 1
+    event.updated_at = timezone.now()
+    event.save()
+    for name, values in relations.items():
+        getattr(event, name).set(values)
+    occurrences_materialise(event=event, check_conflicts=check_conflicts)
+    _notify_events([event.pk])
+    _notify_occurrences(event.occurrences.values_list("pk", flat=True))
+    return event
+
+
+def event_publish(*, event: Event, user=None) -> Event:
+    if event.status == Event.Status.PUBLISHED:
+        return event
+    return event_update(event=event, user=user, status=Event.Status.PUBLISHED)
+
+
+def event_cancel(*, event: Event, reason: str = "", user=None) -> Event:
+    """Cancel a whole event. It stays in feeds with STATUS:CANCELLED until it has passed."""
+    if event.status == Event.Status.DRAFT:
+        raise ValidationError({"status": [_("A draft cannot be cancelled; delete it instead.")]})
+    return event_update(
+        event=event, user=user, status=Event.Status.CANCELLED, cancel_reason=reason.strip(),
+        check_conflicts=False,
+    )
+
+
+@transaction.atomic
+def event_delete(*, event: Event, user=None) -> None:
+    """Delete an event that has no attendance. One with attendance must be cancelled instead."""
+    if Attendance.objects.filter(occurrence__event=event).exists():
+        raise ValidationError(
+            {"event": [_("This event has recorded attendance and cannot be deleted; cancel it instead.")]}
+        )
+    event_id = event.pk
+    event.delete()
+    _notify_events([event_id])
+
+
+# --- occurrences --------------------------------------------------------------------------
+
+
+def _conflicts(occurrence: Occurrence) -> Occurrence | None:
+    """Another active occurrence in the same room, or of the same bookmobile, that overlaps."""
+    event = occurrence.event
+    room = occurrence.room or event.room
+    if occurrence.status == Occurrence.Status.CANCELLED or event.status == Event.Status.CANCELLED:
+        return None
+    if room is None and not event.branch.is_bookmobile:
+        return None
+    overlapping = (
+        Occurrence.objects.filter(start__lt=occurrence.end, end__gt=occurrence.start)
+        .exclude(status=Occurrence.Status.CANCELLED)
+        .exclude(event__status=Event.Status.CANCELLED)
+        .exclude(event_id=event.pk)
+        .select_related("event")
+    )
+    if event.branch.is_bookmobile:
+        overlapping = overlapping.filter(event__branch_id=event.branch_id)
+    else:
+        overlapping = overlapping.filter(Q(room=room) | Q(room__isnull=True, event__room=room))
+    return overlapping.order_by("start").first()
+
+
+def _slot_map(event: Event, until: datetime) -> dict[date, datetime]:
+    excluded = [date.fromisoformat(d) for d in event.exdates]
+    return {
+        start.astimezone(LOCAL_TZ).date(): start
+        for start in recurrence.expand(start=event.start, rule=event.rrule, until=until, exdates=excluded)
+    }
+
+
+def occurrences_materialise(
+    *, event: Event, until: datetime | None = None, check_conflicts: bool = False
+) -> list[Occurrence]:
+    """Bring an event's occurrences in line with its rule up to the horizon.
+
+    Occurrences are matched to the rule by local date, so a change of time carries each date's
+    cancellation, move and attendance along. An occurrence the rule no longer has is deleted,
+    unless it has attendance or was moved: then it is kept and flagged ``detached``.
+    Returns the occurrences created.
+    """
+    until = until or horizon()
+    slots = _slot_map(event, until)
+    duration = event.end - event.start
+    existing: dict[date, Occurrence] = {}
+    for occ in Occurrence.objects.filter(event=event).select_related("event"):
+        existing.setdefault(occ.original_start.astimezone(LOCAL_TZ).date(), occ)
+    with_attendance = set(
+        Attendance.objects.filter(occurrence__event=event).values_list("occurrence_id", flat=True)
+    )
+    created: list[Occurrence] = []
+    changed: list[int] = []
+    for day, occ in existing.items():
+        slot = slots.get(day)
+        if slot is None:
+            if day > until.astimezone(LOCAL_TZ).date() and event.rrule and not recurrence.is_bounded(event.rrule):
+                continue  # beyond this run's horizon: leave it
+            if occ.pk in with_attendance or occ.moved:
+                if not occ.detached:
+                    occ.detached = True
+                    occ.updated_at = timezone.now()
+                    occ.save(update_fields=["detached", "updated_at"])
+                    changed.append(occ.pk)
+            else:
+                occ.delete()
+            continue
+        fields = []
+        if occ.detached:
+            occ.detached = False
+            fields.append("detached")
+        if occ.original_start != slot:
+            occ.original_start = slot
+            fields.append("original_start")
+        if not occ.moved and (occ.start != slot or occ.end != slot + duration):
+            occ.start, occ.end = slot, slot + duration
+            fields += ["start", "end"]
+        if fields:
+            occ.updated_at = timezone.now()
+            occ.save(update_fields=[*fields, "updated_at"])
+            changed.append(occ.pk)
+    for day, slot in sorted(slots.items()):
+        if day in existing:
+            continue
+        occ = Occurrence(event=event, original_start=slot, start=slot, end=slot + duration)
+        if check_conflicts and event.status != Event.Status.DRAFT:
+            other = _conflicts(occ)
+            if other is not None:
+                raise SchedulingConflict(occurrence=occ, other=other)
+        created.append(occ)
+    for occ in created:  # bulk_create skips save(), which sets local_date
+        occ.local_date = occ.start.astimezone(LOCAL_TZ).date()
+    Occurrence.objects.bulk_create(created, batch_size=500)
+    _notify_occurrences(changed)
+    return created
+
+
+def occurrences_extend_horizon(*, until: datetime | None = None) -> int:
+    """Materialise every open-ended series up to the rolling horizon. Returns how many
+    occurrences were created. Beat runs this each night."""
+    count = 0
+    changed_events = []
+    for event in Event.objects.exclude(rrule="").iterator():
+        with transaction.atomic():
+            made = occurrences_materialise(event=event, until=until)
+        if made:
+            count += len(made)
+            changed_events.append(event.pk)
+    if changed_events:
+        events_changed.send(sender=Event, event_ids=changed_events)
+    return count
+
+
+def _bump(event: Event) -> None:
+    """Raise SEQUENCE: subscribers must see a change of one occurrence."""
+    Event.objects.filter(pk=event.pk).update(sequence=F("sequence") + 1, updated_at=timezone.now())
+    event.refresh_from_db(fields=["sequence", "updated_at"])
+
+
+@transaction.atomic
+def occurrence_cancel(*, occurrence: Occurrence, reason: str = "", user=None) -> Occurrence:
+    occurrence = Occurrence.objects.select_for_update().select_related("event").get(pk=occurrence.pk)
+    if occurrence.status == Occurrence.Status.CANCELLED:
+        return occurrence
+    if hasattr(occurrence, "attendance"):
+        raise ValidationError(
+            {"occurrence": [_("Attendance is recorded for this occurrence; it was held and cannot be cancelled.")]}
+        )
+    occurrence.status = Occurrence.Status.CANCELLED
+    occurrence.cancel_reason = (reason or "").strip()
+    occurrence.updated_at = timezone.now()
+    occurrence.save(update_fields=["status", "cancel_reason", "updated_at"])
+    _bump(occurrence.event)
+    _notify_events([occurrence.event_id])
+    _notify_occurrences([occurrence.pk])
+    return occurrence
+
+
+@transaction.atomic
+def occurrence_restore(*, occurrence: Occurrence, user=None) -> Occurrence:
+    """Undo a cancellation of one occurrence."""
+    occurrence = Occurrence.objects.select_for_update().select_related("event").get(pk=occurrence.pk)
+    if occurrence.status != Occurrence.Status.CANCELLED:
+        return occurrence
+    occurrence.status = Occurrence.Status.SCHEDULED
+    occurrence.cancel_reason = ""
+    other = _conflicts(occurrence)
+    if other is not None:
+        raise SchedulingConflict(occurrence=occurrence, other=other)
+    occurrence.updated_at = timezone.now()
+    occurrence.save(update_fields=["status", "cancel_reason", "updated_at"])
+    _bump(occurrence.event)
+    _notify_events([occurrence.event_id])
+    _notify_occurrences([occurrence.pk])
+    return occurrence
+
+
+@transaction.atomic
+def occurrence_move(
+    *, occurrence: Occurrence, start: datetime, end: datetime | None = None,
+    room: Room | None = None, user=None,
+) -> Occurrence:
+    """Move one occurrence to another time (and optionally room). The series is unchanged."""
+    occurrence = Occurrence.objects.select_for_update().select_related("event", "event__branch").get(pk=occurrence.pk)
+    errors: dict[str, list[str]] = {}
+    _require_aware(errors, "start", start)
+    if end is None and not errors:
+        end = start + (occurrence.end - occurrence.start)
+    _require_aware(errors, "end", end)
+    if not errors and end <= start:
+        errors.setdefault("end", []).append(_("The end must be after the start."))
+    if room is not None and room.branch_id != occurrence.event.branch_id:
+        errors.setdefault("room", []).append(
+            _("“%(room)s” is not a room of %(branch)s.") % {"room": room.name, "branch": occurrence.event.branch.name}
+        )
+    if occurrence.status == Occurrence.Status.CANCELLED:
+        errors.setdefault("occurrence", []).append(_("A cancelled occurrence cannot be moved; restore it first."))
+    if hasattr(occurrence, "attendance"):
+        errors.setdefault("occurrence", []).append(_("Attendance is recorded for this occurrence; it cannot be moved."))
+    if errors:
+        raise ValidationError(errors)
+    assert end is not None
+    occurrence.start, occurrence.end = start, end
+    if room is not None:
+        occurrence.room = None if room == occurrence.event.room else room
+    occurrence.moved = (
+        occurrence.start != occurrence.original_start
+        or occurrence.end - occurrence.start != occurrence.event.end - occurrence.event.start
+        or occurrence.room_id is not None
+    )
+    other = _conflicts(occurrence)
+    if other is not None:
+        raise SchedulingConflict(occurrence=occurrence, other=other)
+    occurrence.updated_at = timezone.now()
+    occurrence.save()
+    _bump(occurrence.event)
+    _notify_events([occurrence.event_id])
+    _notify_occurrences([occurrence.pk])
+    return occurrence
+
+
+# --- attendance ---------------------------------------------------------------------------
+
+
+def attendance_validate(*, occurrence: Occurrence, total: Any, by_age: dict[str, Any] | None, now: datetime | None = None) -> dict[str, int] | None:
+    errors: dict[str, list[str]] = {}
+    now = now or timezone.now()
+    if not isinstance(total, int) or isinstance(total, bool) or total < 0:
+        errors.setdefault("total", []).append(_("The head count must be a whole number of 0 or more."))
+    groups: dict[str, int] | None = None
+    if by_age:
+        unknown = set(by_age) - set(Attendance.AGE_GROUPS)
+        if unknown:
+            errors.setdefault("by_age", []).append(
+                _("Unknown age groups: %(groups)s.") % {"groups": ", ".join(sorted(unknown))}
+            )
+        values = {g: by_age.get(g) or 0 for g in Attendance.AGE_GROUPS}
+        if any(not isinstance(v, int) or isinstance(v, bool) or v < 0 for v in values.values()):
+            errors.setdefault("by_age", []).append(_("Each age group must be a whole number of 0 or more."))
+        elif not errors.get("total") and sum(values.values()) != total:
+            errors.setdefault("by_age", []).append(
+                _("The age groups add up to %(sum)d, not to the total of %(total)d.")
+                % {"sum": sum(values.values()), "total": total}
+            )
+        groups = values
+    if occurrence.start > now:
+        errors.setdefault("occurrence", []).append(_("Attendance can only be recorded once the occurrence has started."))
+    if occurrence.status == Occurrence.Status.CANCELLED or occurrence.event.status == Event.Status.CANCELLED:
+        errors.setdefault("occurrence", []).append(_("The occurrence is cancelled; no attendance can be recorded."))
+    if occurrence.event.status == Event.Status.DRAFT:
+        errors.setdefault("occurrence", []).append(_("The event is a draft; publish it before recording attendance."))
+    if errors:
+        raise ValidationError(errors)
+    return groups
+
+
+@transaction.atomic
+def attendance_record(
+    *, occurrence: Occurrence, total: int, by_age: dict[str, int] | None = None, note: str = "",
+    user=None, now: datetime | None = None, notify: bool = True,
+) -> Attendance:
+    """Record or correct the head count of an occurrence. A correction keeps the earlier value
+    as a revision; recording the same values again changes nothing (safe to retry)."""
+    occurrence = Occurrence.objects.select_for_update().select_related("event").get(pk=occurrence.pk)
+    groups = attendance_validate(occurrence=occurrence, total=total, by_age=by_age, now=now)
+    values = {"total": total, "note": (note or "").strip(), **(groups or dict.fromkeys(Attendance.AGE_GROUPS))}
+    by = user if getattr(user, "is_authenticated", False) else None
+    current = Attendance.objects.filter(occurrence=occurrence).first()
+    if current is not None:
+        if all(getattr(current, k) == v for k, v in values.items()):
+            return current
+        AttendanceRevision.objects.create(
+            attendance=current, recorded_by=current.recorded_by, recorded_at=current.recorded_at,
+            superseded_by=by, **{k: getattr(current, k) for k in values},
+        )
+        for k, v in values.items():
+            setattr(current, k, v)
+        current.recorded_by, current.recorded_at = by, timezone.now()
+        current.save()
+    else:
+        current = Attendance.objects.create(occurrence=occurrence, recorded_by=by, **values)
+    if notify:
+        _notify_occurrences([occurrence.pk])
+    return current
+
+
+@transaction.atomic
+def attendance_record_bulk(*, items: Sequence[dict[str, Any]], user=None, branch: Branch | None = None) -> list[Attendance]:
+    """Record many head counts at once, all or nothing. ``items`` hold ``occurrence`` (an
+    Occurrence), ``total`` and optionally ``by_age`` and ``note``. Errors are reported per item
+    index; one notification is sent for the whole batch."""
+    errors: dict[str, list[str]] = {}
+    results: list[Attendance] = []
+    for index, item in enumerate(items):
+        occ = item["occurrence"]
+        if branch is not None and occ.event.branch_id != branch.pk:
+            errors[f"items[{index}].occurrence"] = [_("This occurrence is not at %(branch)s.") % {"branch": branch.name}]
+            continue
+        try:
+            with transaction.atomic():
+                results.append(
+                    attendance_record(
+                        occurrence=occ, total=item["total"], by_age=item.get("by_age"),
+                        note=item.get("note", ""), user=user, notify=False,
+                    )
+                )
+        except ValidationError as exc:
+            for field, messages in exc.message_dict.items():
+                errors[f"items[{index}].{field}"] = messages
+    if errors:
+        raise ValidationError(errors)
+    _notify_occurrences([a.occurrence_id for a in results])
+    return results

@@ -1,0 +1,35 @@
+"""Test settings: the real settings with test-only overrides.
+
+``DATABASE_URL`` and ``REDIS_URL`` still decide the backends, so the same suite runs on SQLite
+(default) and on PostgreSQL and Redis (CI). Celery runs eagerly unless a test starts a worker.
+"""
+
+import os
+
+os.environ.setdefault("DEBUG", "true")
+os.environ.setdefault("SECRET_KEY", "test-secret-key-not-for-production")
+
+from calendar_service.settings import *  # noqa: E402,F403
+from calendar_service.settings import REDIS_URL  # noqa: E402
+
+DEBUG = False
+ALLOWED_HOSTS = ["testserver", "127.0.0.1", "localhost"]
+PASSWORD_HASHERS = ["django.contrib.auth.hashers.MD5PasswordHasher"]
+CELERY_TASK_ALWAYS_EAGER = True
+CELERY_TASK_EAGER_PROPAGATES = True
+SECURE_SSL_REDIRECT = False
+SESSION_COOKIE_SECURE = False
+CSRF_COOKIE_SECURE = False
+STORAGES = {
+    "default": {"BACKEND": "django.core.files.storage.FileSystemStorage"},
+    "staticfiles": {"BACKEND": "django.contrib.staticfiles.storage.StaticFilesStorage"},
+}
+if REDIS_URL:
+    # Each test run gets its own key prefix so parallel runs on one Redis do not collide.
+    CACHES = {
+        "default": {
+            "BACKEND": "django.core.cache.backends.redis.RedisCache",
+            "LOCATION": REDIS_URL,
+            "KEY_PREFIX": f"roskilde-test-{os.getpid()}",
+        }
+    }
