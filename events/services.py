@@ -319,6 +319,7 @@ def occurrences_materialise(
     )
     created: list[Occurrence] = []
     changed: list[int] = []
+    kept: list[Occurrence] = []
     for day, occ in existing.items():
         slot = slots.get(day)
         if slot is None:
@@ -347,6 +348,15 @@ def occurrences_materialise(
             occ.updated_at = timezone.now()
             occ.save(update_fields=[*fields, "updated_at"])
             changed.append(occ.pk)
+        kept.append(occ)
+    if check_conflicts and event.status != Event.Status.DRAFT:
+        # A change of time or room, or publishing a draft, can make existing occurrences
+        # overlap others; the caller's transaction rolls the change back.
+        for occ in kept:
+            occ.event = event
+            other = _conflicts(occ)
+            if other is not None:
+                raise SchedulingConflict(occurrence=occ, other=other)
     for day, slot in sorted(slots.items()):
         if day in existing:
             continue
