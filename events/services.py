@@ -177,7 +177,10 @@ def event_create(
     url: str = "",
     user=None,
     check_conflicts: bool = True,
+    uid: str | None = None,
 ) -> Event:
+    """Create an event and materialise its occurrences. ``uid`` is for events that already
+    have a stable identity elsewhere (imports, demo data); by default a new one is made."""
     rule, excluded = event_validate(
         branch=branch, start=start, end=end, tracks=tracks, stop=stop, room=room,
         rrule=rrule, exdates=exdates, title=title, status=status,
@@ -188,6 +191,8 @@ def event_create(
         all_day=all_day, rrule=rule, exdates=excluded, capacity=capacity, url=url,
         created_by=user if getattr(user, "is_authenticated", False) else None,
     )
+    if uid:
+        event.uid = uid
     event.full_clean(exclude=["tracks", "audiences", "partners", "created_by"])
     event.save()
     event.tracks.set(tracks)
@@ -292,6 +297,10 @@ def _conflicts(occurrence: Occurrence) -> Occurrence | None:
 
 def _slot_map(event: Event, until: datetime) -> dict[date, datetime]:
     excluded = [date.fromisoformat(d) for d in event.exdates]
+    if not event.rrule:
+        # A single event is bounded by itself: it gets its occurrence however far ahead it is
+        # (the nightly horizon job only extends series, so it would never get one otherwise).
+        until = max(until, event.start)
     return {
         start.astimezone(LOCAL_TZ).date(): start
         for start in recurrence.expand(start=event.start, rule=event.rrule, until=until, exdates=excluded)
