@@ -12,6 +12,7 @@ from pathlib import Path
 import environ
 from django.core.exceptions import ImproperlyConfigured
 from django.utils.translation import gettext_lazy as _
+from kombu import Queue
 
 BASE_DIR = Path(__file__).resolve().parent.parent
 VAR_DIR = BASE_DIR / "var"
@@ -35,6 +36,8 @@ env = environ.Env(
     LOG_JSON=(bool, False),
     SECURE_SSL_REDIRECT=(bool, True),
     SECURE_HSTS_SECONDS=(int, 31536000),
+    STATIC_ROOT=(str, str(VAR_DIR / "staticfiles")),
+    CELERY_BEAT_SCHEDULE_FILENAME=(str, str(VAR_DIR / "celerybeat-schedule")),
     CELERY_TASK_ALWAYS_EAGER=(bool, False),
 )
 environ.Env.read_env(BASE_DIR / ".env", overwrite=False)
@@ -47,7 +50,12 @@ if not SECRET_KEY:
             "SECRET_KEY is not set. Set SECRET_KEY in the environment (see .env.example); "
             "a development key is only used when DEBUG=true."
         )
-    SECRET_KEY = "django-insecure-development-only-key-do-not-use-in-production"  # noqa: S105
+    SECRET_KEY = "django-insecure-development-only-key-do-not-use-in-production"
+elif not DEBUG and SECRET_KEY.startswith("django-insecure-"):
+    raise ImproperlyConfigured(
+        "SECRET_KEY is a development key (django-insecure-...). Set a long random SECRET_KEY "
+        "(see .env.example) when DEBUG is off."
+    )
 
 ALLOWED_HOSTS = env("ALLOWED_HOSTS")
 CSRF_TRUSTED_ORIGINS = env("CSRF_TRUSTED_ORIGINS")
@@ -65,14 +73,20 @@ INSTALLED_APPS = [
     "rest_framework.authtoken",
     "django_filters",
     "drf_spectacular",
+    "drf_spectacular_sidecar",  # Swagger UI served from here, not a CDN (Content-Security-Policy)
+    "calendar_service",  # management commands: compile_translations
     "events",
     "feeds",
     "tasks",
 ]
 
 MIDDLEWARE = [
+    # /healthz and /readyz first: probes must not meet the HTTPS redirect or ALLOWED_HOSTS.
+    "calendar_service.health.HealthCheckMiddleware",
     "django.middleware.security.SecurityMiddleware",
     "whitenoise.middleware.WhiteNoiseMiddleware",
+    # Content-Security-Policy (sets request.csp_nonce for templates) and Permissions-Policy.
+    "calendar_service.middleware.SecurityHeadersMiddleware",
     "django.contrib.sessions.middleware.SessionMiddleware",
     "django.middleware.locale.LocaleMiddleware",
     "django.middleware.common.CommonMiddleware",
@@ -141,7 +155,7 @@ USE_I18N = True
 USE_TZ = True
 
 STATIC_URL = "static/"
-STATIC_ROOT = VAR_DIR / "staticfiles"
+STATIC_ROOT = Path(env("STATIC_ROOT"))  # collected into the image at build time
 STORAGES = {
     "default": {"BACKEND": "django.core.files.storage.FileSystemStorage"},
     "staticfiles": {
@@ -193,14 +207,31 @@ CELERY_RESULT_SERIALIZER = "json"
 CELERY_ACCEPT_CONTENT = ["json"]
 CELERY_TIMEZONE = TIME_ZONE
 CELERY_ENABLE_UTC = True
+# Two queues: "interactive" (recompute after a write, occurrence horizon: short, someone may be
+# waiting) and "reports" (KIU status reports: long). Run workers per queue so a long report never
+# holds up interactive jobs (docker-compose.yml: worker and worker-reports).
+CELERY_TASK_QUEUES = (Queue("interactive"), Queue("reports"))
+CELERY_TASK_DEFAULT_QUEUE = "interactive"
+CELERY_TASK_ROUTES = {"tasks.tasks.status_report_*": {"queue": "reports"}}
+# Long jobs: a worker takes one message at a time and acknowledges it only when done, so a job
+# of a worker that dies is delivered again (the jobs are idempotent, see STYLE.md).
 CELERY_TASK_ACKS_LATE = True
 CELERY_WORKER_PREFETCH_MULTIPLIER = 1
 CELERY_TASK_TRACK_STARTED = True
-CELERY_RESULT_EXPIRES = 60 * 60 * 24 * 7
-CELERY_TASK_SOFT_TIME_LIMIT = 60 * 20
-CELERY_TASK_TIME_LIMIT = 60 * 25
-CELERY_TASK_DEFAULT_QUEUE = "interactive"
+# Time limits: soft raises SoftTimeLimitExceeded in the task, hard kills the worker child.
+CELERY_TASK_SOFT_TIME_LIMIT = 60 * 10
+CELERY_TASK_TIME_LIMIT = 60 * 12
+CELERY_TASK_ANNOTATIONS = {
+    "tasks.tasks.status_report_*": {"soft_time_limit": 60 * 30, "time_limit": 60 * 35},
+}
+# Redis redelivers an unacknowledged message after visibility_timeout: keep it above the longest
+# hard time limit, or a long report would run twice at once.
+CELERY_BROKER_TRANSPORT_OPTIONS = {"visibility_timeout": 60 * 60 * 2}
+CELERY_RESULT_EXPIRES = 60 * 60 * 24  # results are looked up right after a job, not kept
 CELERY_BROKER_CONNECTION_RETRY_ON_STARTUP = True
+CELERY_WORKER_HIJACK_ROOT_LOGGER = False  # worker logs go through LOGGING (JSON to stdout)
+CELERY_WORKER_SEND_TASK_EVENTS = False
+CELERY_BEAT_SCHEDULE_FILENAME = env("CELERY_BEAT_SCHEDULE_FILENAME")
 
 # Security: strict when DEBUG is off (manage.py check --deploy reports nothing).
 SESSION_COOKIE_HTTPONLY = True
@@ -217,16 +248,26 @@ if not DEBUG:
     SECURE_HSTS_INCLUDE_SUBDOMAINS = True
     SECURE_HSTS_PRELOAD = True
     SECURE_REDIRECT_EXEMPT = [r"^healthz$", r"^readyz$"]
+    LANGUAGE_COOKIE_SECURE = True
+LANGUAGE_COOKIE_SAMESITE = "Lax"
+SECURE_CROSS_ORIGIN_OPENER_POLICY = "same-origin"
+# The API docs load Swagger UI and Redoc from drf-spectacular-sidecar's static files: the
+# Content-Security-Policy (calendar_service/middleware.py) allows no CDN.
+SPECTACULAR_SETTINGS.update(
+    {
+        "SWAGGER_UI_DIST": "SIDECAR",
+        "SWAGGER_UI_FAVICON_HREF": "SIDECAR",
+        "REDOC_DIST": "SIDECAR",
+    }
+)
 
 LOGGING = {
     "version": 1,
     "disable_existing_loggers": False,
     "formatters": {
         "plain": {"format": "%(asctime)s %(levelname)s %(name)s %(message)s"},
-        "json": {
-            "format": '{"time": "%(asctime)s", "level": "%(levelname)s", '
-            '"logger": "%(name)s", "message": "%(message)s"}'
-        },
+        # One JSON object per line (time, level, logger, message, exc_info, extra fields).
+        "json": {"()": "calendar_service.jsonlog.JsonFormatter"},
     },
     "handlers": {
         "stdout": {
