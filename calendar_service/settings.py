@@ -89,6 +89,9 @@ MIDDLEWARE = [
     "calendar_service.middleware.SecurityHeadersMiddleware",
     "django.contrib.sessions.middleware.SessionMiddleware",
     "django.middleware.locale.LocaleMiddleware",
+    # Bodies over DATA_UPLOAD_MAX_MEMORY_SIZE answer 413 before any view reads them
+    # (after LocaleMiddleware, so the message is in the client's language).
+    "calendar_service.middleware_limits.RequestSizeLimitMiddleware",
     "django.middleware.common.CommonMiddleware",
     "django.middleware.csrf.CsrfViewMiddleware",
     "django.contrib.auth.middleware.AuthenticationMiddleware",
@@ -138,6 +141,8 @@ if REDIS_URL:
 else:
     CACHES = {"default": {"BACKEND": "django.core.cache.backends.locmem.LocMemCache"}}
 
+# Failed logins (admin, API session login) are limited per user and address in the cache.
+AUTHENTICATION_BACKENDS = ["calendar_service.middleware_limits.RateLimitedModelBackend"]
 AUTH_PASSWORD_VALIDATORS = [
     {"NAME": "django.contrib.auth.password_validation.UserAttributeSimilarityValidator"},
     {"NAME": "django.contrib.auth.password_validation.MinimumLengthValidator"},
@@ -177,10 +182,12 @@ FEED_REFRESH_MINUTES = env("FEED_REFRESH_MINUTES")
 EVENT_UID_DOMAIN = "bibliotekerne.roskilde.dk"
 
 REST_FRAMEWORK = {
+    # Token first, so that an anonymous write answers 401 with "WWW-Authenticate: Token".
     "DEFAULT_AUTHENTICATION_CLASSES": [
-        "rest_framework.authentication.SessionAuthentication",
         "rest_framework.authentication.TokenAuthentication",
+        "rest_framework.authentication.SessionAuthentication",
     ],
+    "EXCEPTION_HANDLER": "events.api.exceptions.api_exception_handler",
     "DEFAULT_PERMISSION_CLASSES": ["rest_framework.permissions.AllowAny"],
     "DEFAULT_FILTER_BACKENDS": ["django_filters.rest_framework.DjangoFilterBackend"],
     "DEFAULT_SCHEMA_CLASS": "drf_spectacular.openapi.AutoSchema",

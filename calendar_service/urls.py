@@ -11,6 +11,8 @@ urlpatterns = [
     path("i18n/", include("django.conf.urls.i18n")),
     path("api/v1/", include("events.api.urls")),
     path("api/v1/", include("tasks.api.urls")),
+    # Session login and logout for the browsable API (rate-limited like every password login).
+    path("api/auth/", include("rest_framework.urls")),
     path("api/schema/", SpectacularAPIView.as_view(), name="api-schema"),
     path("api/docs/", SpectacularSwaggerView.as_view(url_name="api-schema"), name="api-docs"),
     path("feeds/", include("feeds.urls")),

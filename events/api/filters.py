@@ -1,0 +1,249 @@
+"""Query parameters of the event and occurrence lists.
+
+The FilterSets only read and check the parameters; they turn them into a
+``selectors.Selection`` and a window of local dates and let the selectors do the filtering, so
+"which events match branch X and track Y" is decided in one place for the API and the feeds.
+A slug that names nothing, a malformed date or an unknown ordering answers 400 naming the
+parameter, never an empty 200.
+"""
+
+from __future__ import annotations
+
+from typing import Any
+
+import django_filters
+from django import forms
+from django.core.validators import slug_re
+from django.utils.text import format_lazy
+from django.utils.translation import gettext_lazy as _
+
+from events import selectors
+from events.models import Event
+
+from .fields import MAX_YEAR, MIN_YEAR
+
+MAX_SLUGS = 50
+
+
+class _RepeatedOrCommaWidget(forms.TextInput):
+    """``?branch=a&branch=b`` and ``?branch=a,b`` both give ``["a", "b"]``."""
+
+    def value_from_datadict(self, data, files, name):
+        values = data.getlist(name) if hasattr(data, "getlist") else [data.get(name)]
+        values = [v for v in values if v is not None]
+        return values or None
+
+
+class SlugListField(forms.Field):
+    widget = _RepeatedOrCommaWidget
+    default_error_messages = {
+        "invalid": _("Not a valid slug: %(values)s."),
+        "too_many": _("Give at most %(max)d values."),
+    }
+
+    def to_python(self, value: Any) -> list[str]:
+        if not value:
+            return []
+        chunks = value if isinstance(value, list | tuple) else [value]
+        slugs = [part.strip() for chunk in chunks for part in str(chunk).split(",") if part.strip()]
+        bad = [s for s in slugs if not slug_re.match(s)]
+        if bad:
+            raise forms.ValidationError(
+                self.error_messages["invalid"], code="invalid", params={"values": ", ".join(bad)}
+            )
+        slugs = list(dict.fromkeys(slugs))
+        if len(slugs) > MAX_SLUGS:
+            raise forms.ValidationError(
+                self.error_messages["too_many"], code="too_many", params={"max": MAX_SLUGS}
+            )
+        return slugs
+
+
+class ChoiceListField(SlugListField):
+    default_error_messages = {"invalid_choice": _("Not one of %(choices)s: %(values)s.")}
+
+    def __init__(self, *, allowed: list[str], **kwargs):
+        self.allowed = allowed
+        super().__init__(**kwargs)
+
+    def to_python(self, value: Any) -> list[str]:
+        values = super().to_python(value)
+        bad = [v for v in values if v not in self.allowed]
+        if bad:
+            raise forms.ValidationError(
+                self.error_messages["invalid_choice"],
+                code="invalid_choice",
+                params={"choices": ", ".join(self.allowed), "values": ", ".join(bad)},
+            )
+        return values
+
+
+class BoundedDateFormField(forms.DateField):
+    default_error_messages = {
+        "range": _("Give a date between the years %(min)d and %(max)d."),
+    }
+
+    def __init__(self, **kwargs):
+        kwargs.setdefault("input_formats", ["%Y-%m-%d"])
+        super().__init__(**kwargs)
+
+    def to_python(self, value):
+        parsed = super().to_python(value)
+        if parsed is not None and not MIN_YEAR <= parsed.year <= MAX_YEAR:
+            raise forms.ValidationError(
+                self.error_messages["range"],
+                code="range",
+                params={"min": MIN_YEAR, "max": MAX_YEAR},
+            )
+        return parsed
+
+
+class _NoOp:
+    """Filtering happens in ``SelectionFilterSet.filter_queryset``; each filter only parses."""
+
+    def filter(self, qs, value):
+        return qs
+
+
+class SlugListFilter(_NoOp, django_filters.CharFilter):
+    field_class = SlugListField
+
+
+class ChoiceListFilter(_NoOp, django_filters.CharFilter):
+    field_class = ChoiceListField
+
+
+class LocalDateFilter(_NoOp, django_filters.DateFilter):
+    field_class = BoundedDateFormField
+
+
+class StrictBooleanField(forms.Field):
+    widget = forms.TextInput
+    default_error_messages = {"invalid": _("Give true or false.")}
+
+    def to_python(self, value: Any) -> bool | None:
+        if value in (None, ""):
+            return None
+        text = str(value).strip().lower()
+        if text in ("true", "1", "yes"):
+            return True
+        if text in ("false", "0", "no"):
+            return False
+        raise forms.ValidationError(self.error_messages["invalid"], code="invalid")
+
+
+class FlagFilter(_NoOp, django_filters.BooleanFilter):
+    field_class = StrictBooleanField
+
+
+class TextFilter(_NoOp, django_filters.CharFilter):
+    pass
+
+
+def _slugs(help_text: str) -> SlugListFilter:
+    return SlugListFilter(
+        help_text=format_lazy(
+            "{} {}", help_text, _("One or several slugs, comma-separated or repeated.")
+        )
+    )
+
+
+class SelectionFilterSet(django_filters.FilterSet):
+    branch = _slugs(_("Events at any of these branches."))
+    track = _slugs(_("Events serving any of these tracks."))
+    track_all = _slugs(_("Events serving all of these tracks."))
+    audience = _slugs(_("Events for any of these audiences."))
+    stop = _slugs(_("Bookmobile events at any of these stops."))
+    status = ChoiceListFilter(
+        allowed=list(Event.Status.values),
+        help_text=_(
+            "Events with any of these statuses: draft, published, cancelled (comma-separated)."
+        ),
+    )
+    co_created = FlagFilter(help_text=_("true: only co-created events; false: only the others."))
+    q = TextFilter(max_length=200, help_text=_("Words in the title or description."))
+    date_from = LocalDateFilter(help_text=_("From this local date (YYYY-MM-DD), inclusive."))
+    date_to = LocalDateFilter(help_text=_("To this local date (YYYY-MM-DD), inclusive."))
+    ordering = django_filters.OrderingFilter(
+        fields=(("start", "start"),),
+        help_text=_("start (the default) or -start."),
+    )
+
+    class Meta:
+        fields: list[str] = []
+
+    def selection(self) -> selectors.Selection:
+        data = self.form.cleaned_data
+        return selectors.Selection(
+            branches=tuple(data.get("branch") or ()),
+            stops=tuple(data.get("stop") or ()),
+            tracks=tuple(data.get("track") or ()),
+            tracks_all=tuple(data.get("track_all") or ()),
+            audiences=tuple(data.get("audience") or ()),
+            statuses=tuple(data.get("status") or ()),
+            co_created=data.get("co_created"),
+            text=(data.get("q") or "").strip(),
+        )
+
+    def window(self):
+        first, last = self.form.cleaned_data.get("from"), self.form.cleaned_data.get("to")
+        if first and last and last < first:
+            raise forms.ValidationError({"to": _("“to” must not be before “from”.")})
+        return selectors.local_day_bounds(first, last)
+
+    def is_valid(self) -> bool:
+        if not super().is_valid():
+            return False
+        try:
+            self.window()
+        except forms.ValidationError as exc:
+            for field, errors in exc.error_dict.items():
+                for error in errors:
+                    self.form.add_error(field, error)
+            return False
+        return True
+
+    def ordered(self, qs):
+        if self.form.cleaned_data.get("ordering") == ["-start"]:
+            return qs.order_by("-start", "-pk")
+        return qs
+
+
+class EventFilterSet(SelectionFilterSet):
+    def filter_queryset(self, queryset):
+        selection = self.selection()
+        selectors.selection_validate(selection)  # UnknownSlug -> 400 naming the parameter
+        start, end = self.window()
+        qs = selectors.event_filter(queryset, selection=selection, start=start, end=end)
+        return self.ordered(qs)
+
+
+class OccurrenceFilterSet(SelectionFilterSet):
+    cancelled = FlagFilter(
+        help_text=_(
+            "true: only cancelled occurrences (or of cancelled events); false: only those that "
+            "take place."
+        )
+    )
+
+    def filter_queryset(self, queryset):
+        selection = self.selection()
+        selectors.selection_validate(selection)
+        start, end = self.window()
+        qs = selectors.occurrence_filter(
+            queryset,
+            selection=selection,
+            start=start,
+            end=end,
+            cancelled=self.form.cleaned_data.get("cancelled"),
+        )
+        return self.ordered(qs)
+
+
+# ``from`` and ``to`` are Python keywords: rename the filters after the class is built.
+for _filterset in (SelectionFilterSet, EventFilterSet, OccurrenceFilterSet):
+    _filters = _filterset.base_filters
+    _filters["from"] = _filters.pop("date_from")
+    _filters["to"] = _filters.pop("date_to")
+    _ordering = _filters.pop("ordering")
+    _filters["ordering"] = _ordering

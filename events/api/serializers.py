@@ -1,0 +1,692 @@
+"""Serializers: output shapes of the resources, and input shapes that check types only.
+
+The rules of the domain (a bookmobile event needs a stop, age groups add up, ...) live in
+``events/services.py``; input serializers turn JSON into the services' arguments and nothing
+more. Every field carries a description for the OpenAPI schema.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Mapping
+from typing import Any
+
+from django.utils.translation import gettext_lazy as _
+from drf_spectacular.utils import extend_schema_field
+from rest_framework import serializers
+
+from events import selectors
+from events.models import (
+    Attendance,
+    Audience,
+    Branch,
+    Event,
+    Occurrence,
+    Partner,
+    Room,
+    Stop,
+    Track,
+)
+
+from . import permissions
+from .fields import BoundedDateField, LocalDateTimeField
+
+MAX_COUNT = 100_000  # a head count or capacity larger than this is a typo
+
+
+# --- subscription links -------------------------------------------------------------------
+
+
+class CalendarLinksSerializer(serializers.Serializer):
+    ics = serializers.URLField(help_text=_("iCalendar feed over https (Outlook, Thunderbird)."))
+    webcal = serializers.CharField(
+        help_text=_("The same feed as a webcal:// link (Apple Calendar, Outlook).")
+    )
+    google = serializers.URLField(help_text=_("Adds the feed to Google Calendar."))
+    rss = serializers.URLField(help_text=_("RSS 2.0 feed for feed readers."))
+    atom = serializers.URLField(help_text=_("Atom feed for feed readers."))
+
+
+class EventLinksSerializer(serializers.Serializer):
+    ics = serializers.URLField(help_text=_("This event as an iCalendar file."))
+    webcal = serializers.CharField(help_text=_("The same as a webcal:// link."))
+    google = serializers.URLField(help_text=_("Adds the event's calendar file to Google Calendar."))
+
+
+def _links(serializer: serializers.Serializer, **selection: Any) -> dict[str, str]:
+    from feeds.links import calendar_links  # feeds builds on events, not the other way round
+
+    return calendar_links(request=serializer.context.get("request"), **selection)
+
+
+# --- compact references -------------------------------------------------------------------
+
+
+class TrackRefSerializer(serializers.ModelSerializer):
+    name = serializers.CharField(
+        read_only=True, help_text=_("Name in the language of the request.")
+    )
+
+    class Meta:
+        model = Track
+        fields = ["slug", "name"]
+        extra_kwargs = {"slug": {"help_text": _("Identifier of the track.")}}
+
+
+class AudienceRefSerializer(serializers.ModelSerializer):
+    name = serializers.CharField(
+        read_only=True, help_text=_("Name in the language of the request.")
+    )
+
+    class Meta:
+        model = Audience
+        fields = ["slug", "name"]
+        extra_kwargs = {"slug": {"help_text": _("Identifier of the audience.")}}
+
+
+class BranchRefSerializer(serializers.ModelSerializer):
+    class Meta:
+        model = Branch
+        fields = ["slug", "name", "kind"]
+        extra_kwargs = {
+            "slug": {"help_text": _("Identifier of the branch.")},
+            "name": {"help_text": _("Name of the branch.")},
+            "kind": {"help_text": _("A local library or the bookmobile.")},
+        }
+
+
+class StopRefSerializer(serializers.ModelSerializer):
+    class Meta:
+        model = Stop
+        fields = ["slug", "name"]
+        extra_kwargs = {
+            "slug": {"help_text": _("Identifier of the bookmobile stop.")},
+            "name": {"help_text": _("Name of the stop.")},
+        }
+
+
+class RoomSerializer(serializers.ModelSerializer):
+    class Meta:
+        model = Room
+        fields = ["id", "name", "capacity"]
+        extra_kwargs = {
+            "id": {"help_text": _("Identifier of the room.")},
+            "name": {"help_text": _("Name of the room.")},
+            "capacity": {"help_text": _("How many people the room holds, if known.")},
+        }
+
+
+class PartnerRefSerializer(serializers.ModelSerializer):
+    class Meta:
+        model = Partner
+        fields = ["id", "name", "url"]
+        extra_kwargs = {
+            "id": {"help_text": _("Identifier of the partner.")},
+            "name": {"help_text": _("Name of the partner.")},
+            "url": {"help_text": _("The partner's website.")},
+        }
+
+
+# --- tracks, audiences, branches, stops ---------------------------------------------------
+
+
+class TrackSerializer(serializers.ModelSerializer):
+    name = serializers.CharField(
+        read_only=True, help_text=_("Name in the language of the request.")
+    )
+    description = serializers.CharField(
+        read_only=True, help_text=_("What the track stands for, in the language of the request.")
+    )
+    links = serializers.SerializerMethodField(help_text=_("Subscribe to this track's calendar."))
+
+    class Meta:
+        model = Track
+        fields = ["slug", "name", "name_da", "name_en", "description", "order", "links"]
+        extra_kwargs = {
+            "slug": {"help_text": _("Identifier of the track, used in filters and feeds.")},
+            "name_da": {"help_text": _("Danish name.")},
+            "name_en": {"help_text": _("English name.")},
+            "order": {"help_text": _("Position in lists.")},
+        }
+
+    @extend_schema_field(CalendarLinksSerializer)
+    def get_links(self, obj: Track) -> dict[str, str]:
+        return _links(self, tracks=[obj.slug])
+
+
+class AudienceSerializer(serializers.ModelSerializer):
+    name = serializers.CharField(
+        read_only=True, help_text=_("Name in the language of the request.")
+    )
+
+    class Meta:
+        model = Audience
+        fields = ["slug", "name", "name_da", "name_en", "order"]
+        extra_kwargs = {
+            "slug": {"help_text": _("Identifier of the audience, used in filters.")},
+            "name_da": {"help_text": _("Danish name.")},
+            "name_en": {"help_text": _("English name.")},
+            "order": {"help_text": _("Position in lists.")},
+        }
+
+
+_PLACE_HELP = {
+    "slug": {"help_text": _("Identifier, used in filters and feeds.")},
+    "name": {"help_text": _("Name.")},
+    "address": {"help_text": _("Street address.")},
+    "postal_code": {"help_text": _("Postal code.")},
+    "city": {"help_text": _("City.")},
+    "latitude": {"help_text": _("Latitude (WGS 84).")},
+    "longitude": {"help_text": _("Longitude (WGS 84).")},
+}
+
+
+class StopSerializer(serializers.ModelSerializer):
+    branch = serializers.SlugRelatedField(
+        slug_field="slug",
+        read_only=True,
+        help_text=_("The bookmobile (branch) this stop belongs to."),
+    )
+    links = serializers.SerializerMethodField(help_text=_("Subscribe to this stop's calendar."))
+
+    class Meta:
+        model = Stop
+        fields = [
+            "slug",
+            "name",
+            "branch",
+            "address",
+            "postal_code",
+            "city",
+            "latitude",
+            "longitude",
+            "links",
+        ]
+        extra_kwargs = _PLACE_HELP
+
+    @extend_schema_field(CalendarLinksSerializer)
+    def get_links(self, obj: Stop) -> dict[str, str]:
+        return _links(self, stops=[obj.slug])
+
+
+class BranchSerializer(serializers.ModelSerializer):
+    stops = StopSerializer(
+        many=True, read_only=True, help_text=_("The bookmobile's stops (empty for a library).")
+    )
+    rooms = RoomSerializer(
+        many=True, read_only=True, help_text=_("Rooms and places in the branch.")
+    )
+    links = serializers.SerializerMethodField(help_text=_("Subscribe to this branch's calendar."))
+
+    class Meta:
+        model = Branch
+        fields = [
+            "slug",
+            "name",
+            "kind",
+            "area",
+            "address",
+            "postal_code",
+            "city",
+            "latitude",
+            "longitude",
+            "email",
+            "phone",
+            "url",
+            "description",
+            "stops",
+            "rooms",
+            "links",
+        ]
+        extra_kwargs = {
+            **_PLACE_HELP,
+            "kind": {"help_text": _("A local library or the bookmobile.")},
+            "area": {"help_text": _("The local area the branch serves.")},
+            "email": {"help_text": _("Contact email.")},
+            "phone": {"help_text": _("Contact phone number.")},
+            "url": {"help_text": _("The branch's web page.")},
+            "description": {"help_text": _("About the branch.")},
+        }
+
+    @extend_schema_field(CalendarLinksSerializer)
+    def get_links(self, obj: Branch) -> dict[str, str]:
+        return _links(self, branches=[obj.slug])
+
+
+# --- events -------------------------------------------------------------------------------
+
+
+class EventSerializer(serializers.ModelSerializer):
+    branch = BranchRefSerializer(read_only=True, help_text=_("Where the event is held."))
+    stop = StopRefSerializer(
+        read_only=True, allow_null=True, help_text=_("The bookmobile stop, for a bookmobile event.")
+    )
+    room = RoomSerializer(read_only=True, allow_null=True, help_text=_("The room, if any."))
+    tracks = TrackRefSerializer(
+        many=True, read_only=True, help_text=_("The strategy's tracks the event serves.")
+    )
+    audiences = AudienceRefSerializer(
+        many=True, read_only=True, help_text=_("Who the event is for.")
+    )
+    partners = PartnerRefSerializer(
+        many=True, read_only=True, help_text=_("Partners the event is made with.")
+    )
+    start = LocalDateTimeField(
+        read_only=True, help_text=_("Start of the first occurrence, Copenhagen time with offset.")
+    )
+    end = LocalDateTimeField(
+        read_only=True, help_text=_("End of the first occurrence, Copenhagen time with offset.")
+    )
+    created_at = LocalDateTimeField(read_only=True, help_text=_("When the event was created."))
+    updated_at = LocalDateTimeField(read_only=True, help_text=_("When the event was last changed."))
+    links = serializers.SerializerMethodField(help_text=_("Add this event to a calendar."))
+
+    class Meta:
+        model = Event
+        fields = [
+            "id",
+            "uid",
+            "title",
+            "description",
+            "status",
+            "cancel_reason",
+            "branch",
+            "stop",
+            "room",
+            "place",
+            "tracks",
+            "audiences",
+            "partners",
+            "co_created",
+            "start",
+            "end",
+            "all_day",
+            "rrule",
+            "exdates",
+            "capacity",
+            "url",
+            "sequence",
+            "created_at",
+            "updated_at",
+            "links",
+        ]
+        read_only_fields = fields
+        extra_kwargs = {
+            "id": {"help_text": _("Identifier of the event.")},
+            "uid": {"help_text": _("Stable iCalendar UID.")},
+            "title": {"help_text": _("Title.")},
+            "description": {"help_text": _("Description (plain text).")},
+            "status": {"help_text": _("draft (staff only), published or cancelled.")},
+            "cancel_reason": {"help_text": _("Why the event was cancelled.")},
+            "place": {"help_text": _("Where in or outside the branch, if not a room.")},
+            "co_created": {"help_text": _("Made together with citizens or a local partner.")},
+            "all_day": {"help_text": _("An all-day event.")},
+            "rrule": {"help_text": _("RFC 5545 recurrence rule; empty for a single event.")},
+            "exdates": {
+                "help_text": _("Local dates (YYYY-MM-DD) on which the series is not held.")
+            },
+            "capacity": {"help_text": _("How many can take part, if limited.")},
+            "url": {"help_text": _("A link with more information or sign-up.")},
+            "sequence": {
+                "help_text": _("iCalendar SEQUENCE: grows with each change subscribers must see.")
+            },
+        }
+
+    @extend_schema_field(EventLinksSerializer)
+    def get_links(self, obj: Event) -> dict[str, str]:
+        from feeds.links import event_links
+
+        return event_links(event=obj, request=self.context.get("request"))
+
+
+class StrictFieldsMixin:
+    """Refuse fields the endpoint does not take, instead of silently ignoring them."""
+
+    def to_internal_value(self, data):
+        if isinstance(data, Mapping):
+            unknown = sorted(str(k) for k in data if k not in self.fields)  # type: ignore[attr-defined]
+            if unknown:
+                raise serializers.ValidationError(
+                    {name: [_("This field is not accepted here.")] for name in unknown}
+                )
+        return super().to_internal_value(data)  # type: ignore[misc]
+
+
+class EventWriteSerializer(StrictFieldsMixin, serializers.Serializer):
+    """What staff send to create an event (all fields) or change one (PATCH, any subset but
+    ``status``: use publish and cancel)."""
+
+    branch = serializers.SlugRelatedField(
+        slug_field="slug", queryset=Branch.objects.all(), help_text=_("Slug of the branch.")
+    )
+    title = serializers.CharField(max_length=200, help_text=_("Title."))
+    description = serializers.CharField(
+        max_length=20_000,
+        allow_blank=True,
+        required=False,
+        help_text=_("Description (plain text)."),
+    )
+    start = LocalDateTimeField(
+        help_text=_(
+            "Start of the first occurrence. Without an offset it is read as Copenhagen time."
+        )
+    )
+    end = LocalDateTimeField(help_text=_("End of the first occurrence; after the start."))
+    tracks = serializers.SlugRelatedField(
+        many=True,
+        slug_field="slug",
+        queryset=Track.objects.all(),
+        help_text=_("Slugs of the tracks the event serves (at least one)."),
+    )
+    stop = serializers.SlugRelatedField(
+        slug_field="slug",
+        queryset=Stop.objects.all(),
+        allow_null=True,
+        required=False,
+        help_text=_("Slug of the bookmobile stop; required for a bookmobile event, else empty."),
+    )
+    room = serializers.PrimaryKeyRelatedField(
+        queryset=Room.objects.all(),
+        allow_null=True,
+        required=False,
+        help_text=_("Id of a room of the branch."),
+    )
+    place = serializers.CharField(
+        max_length=300,
+        allow_blank=True,
+        required=False,
+        help_text=_("Where in or outside the branch, if not a room."),
+    )
+    audiences = serializers.SlugRelatedField(
+        many=True,
+        slug_field="slug",
+        queryset=Audience.objects.all(),
+        required=False,
+        help_text=_("Slugs of the audiences."),
+    )
+    partners = serializers.PrimaryKeyRelatedField(
+        many=True,
+        queryset=Partner.objects.all(),
+        required=False,
+        help_text=_("Ids of partners."),
+    )
+    co_created = serializers.BooleanField(
+        required=False, help_text=_("Made together with citizens or a local partner.")
+    )
+    status = serializers.ChoiceField(
+        choices=[Event.Status.DRAFT, Event.Status.PUBLISHED],
+        required=False,
+        help_text=_("draft (the default) or published. Only when creating."),
+    )
+    all_day = serializers.BooleanField(required=False, help_text=_("An all-day event."))
+    rrule = serializers.CharField(
+        max_length=500,
+        allow_blank=True,
+        required=False,
+        help_text=_("RFC 5545 rule, e.g. FREQ=WEEKLY;BYDAY=TU;COUNT=10. Empty for a single event."),
+    )
+    exdates = serializers.ListField(
+        child=BoundedDateField(),
+        max_length=1000,
+        required=False,
+        help_text=_("Local dates (YYYY-MM-DD) of the series on which it is not held."),
+    )
+    capacity = serializers.IntegerField(
+        min_value=0,
+        max_value=MAX_COUNT,
+        allow_null=True,
+        required=False,
+        help_text=_("How many can take part, if limited."),
+    )
+    url = serializers.URLField(
+        max_length=200,
+        allow_blank=True,
+        required=False,
+        help_text=_("A link with more information or sign-up."),
+    )
+
+
+class EventUpdateSerializer(EventWriteSerializer):
+    class Meta:
+        ref_name = "EventUpdate"
+
+    def get_fields(self):
+        fields = super().get_fields()
+        fields.pop("status")
+        return fields
+
+
+class ReasonSerializer(StrictFieldsMixin, serializers.Serializer):
+    reason = serializers.CharField(
+        max_length=300,
+        allow_blank=True,
+        required=False,
+        default="",
+        help_text=_("Why, shown to citizens."),
+    )
+
+
+# --- occurrences and attendance -----------------------------------------------------------
+
+
+class AgeGroupsSerializer(StrictFieldsMixin, serializers.Serializer):
+    children = serializers.IntegerField(
+        min_value=0, max_value=MAX_COUNT, required=False, help_text=_("Children (0-12).")
+    )
+    youth = serializers.IntegerField(
+        min_value=0, max_value=MAX_COUNT, required=False, help_text=_("Youth (13-17).")
+    )
+    adults = serializers.IntegerField(
+        min_value=0, max_value=MAX_COUNT, required=False, help_text=_("Adults (18-64).")
+    )
+    seniors = serializers.IntegerField(
+        min_value=0, max_value=MAX_COUNT, required=False, help_text=_("Seniors (65+).")
+    )
+
+
+class AttendanceSerializer(serializers.ModelSerializer):
+    by_age = AgeGroupsSerializer(
+        read_only=True, allow_null=True, help_text=_("Breakdown by age group, if recorded.")
+    )
+    recorded_at = LocalDateTimeField(
+        read_only=True, help_text=_("When the count was last recorded or corrected.")
+    )
+    recorded_by = serializers.SlugRelatedField(
+        slug_field="username", read_only=True, allow_null=True, help_text=_("Who recorded it.")
+    )
+    corrections = serializers.SerializerMethodField(
+        help_text=_("How many times the count was corrected.")
+    )
+
+    class Meta:
+        model = Attendance
+        fields = [
+            "occurrence",
+            "total",
+            "by_age",
+            "note",
+            "recorded_at",
+            "recorded_by",
+            "corrections",
+        ]
+        read_only_fields = fields
+        extra_kwargs = {
+            "occurrence": {"help_text": _("Id of the occurrence.")},
+            "total": {"help_text": _("Head count.")},
+            "note": {"help_text": _("A remark from staff.")},
+        }
+
+    def get_corrections(self, obj: Attendance) -> int:
+        return obj.revisions.count()
+
+
+class AttendanceWriteSerializer(StrictFieldsMixin, serializers.Serializer):
+    total = serializers.IntegerField(min_value=0, max_value=MAX_COUNT, help_text=_("Head count."))
+    by_age = AgeGroupsSerializer(
+        required=False,
+        allow_null=True,
+        help_text=_("Optional breakdown by age group; it must add up to the total."),
+    )
+    note = serializers.CharField(
+        max_length=500, allow_blank=True, required=False, default="", help_text=_("A remark.")
+    )
+
+
+class VisibleOccurrenceField(serializers.PrimaryKeyRelatedField):
+    """An occurrence id; occurrences of drafts the user may not see do not exist."""
+
+    def __init__(self, **kwargs):
+        super().__init__(queryset=Occurrence.objects.none(), **kwargs)
+
+    def get_queryset(self):
+        request = self.context.get("request")
+        events = selectors.visible_events(user=getattr(request, "user", None))
+        return Occurrence.objects.filter(event__in=events.values("pk")).select_related(
+            "event", "event__branch"
+        )
+
+
+class AttendanceBulkItemSerializer(AttendanceWriteSerializer):
+    occurrence = VisibleOccurrenceField(help_text=_("Id of the occurrence."))
+
+
+class AttendanceBulkSerializer(StrictFieldsMixin, serializers.Serializer):
+    branch = serializers.SlugRelatedField(
+        slug_field="slug",
+        queryset=Branch.objects.all(),
+        help_text=_("Slug of the branch; every occurrence must be one of its events'."),
+    )
+    items = serializers.ListField(
+        child=AttendanceBulkItemSerializer(),
+        min_length=1,
+        max_length=500,
+        help_text=_("Head counts to record, all or nothing. Errors are reported per item index."),
+    )
+
+
+def _has_attendance(obj: Occurrence) -> bool:
+    try:
+        obj.attendance  # noqa: B018 - loaded by select_related
+    except Attendance.DoesNotExist:
+        return False
+    return True
+
+
+class AttendanceSummarySerializer(AttendanceSerializer):
+    """Attendance inside an occurrence (no corrections count: that would cost a query each)."""
+
+    class Meta(AttendanceSerializer.Meta):
+        fields = ["total", "by_age", "note", "recorded_at"]
+        read_only_fields = fields
+
+
+class OccurrenceSerializer(serializers.ModelSerializer):
+    title = serializers.CharField(
+        source="event.title", read_only=True, help_text=_("Title of the event.")
+    )
+    event_status = serializers.CharField(
+        source="event.status",
+        read_only=True,
+        help_text=_("Status of the event: draft, published or cancelled."),
+    )
+    cancelled = serializers.BooleanField(
+        source="is_cancelled",
+        read_only=True,
+        help_text=_("True if this occurrence or its whole event is cancelled."),
+    )
+    start = LocalDateTimeField(read_only=True, help_text=_("Start, Copenhagen time with offset."))
+    end = LocalDateTimeField(read_only=True, help_text=_("End, Copenhagen time with offset."))
+    original_start = LocalDateTimeField(
+        read_only=True,
+        help_text=_("The start given by the series' rule (iCalendar RECURRENCE-ID)."),
+    )
+    branch = BranchRefSerializer(
+        source="event.branch", read_only=True, help_text=_("Where it is held.")
+    )
+    stop = StopRefSerializer(
+        source="event.stop", read_only=True, allow_null=True, help_text=_("The bookmobile stop.")
+    )
+    room = RoomSerializer(
+        source="effective_room", read_only=True, allow_null=True, help_text=_("The room, if any.")
+    )
+    place = serializers.CharField(
+        source="event.place", read_only=True, help_text=_("Where, if not a room.")
+    )
+    tracks = TrackRefSerializer(
+        source="event.tracks", many=True, read_only=True, help_text=_("Tracks of the event.")
+    )
+    audiences = AudienceRefSerializer(
+        source="event.audiences", many=True, read_only=True, help_text=_("Audiences of the event.")
+    )
+    co_created = serializers.BooleanField(
+        source="event.co_created", read_only=True, help_text=_("Co-created event.")
+    )
+    all_day = serializers.BooleanField(
+        source="event.all_day", read_only=True, help_text=_("An all-day event.")
+    )
+    attendance = serializers.SerializerMethodField(
+        help_text=_("The recorded head count; shown to staff and management only, else null.")
+    )
+
+    class Meta:
+        model = Occurrence
+        fields = [
+            "id",
+            "event",
+            "title",
+            "event_status",
+            "status",
+            "cancelled",
+            "cancel_reason",
+            "start",
+            "end",
+            "original_start",
+            "local_date",
+            "moved",
+            "detached",
+            "all_day",
+            "branch",
+            "stop",
+            "room",
+            "place",
+            "tracks",
+            "audiences",
+            "co_created",
+            "attendance",
+        ]
+        read_only_fields = fields
+        extra_kwargs = {
+            "id": {"help_text": _("Identifier of the occurrence.")},
+            "event": {"help_text": _("Id of the event.")},
+            "status": {"help_text": _("scheduled or cancelled (this occurrence only).")},
+            "cancel_reason": {"help_text": _("Why this occurrence was cancelled.")},
+            "local_date": {"help_text": _("The local date of the start.")},
+            "moved": {"help_text": _("Moved from the time or room the series gives.")},
+            "detached": {"help_text": _("No longer fits the series' rule but is kept.")},
+        }
+
+    @extend_schema_field(AttendanceSummarySerializer(allow_null=True))
+    def get_attendance(self, obj: Occurrence) -> dict[str, Any] | None:
+        request = self.context.get("request")
+        if request is None or not permissions.may_read_attendance(request.user):
+            return None
+        attendance = getattr(obj, "attendance", None) if _has_attendance(obj) else None
+        if attendance is None:
+            return None
+        return AttendanceSummarySerializer(attendance, context=self.context).data
+
+
+class OccurrenceMoveSerializer(StrictFieldsMixin, serializers.Serializer):
+    start = LocalDateTimeField(
+        help_text=_("New start. Without an offset it is read as Copenhagen time.")
+    )
+    end = LocalDateTimeField(
+        required=False,
+        allow_null=True,
+        help_text=_("New end; by default the start plus the same duration."),
+    )
+    room = serializers.PrimaryKeyRelatedField(
+        queryset=Room.objects.all(),
+        required=False,
+        allow_null=True,
+        help_text=_("Id of another room of the branch; empty keeps the room."),
+    )

@@ -1,0 +1,453 @@
+"""The REST API of the calendar: ViewSets over the selectors, writes through the services.
+
+Each write validates its input with a serializer, checks who may write, calls one service and
+answers with the result read back through a selector. Errors from the services are turned into
+400 and 409 answers by ``events.api.exceptions.api_exception_handler``.
+"""
+
+from __future__ import annotations
+
+from django.db.models import Prefetch
+from django.shortcuts import get_object_or_404
+from django.utils.translation import gettext_lazy as _
+from drf_spectacular.types import OpenApiTypes
+from drf_spectacular.utils import (
+    OpenApiParameter,
+    OpenApiResponse,
+    extend_schema,
+    extend_schema_view,
+    inline_serializer,
+)
+from rest_framework import serializers, status, viewsets
+from rest_framework.decorators import action
+from rest_framework.response import Response
+
+from events import selectors, services
+from events.models import Attendance, Audience, Branch, Event, Occurrence, Room, Stop, Track
+
+from . import permissions
+from . import serializers as s
+from .filters import EventFilterSet, OccurrenceFilterSet
+from .pagination import BoundedPageNumberPagination
+
+SLUG_REGEX = r"[-a-zA-Z0-9_]+"
+ID_PARAM = OpenApiParameter(
+    "id", OpenApiTypes.INT, OpenApiParameter.PATH, description=_("The numeric id.")
+)
+SLUG_PARAM = OpenApiParameter(
+    "slug", OpenApiTypes.STR, OpenApiParameter.PATH, description=_("The slug (identifier).")
+)
+
+# --- documented error answers -------------------------------------------------------------
+
+_ERRORS = inline_serializer(
+    "FieldErrors",
+    fields={
+        "field": serializers.ListField(
+            child=serializers.CharField(),
+            help_text=_("For each field (or query parameter) at fault, readable reasons."),
+        )
+    },
+)
+_DETAIL = inline_serializer(
+    "Detail", fields={"detail": serializers.CharField(help_text=_("What went wrong."))}
+)
+_CONFLICT = inline_serializer(
+    "Conflict",
+    fields={
+        "detail": serializers.CharField(help_text=_("Names the conflicting event and its time.")),
+        "code": serializers.CharField(help_text=_("Always “conflict”.")),
+        "conflict": inline_serializer(
+            "ConflictingOccurrence",
+            fields={
+                "event": serializers.IntegerField(help_text=_("Id of the conflicting event.")),
+                "title": serializers.CharField(help_text=_("Title of the conflicting event.")),
+                "occurrence": serializers.IntegerField(help_text=_("Id of its occurrence.")),
+                "start": serializers.DateTimeField(help_text=_("Its start, Copenhagen time.")),
+                "end": serializers.DateTimeField(help_text=_("Its end, Copenhagen time.")),
+            },
+            help_text=_("The occurrence this one would overlap."),
+        ),
+    },
+)
+READ_ERRORS = {400: OpenApiResponse(_ERRORS, description=_("A malformed or unknown parameter."))}
+WRITE_ERRORS = {
+    400: OpenApiResponse(_ERRORS, description=_("Invalid input; nothing was saved.")),
+    401: OpenApiResponse(_DETAIL, description=_("Not logged in.")),
+    403: OpenApiResponse(_DETAIL, description=_("Not staff of this branch.")),
+    404: OpenApiResponse(_DETAIL, description=_("No such object, or not visible to you.")),
+    409: OpenApiResponse(
+        _CONFLICT, description=_("Overlaps another occurrence in the same place.")
+    ),
+    413: OpenApiResponse(_DETAIL, description=_("The request is too large.")),
+}
+
+
+# --- places and tracks --------------------------------------------------------------------
+
+
+@extend_schema_view(
+    list=extend_schema(summary=_("The strategy's tracks"), tags=["places and tracks"]),
+    retrieve=extend_schema(
+        summary=_("One track, with subscription links"),
+        tags=["places and tracks"],
+        parameters=[SLUG_PARAM],
+    ),
+)
+class TrackViewSet(viewsets.ReadOnlyModelViewSet):
+    queryset = Track.objects.all()
+    serializer_class = s.TrackSerializer
+    lookup_field = "slug"
+    lookup_value_regex = SLUG_REGEX
+    pagination_class = None
+    filter_backends: list = []
+
+
+@extend_schema_view(
+    list=extend_schema(summary=_("Audiences"), tags=["places and tracks"]),
+    retrieve=extend_schema(
+        summary=_("One audience"), tags=["places and tracks"], parameters=[SLUG_PARAM]
+    ),
+)
+class AudienceViewSet(viewsets.ReadOnlyModelViewSet):
+    queryset = Audience.objects.all()
+    serializer_class = s.AudienceSerializer
+    lookup_field = "slug"
+    lookup_value_regex = SLUG_REGEX
+    pagination_class = None
+    filter_backends: list = []
+
+
+@extend_schema_view(
+    list=extend_schema(
+        summary=_("Branches with their stops and rooms"), tags=["places and tracks"]
+    ),
+    retrieve=extend_schema(
+        summary=_("One branch, with subscription links"),
+        tags=["places and tracks"],
+        parameters=[SLUG_PARAM],
+    ),
+)
+class BranchViewSet(viewsets.ReadOnlyModelViewSet):
+    queryset = Branch.objects.prefetch_related(
+        Prefetch("stops", queryset=Stop.objects.order_by("order", "name")),
+        Prefetch("rooms", queryset=Room.objects.order_by("name")),
+    )
+    serializer_class = s.BranchSerializer
+    lookup_field = "slug"
+    lookup_value_regex = SLUG_REGEX
+    pagination_class = None
+    filter_backends: list = []
+
+
+@extend_schema_view(
+    list=extend_schema(summary=_("Bookmobile stops"), tags=["places and tracks"]),
+    retrieve=extend_schema(
+        summary=_("One stop, with subscription links"),
+        tags=["places and tracks"],
+        parameters=[SLUG_PARAM],
+    ),
+)
+class StopViewSet(viewsets.ReadOnlyModelViewSet):
+    queryset = Stop.objects.select_related("branch")
+    serializer_class = s.StopSerializer
+    lookup_field = "slug"
+    lookup_value_regex = SLUG_REGEX
+    pagination_class = None
+    filter_backends: list = []
+
+
+# --- events -------------------------------------------------------------------------------
+
+
+@extend_schema_view(
+    list=extend_schema(
+        summary=_("Events"),
+        description=_(
+            "Published and cancelled events for everyone; drafts for staff of their branches "
+            "and for management."
+        ),
+        responses={200: s.EventSerializer(many=True), **READ_ERRORS},
+    ),
+    retrieve=extend_schema(
+        parameters=[ID_PARAM],
+        summary=_("One event"),
+        responses={
+            200: s.EventSerializer,
+            404: OpenApiResponse(
+                _DETAIL, description=_("No such event, or a draft you may not see.")
+            ),
+        },
+    ),
+    create=extend_schema(
+        summary=_("Create an event"),
+        request=s.EventWriteSerializer,
+        responses={201: s.EventSerializer, **WRITE_ERRORS},
+    ),
+    partial_update=extend_schema(
+        parameters=[ID_PARAM],
+        summary=_("Change an event"),
+        request=s.EventUpdateSerializer,
+        responses={200: s.EventSerializer, **WRITE_ERRORS},
+    ),
+    destroy=extend_schema(
+        parameters=[ID_PARAM],
+        summary=_("Delete an event"),
+        description=_("Refused (400) for an event with recorded attendance: cancel it instead."),
+        responses={204: None, **WRITE_ERRORS},
+    ),
+)
+class EventViewSet(viewsets.ModelViewSet):
+    queryset = Event.objects.none()  # for the schema; get_queryset() is what answers
+    serializer_class = s.EventSerializer
+    permission_classes = [permissions.ReadOrBranchEditor]
+    filterset_class = EventFilterSet
+    pagination_class = BoundedPageNumberPagination
+    http_method_names = ["get", "post", "patch", "delete", "head", "options"]
+    lookup_value_regex = r"[0-9]+"
+
+    def get_queryset(self):
+        return selectors.event_list(user=self.request.user)
+
+    def _answer(self, event: Event, code: int = status.HTTP_200_OK) -> Response:
+        event = selectors.event_get(user=self.request.user, pk=event.pk)
+        return Response(
+            s.EventSerializer(event, context=self.get_serializer_context()).data, status=code
+        )
+
+    def create(self, request, *args, **kwargs):
+        serializer = s.EventWriteSerializer(
+            data=request.data, context=self.get_serializer_context()
+        )
+        serializer.is_valid(raise_exception=True)
+        permissions.check_branch(request, serializer.validated_data["branch"])
+        event = services.event_create(user=request.user, **serializer.validated_data)
+        return self._answer(event, status.HTTP_201_CREATED)
+
+    def partial_update(self, request, *args, **kwargs):
+        event = self.get_object()
+        serializer = s.EventUpdateSerializer(
+            data=request.data, partial=True, context=self.get_serializer_context()
+        )
+        serializer.is_valid(raise_exception=True)
+        permissions.check_branch(request, serializer.validated_data.get("branch"))
+        event = services.event_update(event=event, user=request.user, **serializer.validated_data)
+        return self._answer(event)
+
+    def update(self, request, *args, **kwargs):  # PUT is not offered; PATCH changes any subset
+        return self.http_method_not_allowed(request, *args, **kwargs)
+
+    def destroy(self, request, *args, **kwargs):
+        services.event_delete(event=self.get_object(), user=request.user)
+        return Response(status=status.HTTP_204_NO_CONTENT)
+
+    @extend_schema(
+        parameters=[ID_PARAM],
+        summary=_("Publish an event"),
+        description=_(
+            "Makes a draft visible to everyone and in the feeds. Publishing twice changes nothing."
+        ),
+        request=None,
+        responses={200: s.EventSerializer, **WRITE_ERRORS},
+    )
+    @action(detail=True, methods=["post"])
+    def publish(self, request, pk=None):
+        event = services.event_publish(event=self.get_object(), user=request.user)
+        return self._answer(event)
+
+    @extend_schema(
+        parameters=[ID_PARAM],
+        summary=_("Cancel an event"),
+        description=_("Cancels every occurrence; the event stays visible as cancelled."),
+        request=s.ReasonSerializer,
+        responses={200: s.EventSerializer, **WRITE_ERRORS},
+    )
+    @action(detail=True, methods=["post"])
+    def cancel(self, request, pk=None):
+        event = self.get_object()
+        serializer = s.ReasonSerializer(data=request.data)
+        serializer.is_valid(raise_exception=True)
+        event = services.event_cancel(
+            event=event, reason=serializer.validated_data["reason"], user=request.user
+        )
+        return self._answer(event)
+
+
+# --- occurrences and attendance -----------------------------------------------------------
+
+
+@extend_schema_view(
+    list=extend_schema(
+        summary=_("Occurrences in a date window"),
+        description=_("What a calendar page shows: dated occurrences of the events you may see."),
+        responses={200: s.OccurrenceSerializer(many=True), **READ_ERRORS},
+    ),
+    retrieve=extend_schema(
+        parameters=[ID_PARAM],
+        summary=_("One occurrence"),
+        responses={
+            200: s.OccurrenceSerializer,
+            404: OpenApiResponse(
+                _DETAIL, description=_("No such occurrence, or of a draft you may not see.")
+            ),
+        },
+    ),
+)
+class OccurrenceViewSet(viewsets.ReadOnlyModelViewSet):
+    queryset = Occurrence.objects.none()  # for the schema; get_queryset() is what answers
+    serializer_class = s.OccurrenceSerializer
+    permission_classes = [permissions.ReadOrBranchEditor]
+    filterset_class = OccurrenceFilterSet
+    pagination_class = BoundedPageNumberPagination
+    lookup_value_regex = r"[0-9]+"
+
+    def get_queryset(self):
+        return selectors.occurrence_list(user=self.request.user)
+
+    def get_permissions(self):
+        if self.action == "attendance" and self.request.method in ("GET", "HEAD", "OPTIONS"):
+            return [permissions.ReadsAttendance()]
+        return super().get_permissions()
+
+    def _answer(self, occurrence: Occurrence) -> Response:
+        occurrence = selectors.occurrence_get(user=self.request.user, pk=occurrence.pk)
+        return Response(
+            s.OccurrenceSerializer(occurrence, context=self.get_serializer_context()).data
+        )
+
+    @extend_schema(
+        parameters=[ID_PARAM],
+        summary=_("Cancel one occurrence"),
+        description=_("The rest of the series is unchanged. Cancelling twice changes nothing."),
+        request=s.ReasonSerializer,
+        responses={200: s.OccurrenceSerializer, **WRITE_ERRORS},
+    )
+    @action(detail=True, methods=["post"])
+    def cancel(self, request, pk=None):
+        occurrence = self.get_object()
+        serializer = s.ReasonSerializer(data=request.data)
+        serializer.is_valid(raise_exception=True)
+        occurrence = services.occurrence_cancel(
+            occurrence=occurrence, reason=serializer.validated_data["reason"], user=request.user
+        )
+        return self._answer(occurrence)
+
+    @extend_schema(
+        parameters=[ID_PARAM],
+        summary=_("Undo the cancellation of one occurrence"),
+        request=None,
+        responses={200: s.OccurrenceSerializer, **WRITE_ERRORS},
+    )
+    @action(detail=True, methods=["post"])
+    def restore(self, request, pk=None):
+        occurrence = services.occurrence_restore(occurrence=self.get_object(), user=request.user)
+        return self._answer(occurrence)
+
+    @extend_schema(
+        parameters=[ID_PARAM],
+        summary=_("Move one occurrence"),
+        description=_("To a new start (and end) and optionally another room of the branch."),
+        request=s.OccurrenceMoveSerializer,
+        responses={200: s.OccurrenceSerializer, **WRITE_ERRORS},
+    )
+    @action(detail=True, methods=["post"])
+    def move(self, request, pk=None):
+        occurrence = self.get_object()
+        serializer = s.OccurrenceMoveSerializer(data=request.data)
+        serializer.is_valid(raise_exception=True)
+        occurrence = services.occurrence_move(
+            occurrence=occurrence, user=request.user, **serializer.validated_data
+        )
+        return self._answer(occurrence)
+
+    @extend_schema(
+        methods=["GET"],
+        parameters=[ID_PARAM],
+        summary=_("The attendance of one occurrence"),
+        description=_("Staff and management only; 404 if none is recorded yet."),
+        responses={
+            200: s.AttendanceSerializer,
+            403: OpenApiResponse(_DETAIL),
+            404: OpenApiResponse(_DETAIL),
+        },
+    )
+    @extend_schema(
+        methods=["PUT"],
+        parameters=[ID_PARAM],
+        summary=_("Record or correct the attendance of one occurrence"),
+        description=_(
+            "Sending the same values again leaves one record (safe to retry); other values "
+            "correct it and keep the earlier value in its history."
+        ),
+        request=s.AttendanceWriteSerializer,
+        responses={200: s.AttendanceSerializer, **WRITE_ERRORS},
+    )
+    @action(detail=True, methods=["get", "put"])
+    def attendance(self, request, pk=None):
+        occurrence = self.get_object()
+        if request.method == "PUT":
+            serializer = s.AttendanceWriteSerializer(data=request.data)
+            serializer.is_valid(raise_exception=True)
+            data = serializer.validated_data
+            attendance = services.attendance_record(
+                occurrence=occurrence,
+                total=data["total"],
+                by_age=data.get("by_age"),
+                note=data.get("note", ""),
+                user=request.user,
+            )
+        else:
+            attendance = get_object_or_404(Attendance, occurrence=occurrence)
+        return Response(
+            s.AttendanceSerializer(attendance, context=self.get_serializer_context()).data
+        )
+
+
+class AttendanceViewSet(viewsets.GenericViewSet):
+    """Attendance of many occurrences of one branch at once."""
+
+    permission_classes = [permissions.ReadOrBranchEditor]
+    serializer_class = s.AttendanceBulkSerializer
+    pagination_class = None
+    filter_backends: list = []
+
+    def get_queryset(self):
+        return Attendance.objects.none()
+
+    @extend_schema(
+        summary=_("Record the attendance of many occurrences of one branch"),
+        description=_(
+            "All or nothing: if any item is invalid, nothing is saved and the errors are given per "
+            "item index under “items”. Sending the same values again changes nothing."
+        ),
+        request=s.AttendanceBulkSerializer,
+        responses={200: s.AttendanceSerializer(many=True), **WRITE_ERRORS},
+    )
+    @action(detail=False, methods=["post"])
+    def bulk(self, request):
+        serializer = s.AttendanceBulkSerializer(
+            data=request.data, context=self.get_serializer_context()
+        )
+        serializer.is_valid(raise_exception=True)
+        branch = serializer.validated_data["branch"]
+        permissions.check_branch(request, branch)
+        records = services.attendance_record_bulk(
+            items=serializer.validated_data["items"], user=request.user, branch=branch
+        )
+        records = Attendance.objects.filter(pk__in=[r.pk for r in records]).select_related(
+            "recorded_by"
+        )
+        return Response(
+            s.AttendanceSerializer(records, many=True, context=self.get_serializer_context()).data
+        )
+
+
+__all__ = [
+    "AttendanceViewSet",
+    "AudienceViewSet",
+    "BranchViewSet",
+    "EventViewSet",
+    "OccurrenceViewSet",
+    "StopViewSet",
+    "TrackViewSet",
+]
