@@ -1,0 +1,346 @@
+"""What the jobs produce: action plans, status figures, status reports, and job records.
+
+Rules live in ``tasks/services.py``; these models hold structure and constraints only.
+
+Scopes. A figure or a target is for one branch and one track (a *cell*), for a branch across all
+tracks (track empty), for a track across all branches (branch empty), or the grand total (both
+empty). Each scope has its own partial unique constraint, so uniqueness holds on SQLite and on
+PostgreSQL alike (a plain unique constraint would let NULLs repeat).
+"""
+
+from __future__ import annotations
+
+import uuid
+
+from django.conf import settings
+from django.db import models
+from django.db.models import Q
+from django.utils import timezone
+from django.utils.translation import gettext_lazy as _
+
+from events.models import Branch, Track
+
+
+def _scope_constraints(prefix: str, fields: list[str]) -> list[models.UniqueConstraint]:
+    """One unique constraint per scope (cell, branch total, track total, grand total)."""
+    return [
+        models.UniqueConstraint(
+            fields=[*fields, "branch", "track"],
+            condition=Q(branch__isnull=False, track__isnull=False),
+            name=f"{prefix}_unique_cell",
+        ),
+        models.UniqueConstraint(
+            fields=[*fields, "branch"],
+            condition=Q(branch__isnull=False, track__isnull=True),
+            name=f"{prefix}_unique_branch_total",
+        ),
+        models.UniqueConstraint(
+            fields=[*fields, "track"],
+            condition=Q(branch__isnull=True, track__isnull=False),
+            name=f"{prefix}_unique_track_total",
+        ),
+        models.UniqueConstraint(
+            fields=fields,
+            condition=Q(branch__isnull=True, track__isnull=True),
+            name=f"{prefix}_unique_grand_total",
+        ),
+    ]
+
+
+# --- action plans -----------------------------------------------------------------------------
+
+
+class ActionPlan(models.Model):
+    """The year's action plan (handleplan): targets per branch and track, and initiatives."""
+
+    class Status(models.TextChoices):
+        DRAFT = "draft", _("Draft")
+        ADOPTED = "adopted", _("Adopted")
+
+    year = models.PositiveSmallIntegerField(_("year"), unique=True)
+    status = models.CharField(
+        _("status"), max_length=16, choices=Status.choices, default=Status.DRAFT
+    )
+    title = models.CharField(_("title"), max_length=200, blank=True)
+    notes = models.TextField(_("notes"), blank=True)
+    adopted_on = models.DateField(_("adopted on"), null=True, blank=True)
+    copied_from = models.ForeignKey(
+        "self",
+        verbose_name=_("copied from"),
+        on_delete=models.SET_NULL,
+        null=True,
+        blank=True,
+        related_name="+",
+    )
+    created_at = models.DateTimeField(_("created"), default=timezone.now, editable=False)
+    updated_at = models.DateTimeField(_("modified"), default=timezone.now, editable=False)
+
+    class Meta:
+        ordering = ["-year"]
+        verbose_name = _("action plan")
+        verbose_name_plural = _("action plans")
+
+    def __str__(self) -> str:
+        return self.title or str(_("Action plan %(year)s") % {"year": self.year})
+
+
+class Target(models.Model):
+    """A target of the plan for one scope. Empty branch: all branches; empty track: all tracks.
+    Each number is optional; a missing one leaves the share of target empty (counting rule 7)."""
+
+    plan = models.ForeignKey(
+        ActionPlan, verbose_name=_("action plan"), on_delete=models.CASCADE, related_name="targets"
+    )
+    branch = models.ForeignKey(
+        Branch,
+        verbose_name=_("branch"),
+        on_delete=models.CASCADE,
+        null=True,
+        blank=True,
+        related_name="+",
+        help_text=_("Empty: all branches together."),
+    )
+    track = models.ForeignKey(
+        Track,
+        verbose_name=_("track"),
+        on_delete=models.CASCADE,
+        null=True,
+        blank=True,
+        related_name="+",
+        help_text=_("Empty: all tracks together."),
+    )
+    held = models.PositiveIntegerField(_("events held"), null=True, blank=True)
+    attendance = models.PositiveIntegerField(_("attendance"), null=True, blank=True)
+    co_created = models.PositiveIntegerField(_("co-created events held"), null=True, blank=True)
+
+    class Meta:
+        ordering = ["plan", "branch__order", "branch__name", "track__order"]
+        verbose_name = _("target")
+        verbose_name_plural = _("targets")
+        constraints = _scope_constraints("target", ["plan"])
+
+    def __str__(self) -> str:
+        return f"{self.plan.year} {self.branch or '*'} / {self.track or '*'}"
+
+
+class Initiative(models.Model):
+    """A free-text initiative of the plan for one track (optionally at one branch)."""
+
+    plan = models.ForeignKey(
+        ActionPlan,
+        verbose_name=_("action plan"),
+        on_delete=models.CASCADE,
+        related_name="initiatives",
+    )
+    track = models.ForeignKey(
+        Track, verbose_name=_("track"), on_delete=models.PROTECT, related_name="+"
+    )
+    branch = models.ForeignKey(
+        Branch,
+        verbose_name=_("branch"),
+        on_delete=models.CASCADE,
+        null=True,
+        blank=True,
+        related_name="+",
+        help_text=_("Empty: for all branches."),
+    )
+    text = models.TextField(_("initiative"))
+    order = models.PositiveSmallIntegerField(_("order"), default=0)
+
+    class Meta:
+        ordering = ["plan", "track__order", "order", "pk"]
+        verbose_name = _("initiative")
+        verbose_name_plural = _("initiatives")
+
+    def __str__(self) -> str:
+        return self.text[:60]
+
+
+# --- status figures -----------------------------------------------------------------------------
+
+
+class PeriodKind(models.TextChoices):
+    MONTH = "month", _("Month")
+    QUARTER = "quarter", _("Quarter")
+    HALF = "half", _("Half-year")
+    YEAR = "year", _("Year")
+    YTD = "ytd", _("Year to date")
+
+
+class FigureValues(models.Model):
+    """The measures of one figure (see ``tasks.services`` for how each is counted)."""
+
+    held = models.PositiveIntegerField(_("occurrences held"), default=0)
+    events_held = models.PositiveIntegerField(_("distinct events held"), default=0)
+    cancelled = models.PositiveIntegerField(_("occurrences cancelled"), default=0)
+    with_attendance = models.PositiveIntegerField(_("held with attendance"), default=0)
+    missing_attendance = models.PositiveIntegerField(_("held missing attendance"), default=0)
+    attendance = models.PositiveIntegerField(_("attendance"), default=0)
+    children = models.PositiveIntegerField(_("children (0-12)"), default=0)
+    youth = models.PositiveIntegerField(_("youth (13-17)"), default=0)
+    adults = models.PositiveIntegerField(_("adults (18-64)"), default=0)
+    seniors = models.PositiveIntegerField(_("seniors (65+)"), default=0)
+    co_created_held = models.PositiveIntegerField(_("co-created occurrences held"), default=0)
+
+    MEASURES = (
+        "held",
+        "events_held",
+        "cancelled",
+        "with_attendance",
+        "missing_attendance",
+        "attendance",
+        "children",
+        "youth",
+        "adults",
+        "seniors",
+        "co_created_held",
+    )
+
+    class Meta:
+        abstract = True
+
+
+class StatusFigure(FigureValues):
+    """A year's figures for its months, quarters, half-years and the whole year, per scope.
+    Replaced as a whole by ``status_recompute`` (never incremented)."""
+
+    year = models.PositiveSmallIntegerField(_("year"))
+    period_kind = models.CharField(_("period"), max_length=8, choices=PeriodKind.choices)
+    period_index = models.PositiveSmallIntegerField(_("period number"))
+    branch = models.ForeignKey(
+        Branch,
+        verbose_name=_("branch"),
+        on_delete=models.CASCADE,
+        null=True,
+        blank=True,
+        related_name="+",
+    )
+    track = models.ForeignKey(
+        Track,
+        verbose_name=_("track"),
+        on_delete=models.CASCADE,
+        null=True,
+        blank=True,
+        related_name="+",
+    )
+    computed_at = models.DateTimeField(_("computed"))
+
+    class Meta:
+        ordering = ["year", "period_kind", "period_index", "branch", "track"]
+        verbose_name = _("status figure")
+        verbose_name_plural = _("status figures")
+        constraints = _scope_constraints("statusfigure", ["year", "period_kind", "period_index"])
+        indexes = [models.Index(fields=["year", "period_kind", "period_index"])]
+
+    def __str__(self) -> str:
+        scope = f"{self.branch or '*'} / {self.track or '*'}"
+        return f"{self.year} {self.period_kind} {self.period_index}: {scope}"
+
+
+class StatusYear(models.Model):
+    """One row per year whose figures exist: the lock recomputes of that year take (so two never
+    interleave) and when they were last computed."""
+
+    year = models.PositiveSmallIntegerField(_("year"), unique=True)
+    computed_at = models.DateTimeField(_("computed"), null=True, blank=True)
+    computed_now = models.DateTimeField(_("held as of"), null=True, blank=True)
+    runs = models.PositiveIntegerField(_("runs"), default=0)
+
+    class Meta:
+        ordering = ["-year"]
+        verbose_name = _("status year")
+        verbose_name_plural = _("status years")
+
+    def __str__(self) -> str:
+        return str(self.year)
+
+
+# --- jobs and reports ---------------------------------------------------------------------------
+
+
+class Job(models.Model):
+    """A job started on demand (API or command), so its state and progress can be polled."""
+
+    class Kind(models.TextChoices):
+        RECOMPUTE = "recompute", _("Recompute status figures")
+        REPORT = "report", _("Generate status report")
+
+    class State(models.TextChoices):
+        PENDING = "pending", _("Waiting")
+        RUNNING = "running", _("Running")
+        SUCCEEDED = "succeeded", _("Done")
+        FAILED = "failed", _("Failed")
+
+    id = models.UUIDField(primary_key=True, default=uuid.uuid4, editable=False)
+    kind = models.CharField(_("kind"), max_length=16, choices=Kind.choices)
+    params = models.JSONField(_("parameters"), default=dict, blank=True)
+    state = models.CharField(
+        _("state"), max_length=16, choices=State.choices, default=State.PENDING, db_index=True
+    )
+    progress = models.PositiveSmallIntegerField(_("progress (%)"), default=0)
+    message = models.CharField(_("message"), max_length=500, blank=True)
+    result = models.JSONField(_("result"), default=dict, blank=True)
+    created_by = models.ForeignKey(
+        settings.AUTH_USER_MODEL,
+        verbose_name=_("started by"),
+        on_delete=models.SET_NULL,
+        null=True,
+        blank=True,
+        related_name="+",
+    )
+    created_at = models.DateTimeField(_("created"), default=timezone.now)
+    started_at = models.DateTimeField(_("started"), null=True, blank=True)
+    finished_at = models.DateTimeField(_("finished"), null=True, blank=True)
+
+    class Meta:
+        ordering = ["-created_at"]
+        verbose_name = _("job")
+        verbose_name_plural = _("jobs")
+
+    def __str__(self) -> str:
+        return f"{self.get_kind_display()} {self.params} ({self.state})"
+
+
+class StatusReport(models.Model):
+    """A frozen status report for a KIU meeting: the figures of the year up to the day before
+    ``as_of``, as they were when it was generated. Never recomputed."""
+
+    class Kind(models.TextChoices):
+        JUNE = "june", _("June KIU meeting")
+        DECEMBER = "december", _("December KIU meeting")
+        ON_DEMAND = "on_demand", _("On demand")
+
+    as_of = models.DateField(
+        _("as of"), help_text=_("Figures cover the year up to the day before.")
+    )
+    year = models.PositiveSmallIntegerField(_("year"))
+    period_start = models.DateField(_("from"))
+    period_end = models.DateField(_("to"))
+    kind = models.CharField(_("kind"), max_length=16, choices=Kind.choices)
+    scheduled = models.BooleanField(_("generated by the schedule"), default=False)
+    title = models.CharField(_("title"), max_length=200)
+    data = models.JSONField(_("frozen figures"), default=dict)
+    generated_at = models.DateTimeField(_("generated"), default=timezone.now)
+    generated_by = models.ForeignKey(
+        settings.AUTH_USER_MODEL,
+        verbose_name=_("generated by"),
+        on_delete=models.SET_NULL,
+        null=True,
+        blank=True,
+        related_name="+",
+    )
+
+    class Meta:
+        ordering = ["-as_of", "-generated_at"]
+        verbose_name = _("status report")
+        verbose_name_plural = _("status reports")
+        constraints = [
+            models.UniqueConstraint(
+                fields=["as_of"],
+                condition=Q(scheduled=True),
+                name="statusreport_one_scheduled_per_day",
+            )
+        ]
+
+    def __str__(self) -> str:
+        return self.title

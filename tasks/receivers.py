@@ -1,0 +1,9 @@
+"""Receivers of the core's notifications. No rules here: they hand over to services."""
+
+from __future__ import annotations
+
+from . import services
+
+
+def occurrences_changed(sender, occurrence_ids=(), **kwargs) -> None:
+    services.status_recompute_request(occurrence_ids=occurrence_ids)

@@ -1,0 +1,33 @@
+"""The Celery beat schedule, in code. Times are Europe/Copenhagen (``CELERY_TIMEZONE``).
+
+Each entry expires, so a beat that was down does not fire a pile of stale runs when it returns.
+"""
+
+from celery.schedules import crontab
+
+HOUR = 60 * 60
+
+BEAT_SCHEDULE = {
+    "occurrences-extend-horizon-nightly": {
+        "task": "tasks.tasks.occurrences_extend_horizon_task",
+        "schedule": crontab(hour=2, minute=15),
+        "options": {"expires": 3 * HOUR},
+    },
+    "status-recompute-nightly": {
+        "task": "tasks.tasks.status_recompute_task",
+        "schedule": crontab(hour=3, minute=15),
+        "options": {"expires": 3 * HOUR},
+    },
+    "status-report-june": {
+        "task": "tasks.tasks.status_report_generate_task",
+        "schedule": crontab(hour=6, minute=0, day_of_month=1, month_of_year=6),
+        "kwargs": {"scheduled": True},
+        "options": {"expires": 12 * HOUR},
+    },
+    "status-report-december": {
+        "task": "tasks.tasks.status_report_generate_task",
+        "schedule": crontab(hour=6, minute=0, day_of_month=1, month_of_year=12),
+        "kwargs": {"scheduled": True},
+        "options": {"expires": 12 * HOUR},
+    },
+}

@@ -1,0 +1,859 @@
+"""Status figures, action plans and status reports: the aggregation and its read functions.
+
+How each measure is counted (DESIGN.md, counting rules):
+
+1. *held*: the occurrence has ended and neither it nor its event is cancelled
+   (``events.models.held_q``). Draft events are never counted: they were never announced.
+2. An occurrence with k tracks counts once in each of its k track figures, and once in its
+   branch's all-tracks total and in the grand total.
+3. An occurrence belongs to the period of its local start date in Europe/Copenhagen
+   (``Occurrence.local_date``).
+4. *cancelled*: the occurrence or its whole event is cancelled (``events.models.cancelled_q``),
+   whether or not its time has come; never held, never in attendance.
+5. *missing attendance*: held without a head count; it still counts as held.
+6. *co-created share* = held occurrences of co-created events / held occurrences.
+7. *share of target* = actual / target; empty (None) where the plan sets no target.
+
+Further: *events held* counts distinct events with at least one held occurrence in the period;
+*average attendance* is attendance / held occurrences with a head count (so a missing count is
+a gap, not a zero); the age groups add up what was recorded with a breakdown. Targets are the
+year's; the share of target of a month or quarter is its contribution to the year's target.
+
+The aggregation runs in the database as one statement (see ``_figures_sql``): occurrences are
+grouped per event and month by the ORM (where the counting rules are), then spread over the
+periods and scopes in SQL. ``status_recompute`` replaces a year's stored figures with it inside
+one transaction, holding a lock on the year's ``StatusYear`` row.
+"""
+
+from __future__ import annotations
+
+import logging
+from collections.abc import Callable, Iterable, Sequence
+from dataclasses import dataclass
+from datetime import date, datetime, timedelta
+from typing import Any
+
+from django.conf import settings
+from django.core.cache import cache
+from django.core.exceptions import ValidationError
+from django.db import IntegrityError, connection, transaction
+from django.db.models import Count, F, QuerySet, Sum
+from django.db.models.functions import ExtractMonth
+from django.utils import timezone
+from django.utils.translation import gettext as _
+
+from events.models import (
+    LOCAL_TZ,
+    Attendance,
+    Branch,
+    Event,
+    Occurrence,
+    Track,
+    cancelled_q,
+    held_q,
+)
+
+from .models import (
+    ActionPlan,
+    FigureValues,
+    Initiative,
+    Job,
+    PeriodKind,
+    StatusFigure,
+    StatusReport,
+    StatusYear,
+    Target,
+)
+
+logger = logging.getLogger(__name__)
+
+Progress = Callable[[int, str], None]  # (percent, message)
+MEASURES = FigureValues.MEASURES
+STORED_KINDS = (PeriodKind.MONTH, PeriodKind.QUARTER, PeriodKind.HALF, PeriodKind.YEAR)
+PERIOD_COUNT = {PeriodKind.MONTH: 12, PeriodKind.QUARTER: 4, PeriodKind.HALF: 2, PeriodKind.YEAR: 1}
+
+
+def _say(progress: Progress | None, percent: int, message: str) -> None:
+    if progress is not None:
+        progress(percent, message)
+
+
+def local_today(now: datetime | None = None) -> date:
+    return (now or timezone.now()).astimezone(LOCAL_TZ).date()
+
+
+# --- periods ------------------------------------------------------------------------------------
+
+
+@dataclass(frozen=True)
+class Period:
+    """A period of one year: ``kind`` and ``index`` (month 1-12, quarter 1-4, half 1-2, year 1,
+    ytd 1) and its first and last local dates."""
+
+    year: int
+    kind: str
+    index: int
+    first: date
+    last: date
+
+    @property
+    def label(self) -> str:
+        if self.kind == PeriodKind.MONTH:
+            return f"{self.year}-{self.index:02d}"
+        if self.kind == PeriodKind.QUARTER:
+            return f"{self.year} Q{self.index}"
+        if self.kind == PeriodKind.HALF:
+            return f"{self.year} H{self.index}"
+        if self.kind == PeriodKind.YTD:
+            return f"{self.first.isoformat()} to {self.last.isoformat()}"
+        return str(self.year)
+
+    def as_dict(self) -> dict[str, Any]:
+        return {
+            "year": self.year,
+            "kind": self.kind,
+            "index": self.index,
+            "first": self.first.isoformat(),
+            "last": self.last.isoformat(),
+            "label": self.label,
+        }
+
+
+def _month_last(year: int, month: int) -> date:
+    return (date(year + (month == 12), month % 12 + 1, 1)) - timedelta(days=1)
+
+
+def period_get(
+    *, year: int, kind: str = PeriodKind.YEAR, index: int | None = None, on: date | None = None
+) -> Period:
+    """Resolve a period; raises ValidationError naming ``year``, ``period``, ``index`` or ``date``.
+    Year to date runs from 1 January to ``on`` inclusive (default: today, or 31 December of a
+    past year)."""
+    errors: dict[str, list[str]] = {}
+    if not isinstance(year, int) or not 2000 <= year <= 2100:
+        raise ValidationError({"year": [_("Give a year between 2000 and 2100.")]})
+    if kind not in PeriodKind.values:
+        raise ValidationError(
+            {
+                "period": [
+                    _("Unknown period “%(period)s”; use one of: %(choices)s.")
+                    % {"period": kind, "choices": ", ".join(PeriodKind.values)}
+                ]
+            }
+        )
+    if kind == PeriodKind.YTD:
+        if on is None:
+            today = local_today()
+            on = today if today.year == year else date(year, 12, 31)
+        if on.year != year:
+            errors["date"] = [_("The date must lie in %(year)d.") % {"year": year}]
+            raise ValidationError(errors)
+        return Period(year, kind, 1, date(year, 1, 1), on)
+    count = PERIOD_COUNT[PeriodKind(kind)]
+    if index is None:
+        if count != 1:
+            raise ValidationError(
+                {
+                    "index": [
+                        _("Say which %(period)s (1 to %(count)d).")
+                        % {"period": kind, "count": count}
+                    ]
+                }
+            )
+        index = 1
+    if not 1 <= index <= count:
+        raise ValidationError(
+            {"index": [_("Give a number from 1 to %(count)d.") % {"count": count}]}
+        )
+    months_per = 12 // count
+    first_month = (index - 1) * months_per + 1
+    last_month = first_month + months_per - 1
+    return Period(year, kind, index, date(year, first_month, 1), _month_last(year, last_month))
+
+
+def _year_period_map() -> list[tuple[int, str, int]]:
+    """Each month to every stored period it belongs to: (month, kind, index)."""
+    rows = []
+    for m in range(1, 13):
+        rows += [
+            (m, PeriodKind.MONTH.value, m),
+            (m, PeriodKind.QUARTER.value, (m - 1) // 3 + 1),
+            (m, PeriodKind.HALF.value, 1 if m <= 6 else 2),
+            (m, PeriodKind.YEAR.value, 1),
+        ]
+    return rows
+
+
+# --- the aggregation ----------------------------------------------------------------------------
+
+
+def _event_months(*, first: date, last: date, now: datetime) -> QuerySet:
+    """Occurrences of [first, last] grouped per event and local month (counting rules 1, 3-5).
+
+    One row per (event, month) with the event's branch and co-created flag; small enough to
+    spread over periods and scopes in SQL."""
+    held = held_q(now=now)
+    return (
+        Occurrence.objects.filter(local_date__gte=first, local_date__lte=last)
+        .exclude(event__status=Event.Status.DRAFT)
+        .values(
+            ev=F("event_id"),
+            branch=F("event__branch_id"),
+            co=F("event__co_created"),
+            bucket=ExtractMonth("local_date"),
+        )
+        .annotate(
+            n_held=Count("pk", filter=held),
+            n_cancelled=Count("pk", filter=cancelled_q()),
+            n_with=Count("attendance__pk", filter=held),
+            n_att=Sum("attendance__total", filter=held),
+            n_children=Sum("attendance__children", filter=held),
+            n_youth=Sum("attendance__youth", filter=held),
+            n_adults=Sum("attendance__adults", filter=held),
+            n_seniors=Sum("attendance__seniors", filter=held),
+        )
+        .order_by()
+    )
+
+
+_MEASURE_SQL = {
+    "held": "SUM(n_held)",
+    "events_held": "COUNT(DISTINCT CASE WHEN n_held > 0 THEN ev END)",
+    "cancelled": "SUM(n_cancelled)",
+    "with_attendance": "SUM(n_with)",
+    "missing_attendance": "SUM(n_held) - SUM(n_with)",
+    "attendance": "COALESCE(SUM(n_att), 0)",
+    "children": "COALESCE(SUM(n_children), 0)",
+    "youth": "COALESCE(SUM(n_youth), 0)",
+    "adults": "COALESCE(SUM(n_adults), 0)",
+    "seniors": "COALESCE(SUM(n_seniors), 0)",
+    "co_created_held": "SUM(CASE WHEN co THEN n_held ELSE 0 END)",
+}
+assert tuple(_MEASURE_SQL) == MEASURES
+
+
+def _figures_sql(
+    *, first: date, last: date, now: datetime, period_map: Sequence[tuple[int, str, int]]
+) -> tuple[str, list[Any]]:
+    """One SELECT of (kind, idx, branch, track, *MEASURES) for every period and scope.
+
+    ``period_map`` maps a month to the periods it counts in. Cells and track totals join the
+    event's tracks (rule 2: once per track); branch totals and the grand total do not (once per
+    occurrence). Distinct events are counted per period, never summed over months."""
+    inner, params = _event_months(first=first, last=last, now=now).query.sql_with_params()
+    qn = connection.ops.quote_name
+    through = qn(Event.tracks.through._meta.db_table)
+    values = ", ".join(f"({m}, '{k}', {i})" for m, k, i in period_map)
+    measures = ", ".join(f"{sql} AS {name}" for name, sql in _MEASURE_SQL.items())
+    sql = f"""
+WITH em AS ({inner}),
+pm (bucket, kind, idx) AS (VALUES {values}),
+emp AS (
+    SELECT pm.kind AS kind, pm.idx AS idx, em.ev AS ev, em.branch AS branch, em.co AS co,
+           em.n_held AS n_held, em.n_cancelled AS n_cancelled, em.n_with AS n_with,
+           em.n_att AS n_att, em.n_children AS n_children, em.n_youth AS n_youth,
+           em.n_adults AS n_adults, em.n_seniors AS n_seniors
+    FROM em INNER JOIN pm ON pm.bucket = em.bucket
+),
+emt AS (
+    SELECT emp.*, et.track_id AS track
+    FROM emp INNER JOIN {through} et ON et.event_id = emp.ev
+)
+SELECT kind, idx, branch, track, {measures} FROM emt GROUP BY kind, idx, branch, track
+UNION ALL
+SELECT kind, idx, NULL, track, {measures} FROM emt GROUP BY kind, idx, track
+UNION ALL
+SELECT kind, idx, branch, NULL, {measures} FROM emp GROUP BY kind, idx, branch
+UNION ALL
+SELECT kind, idx, NULL, NULL, {measures} FROM emp GROUP BY kind, idx
+"""
+    return sql, list(params)
+
+
+def figures_compute(
+    *,
+    first: date,
+    last: date,
+    now: datetime | None = None,
+    period_map: Sequence[tuple[int, str, int]],
+) -> list[dict[str, Any]]:
+    """Compute figures from the source rows without storing them (year to date, reports).
+    Rows: ``period_kind``, ``period_index``, ``branch_id``, ``track_id`` and the measures."""
+    sql, params = _figures_sql(
+        first=first, last=last, now=now or timezone.now(), period_map=period_map
+    )
+    with connection.cursor() as cursor:
+        cursor.execute(sql, params)
+        rows = cursor.fetchall()
+    keys = ("period_kind", "period_index", "branch_id", "track_id", *MEASURES)
+    return [
+        {
+            k: (int(v) if v is not None and k not in ("period_kind",) else v)
+            for k, v in zip(keys, row, strict=True)
+        }
+        for row in rows
+    ]
+
+
+def status_recompute(
+    *, year: int, now: datetime | None = None, progress: Progress | None = None
+) -> dict[str, Any]:
+    """Recompute and replace the stored figures of ``year`` (months, quarters, halves, year).
+
+    Idempotent: the figures are computed from the source rows and replace the year's old ones
+    in one transaction, so a second run, or a run retried after failing half-way, leaves the
+    same figures. Two runs at once queue on a lock of the year's ``StatusYear`` row."""
+    now = now or timezone.now()
+    _say(progress, 5, _("Waiting for the lock of %(year)d") % {"year": year})
+    StatusYear.objects.get_or_create(year=year)
+    sql, params = _figures_sql(
+        first=date(year, 1, 1), last=date(year, 12, 31), now=now, period_map=_year_period_map()
+    )
+    table = connection.ops.quote_name(StatusFigure._meta.db_table)
+    columns = ", ".join(
+        connection.ops.quote_name(c)
+        for c in (
+            "year",
+            "period_kind",
+            "period_index",
+            "branch_id",
+            "track_id",
+            *MEASURES,
+            "computed_at",
+        )
+    )
+    head, select = sql.split("\nSELECT kind", 1)
+    insert = (
+        f"{head}\nINSERT INTO {table} ({columns})\n"
+        f"SELECT %s, kind, idx, branch, track, {', '.join(MEASURES)}, %s\n"
+        f"FROM (SELECT kind{select}) AS f"
+    )
+    with transaction.atomic():
+        marker = StatusYear.objects.select_for_update().get(year=year)
+        _say(progress, 20, _("Replacing the figures of %(year)d") % {"year": year})
+        StatusFigure.objects.filter(year=year).delete()
+        with connection.cursor() as cursor:
+            cursor.execute(insert, [*params, year, now])
+        _say(progress, 90, _("Saving"))
+        marker.computed_at = timezone.now()
+        marker.computed_now = now
+        marker.runs = F("runs") + 1
+        marker.save(update_fields=["computed_at", "computed_now", "runs"])
+    count = StatusFigure.objects.filter(year=year).count()
+    _say(
+        progress, 100, _("%(count)d figures of %(year)d computed") % {"count": count, "year": year}
+    )
+    return {"year": year, "figures": count, "held_as_of": now.isoformat()}
+
+
+def status_years_due(*, now: datetime | None = None) -> list[int]:
+    """What the nightly recompute covers: this year, and last year during January (late
+    head counts of December)."""
+    today = local_today(now)
+    return [today.year - 1, today.year] if today.month == 1 else [today.year]
+
+
+# --- coalesced recompute after writes ---------------------------------------------------------
+
+
+def _pending_key(year: int) -> str:
+    return f"tasks:status-recompute-pending:{year}"
+
+
+def status_recompute_request(*, occurrence_ids: Iterable[int]) -> list[int]:
+    """Schedule a recompute of the years these occurrences count in (their local date, and the
+    year of their original slot in case one moved across New Year).
+
+    Coalesced: the first request for a year schedules one job ``STATUS_RECOMPUTE_DELAY`` seconds
+    ahead and marks the year pending in the cache; requests while it is pending add nothing, so
+    200 head counts in a row cause one recompute. The job clears the mark when it starts, so a
+    change made while it runs schedules the next one. Returns the years newly scheduled."""
+    from .tasks import status_recompute_task
+
+    ids = list(occurrence_ids)
+    if not ids:
+        return []
+    years: set[int] = set()
+    for local, original in Occurrence.objects.filter(pk__in=ids).values_list(
+        "local_date", "original_start"
+    ):
+        years.add(local.year)
+        years.add(original.astimezone(LOCAL_TZ).year)
+    delay = int(getattr(settings, "STATUS_RECOMPUTE_DELAY", 30))
+    scheduled = []
+    for year in sorted(years):
+        if cache.add(_pending_key(year), True, timeout=delay or 1):
+            status_recompute_task.apply_async(kwargs={"year": year}, countdown=delay)
+            scheduled.append(year)
+    return scheduled
+
+
+def status_recompute_started(*, year: int) -> None:
+    cache.delete(_pending_key(year))
+
+
+# --- jobs -----------------------------------------------------------------------------------------
+
+
+def _progress_key(job_id: Any) -> str:
+    return f"tasks:job-progress:{job_id}"
+
+
+def job_create(*, kind: str, params: dict[str, Any], user=None) -> Job:
+    return Job.objects.create(
+        kind=kind,
+        params=params,
+        created_by=user if getattr(user, "is_authenticated", False) else None,
+    )
+
+
+def job_progress(*, job_id: Any, percent: int, message: str) -> None:
+    """Record progress where a poller sees it at once: the cache always, and the job row when
+    not inside a transaction (a recompute's own transaction would hide it until commit)."""
+    cache.set(_progress_key(job_id), {"progress": percent, "message": message}, timeout=3600)
+    if not connection.in_atomic_block:
+        Job.objects.filter(pk=job_id).update(progress=percent, message=message[:500])
+
+
+def job_get(*, job_id: Any) -> Job:
+    """A job with its latest progress (from the cache while it runs)."""
+    job = Job.objects.get(pk=job_id)
+    if job.state in (Job.State.PENDING, Job.State.RUNNING):
+        live = cache.get(_progress_key(job.pk))
+        if live:
+            job.progress, job.message = live["progress"], live["message"]
+    return job
+
+
+def job_run(*, job_id: Any, work: Callable[[Progress], dict[str, Any]]) -> dict[str, Any]:
+    """Run ``work`` for a job, keeping its state: running, then succeeded with the result, or
+    failed with the error (re-raised, so the task may retry; a retry sets it running again)."""
+    Job.objects.filter(pk=job_id).update(state=Job.State.RUNNING, started_at=timezone.now())
+
+    def progress(percent: int, message: str) -> None:
+        job_progress(job_id=job_id, percent=percent, message=message)
+
+    try:
+        result = work(progress)
+    except Exception as exc:
+        Job.objects.filter(pk=job_id).update(
+            state=Job.State.FAILED, finished_at=timezone.now(), message=str(exc)[:500]
+        )
+        cache.delete(_progress_key(job_id))
+        raise
+    Job.objects.filter(pk=job_id).update(
+        state=Job.State.SUCCEEDED,
+        finished_at=timezone.now(),
+        progress=100,
+        result=result,
+        message=_("Done"),
+    )
+    cache.delete(_progress_key(job_id))
+    return result
+
+
+def status_recompute_start(*, year: int, user=None) -> Job:
+    """Start a recompute of ``year`` in the background; answers the job to poll."""
+    from .tasks import status_recompute_task
+
+    period_get(year=year)  # validates the year
+    job = job_create(kind=Job.Kind.RECOMPUTE, params={"year": year}, user=user)
+    transaction.on_commit(
+        lambda: status_recompute_task.apply_async(kwargs={"year": year, "job_id": str(job.pk)})
+    )
+    return job
+
+
+def status_report_start(*, as_of: date, user=None) -> Job:
+    """Generate a report for ``as_of`` in the background; answers the job to poll."""
+    from .tasks import status_report_generate_task
+
+    job = job_create(kind=Job.Kind.REPORT, params={"as_of": as_of.isoformat()}, user=user)
+    user_id = user.pk if getattr(user, "is_authenticated", False) else None
+    transaction.on_commit(
+        lambda: status_report_generate_task.apply_async(
+            kwargs={"as_of": as_of.isoformat(), "job_id": str(job.pk), "user_id": user_id}
+        )
+    )
+    return job
+
+
+# --- action plans -------------------------------------------------------------------------------
+
+
+def action_plan_get(*, year: int) -> ActionPlan | None:
+    return (
+        ActionPlan.objects.filter(year=year)
+        .prefetch_related(
+            "targets__branch", "targets__track", "initiatives__track", "initiatives__branch"
+        )
+        .first()
+    )
+
+
+@transaction.atomic
+def action_plan_copy(*, source: ActionPlan, year: int | None = None) -> ActionPlan:
+    """Start the plan of ``year`` (default: the year after) as a draft copy of ``source``:
+    its targets and initiatives. Refuses if that year already has a plan."""
+    year = year or source.year + 1
+    if ActionPlan.objects.filter(year=year).exists():
+        raise ValidationError(
+            {"year": [_("There is already an action plan for %(year)d.") % {"year": year}]}
+        )
+    title = source.title.replace(str(source.year), str(year)) if source.title else ""
+    plan = ActionPlan.objects.create(
+        year=year,
+        status=ActionPlan.Status.DRAFT,
+        title=title,
+        notes=source.notes,
+        copied_from=source,
+    )
+    Target.objects.bulk_create(
+        [
+            Target(
+                plan=plan,
+                branch_id=t.branch_id,
+                track_id=t.track_id,
+                held=t.held,
+                attendance=t.attendance,
+                co_created=t.co_created,
+            )
+            for t in source.targets.all()
+        ]
+    )
+    Initiative.objects.bulk_create(
+        [
+            Initiative(
+                plan=plan, track_id=i.track_id, branch_id=i.branch_id, text=i.text, order=i.order
+            )
+            for i in source.initiatives.all()
+        ]
+    )
+    return plan
+
+
+def action_plan_snapshot(plan: ActionPlan | None) -> dict[str, Any] | None:
+    """A plan as plain data (frozen into reports, served by the API)."""
+    if plan is None:
+        return None
+    return {
+        "year": plan.year,
+        "status": plan.status,
+        "title": str(plan),
+        "notes": plan.notes,
+        "adopted_on": plan.adopted_on.isoformat() if plan.adopted_on else None,
+        "targets": [
+            {
+                "branch": t.branch.slug if t.branch else None,
+                "branch_name": t.branch.name if t.branch else None,
+                "track": t.track.slug if t.track else None,
+                "track_name": t.track.name if t.track else None,
+                "held": t.held,
+                "attendance": t.attendance,
+                "co_created": t.co_created,
+            }
+            for t in plan.targets.select_related("branch", "track")
+        ],
+        "initiatives": [
+            {
+                "track": i.track.slug,
+                "track_name": i.track.name,
+                "branch": i.branch.slug if i.branch else None,
+                "branch_name": i.branch.name if i.branch else None,
+                "text": i.text,
+            }
+            for i in plan.initiatives.select_related("track", "branch")
+        ],
+    }
+
+
+# --- reading figures (API, dashboard, reports) ------------------------------------------------
+
+
+def _share(actual: int, target: int | None) -> float | None:
+    if not target:
+        return None
+    return round(actual / target, 4)
+
+
+def _decorate(rows: Iterable[dict[str, Any]], *, year: int) -> list[dict[str, Any]]:
+    """Names, targets and the derived measures for raw figure rows, plus a zero row for every
+    scope the plan sets a target for but nothing was counted in (its share is then 0)."""
+    branches = {b.pk: b for b in Branch.objects.all()}
+    tracks = {t.pk: t for t in Track.objects.all()}
+    plan = ActionPlan.objects.filter(year=year).first()
+    targets = {(t.branch_id, t.track_id): t for t in plan.targets.all()} if plan else {}
+    out = []
+    for row in rows:
+        b, t = branches.get(row["branch_id"]), tracks.get(row["track_id"])
+        target = targets.get((row["branch_id"], row["track_id"]))
+        held, with_att = row["held"], row["with_attendance"]
+        out.append(
+            {
+                **row,
+                "branch": b.slug if b else None,
+                "branch_name": b.name if b else None,
+                "track": t.slug if t else None,
+                "track_name": t.name if t else None,
+                "average_attendance": round(row["attendance"] / with_att, 2) if with_att else None,
+                "co_created_share": round(row["co_created_held"] / held, 4) if held else None,
+                "target_held": target.held if target else None,
+                "target_attendance": target.attendance if target else None,
+                "target_co_created": target.co_created if target else None,
+                "share_of_target_held": _share(held, target.held if target else None),
+                "share_of_target_attendance": _share(
+                    row["attendance"], target.attendance if target else None
+                ),
+                "share_of_target_co_created": _share(
+                    row["co_created_held"], target.co_created if target else None
+                ),
+            }
+        )
+    return out
+
+
+def _scope_filter(row: dict[str, Any], *, branch_id, track_id, scope: str | None) -> bool:
+    if scope == "cell" and (row["branch_id"] is None or row["track_id"] is None):
+        return False
+    if scope == "branch" and (row["branch_id"] is None or row["track_id"] is not None):
+        return False
+    if scope == "track" and (row["branch_id"] is not None or row["track_id"] is None):
+        return False
+    if scope == "total" and (row["branch_id"] is not None or row["track_id"] is not None):
+        return False
+    if branch_id is not None and row["branch_id"] != branch_id:
+        return False
+    return not (track_id is not None and row["track_id"] != track_id)
+
+
+SCOPES = ("cell", "branch", "track", "total")
+
+
+def _raw_figures(period: Period, *, now: datetime | None = None) -> list[dict[str, Any]]:
+    if period.kind == PeriodKind.YTD:
+        months = [(m, PeriodKind.YTD.value, 1) for m in range(1, period.last.month + 1)]
+        return figures_compute(first=period.first, last=period.last, now=now, period_map=months)
+    qs = StatusFigure.objects.filter(
+        year=period.year, period_kind=period.kind, period_index=period.index
+    )
+    return list(qs.values("period_kind", "period_index", "branch_id", "track_id", *MEASURES))
+
+
+def _zero_row(period: Period, branch_id, track_id) -> dict[str, Any]:
+    return {
+        "period_kind": period.kind,
+        "period_index": period.index,
+        "branch_id": branch_id,
+        "track_id": track_id,
+        **dict.fromkeys(MEASURES, 0),
+    }
+
+
+def status_figures(
+    *,
+    period: Period,
+    branch: Branch | None = None,
+    track: Track | None = None,
+    scope: str | None = None,
+    now: datetime | None = None,
+) -> list[dict[str, Any]]:
+    """Figures of one period, with names, targets, shares, averages and co-created share.
+
+    Stored figures for months, quarters, halves and years (as of the last recompute); year to
+    date is computed on the spot. ``branch``/``track`` keep rows of that branch/track (including
+    its total); ``scope`` keeps one of ``cell``, ``branch`` (all-tracks totals), ``track``
+    (all-branches totals) or ``total``. Sorted: grand total, track totals, then branch by branch."""
+    branch_id = branch.pk if branch else None
+    track_id = track.pk if track else None
+    rows = status_figures_from_rows(_raw_figures(period, now=now), period=period)
+    return [
+        r for r in rows if _scope_filter(r, branch_id=branch_id, track_id=track_id, scope=scope)
+    ]
+
+
+def status_figures_as_of(*, year: int) -> datetime | None:
+    """When the stored figures of ``year`` were computed (None: never)."""
+    return StatusYear.objects.filter(year=year).values_list("computed_at", flat=True).first()
+
+
+def track_coverage(
+    *, period: Period, now: datetime | None = None, figures: list[dict[str, Any]] | None = None
+) -> list[dict[str, Any]]:
+    """For each branch, which of the tracks it has held at least once in the period.
+    ``[{"branch", "branch_name", "tracks": {slug: held}, "covered", "of", "complete"}]``."""
+    rows = figures if figures is not None else _raw_figures(period, now=now)
+    held = {
+        (r["branch_id"], r["track_id"]): r["held"]
+        for r in rows
+        if r["branch_id"] is not None and r["track_id"] is not None
+    }
+    tracks = list(Track.objects.order_by("order", "slug"))
+    out = []
+    for b in Branch.objects.order_by("order", "name"):
+        per_track = {t.slug: held.get((b.pk, t.pk), 0) for t in tracks}
+        covered = sum(1 for v in per_track.values() if v > 0)
+        out.append(
+            {
+                "branch": b.slug,
+                "branch_name": b.name,
+                "tracks": per_track,
+                "covered": covered,
+                "of": len(tracks),
+                "complete": covered == len(tracks),
+            }
+        )
+    return out
+
+
+def monthly_attendance_by_track(*, year: int, branch: Branch | None = None) -> list[dict[str, Any]]:
+    """Per track, the 12 months' attendance and held occurrences of ``year`` (stored figures),
+    across all branches or at one branch.
+    ``[{"track", "track_name", "attendance": [12], "held": [12]}]``."""
+    qs = StatusFigure.objects.filter(year=year, period_kind=PeriodKind.MONTH, track__isnull=False)
+    qs = qs.filter(branch=branch) if branch else qs.filter(branch__isnull=True)
+    values = {
+        (f["track_id"], f["period_index"]): f
+        for f in qs.values("track_id", "period_index", "attendance", "held")
+    }
+    out = []
+    for t in Track.objects.order_by("order", "slug"):
+        out.append(
+            {
+                "track": t.slug,
+                "track_name": t.name,
+                "attendance": [
+                    values.get((t.pk, m), {}).get("attendance", 0) for m in range(1, 13)
+                ],
+                "held": [values.get((t.pk, m), {}).get("held", 0) for m in range(1, 13)],
+            }
+        )
+    return out
+
+
+def missing_attendance_list(
+    *, period: Period, branch: Branch | None = None, now: datetime | None = None
+) -> QuerySet[Occurrence]:
+    """Held occurrences of the period without a head count (rule 5), oldest first."""
+    qs = (
+        Occurrence.objects.filter(
+            held_q(now=now), local_date__gte=period.first, local_date__lte=period.last
+        )
+        .exclude(event__status=Event.Status.DRAFT)
+        .exclude(pk__in=Attendance.objects.values("occurrence_id"))
+        .select_related("event", "event__branch")
+        .order_by("start", "pk")
+    )
+    return qs.filter(event__branch=branch) if branch else qs
+
+
+def status_report_list() -> QuerySet[StatusReport]:
+    return StatusReport.objects.order_by("-as_of", "-generated_at")
+
+
+# --- status reports -------------------------------------------------------------------------
+
+
+def _report_kind(as_of: date) -> str:
+    if (as_of.month, as_of.day) == (6, 1):
+        return StatusReport.Kind.JUNE
+    if (as_of.month, as_of.day) == (12, 1):
+        return StatusReport.Kind.DECEMBER
+    return StatusReport.Kind.ON_DEMAND
+
+
+def status_report_generate(
+    *,
+    as_of: date,
+    scheduled: bool = False,
+    user=None,
+    now: datetime | None = None,
+    progress: Progress | None = None,
+) -> StatusReport:
+    """Freeze a status report: the figures of the year up to the day before ``as_of``
+    (1 June: the year to 31 May; 1 December: to 30 November, with next year's plan attached).
+
+    A scheduled report is made once per day: run again (a retry), it returns the one it made.
+    Reports on demand are always new."""
+    now = now or timezone.now()
+    if scheduled:
+        existing = StatusReport.objects.filter(as_of=as_of, scheduled=True).first()
+        if existing is not None:
+            return existing
+    last = as_of - timedelta(days=1)
+    period = Period(last.year, PeriodKind.YTD, 1, date(last.year, 1, 1), last)
+    _say(progress, 10, _("Counting %(label)s") % {"label": period.label})
+    months = [(m, PeriodKind.YTD.value, 1) for m in range(1, last.month + 1)]
+    months += [(m, PeriodKind.MONTH.value, m) for m in range(1, last.month + 1)]
+    raw = figures_compute(first=period.first, last=period.last, now=now, period_map=months)
+    ytd = [r for r in raw if r["period_kind"] == PeriodKind.YTD]
+    monthly = [r for r in raw if r["period_kind"] == PeriodKind.MONTH and r["branch_id"] is None]
+    _say(progress, 60, _("Adding the action plan"))
+    figures = status_figures_from_rows(ytd, period=period)
+    kind = _report_kind(as_of)
+    next_plan = None
+    if as_of.month == 12:
+        next_plan = action_plan_snapshot(action_plan_get(year=last.year + 1))
+    data = {
+        "period": period.as_dict(),
+        "held_as_of": now.isoformat(),
+        "plan": action_plan_snapshot(action_plan_get(year=period.year)),
+        "next_plan": next_plan,
+        "figures": figures,
+        "monthly": _decorate(monthly, year=period.year),
+        "coverage": track_coverage(period=period, figures=ytd),
+        "tracks": [
+            {"slug": t.slug, "name": t.name} for t in Track.objects.order_by("order", "slug")
+        ],
+    }
+    if kind == StatusReport.Kind.JUNE:
+        title = _("Status for the KIU meeting in June %(year)d") % {"year": as_of.year}
+    elif kind == StatusReport.Kind.DECEMBER:
+        title = _("Status for the KIU meeting in December %(year)d") % {"year": as_of.year}
+    else:
+        title = _("Status %(first)s to %(last)s") % {
+            "first": period.first.isoformat(),
+            "last": last.isoformat(),
+        }
+    _say(progress, 90, _("Saving the report"))
+    try:
+        with transaction.atomic():
+            report = StatusReport.objects.create(
+                as_of=as_of,
+                year=period.year,
+                period_start=period.first,
+                period_end=last,
+                kind=kind,
+                scheduled=scheduled,
+                title=title,
+                data=data,
+                generated_by=user if getattr(user, "is_authenticated", False) else None,
+            )
+    except IntegrityError:
+        if not scheduled:
+            raise
+        return StatusReport.objects.get(as_of=as_of, scheduled=True)
+    _say(progress, 100, _("Report ready"))
+    return report
+
+
+def status_figures_from_rows(rows: list[dict[str, Any]], *, period: Period) -> list[dict[str, Any]]:
+    """Decorate computed rows like ``status_figures`` does (targets, shares), sorted."""
+    seen = {(r["branch_id"], r["track_id"]) for r in rows}
+    rows = list(rows)
+    plan = ActionPlan.objects.filter(year=period.year).first()
+    if plan:
+        for key in plan.targets.values_list("branch_id", "track_id"):
+            if key not in seen:
+                rows.append(_zero_row(period, *key))
+    out = _decorate(rows, year=period.year)
+    border = {b.pk: (b.order, b.name) for b in Branch.objects.all()}
+    torder = {t.pk: t.order for t in Track.objects.all()}
+    out.sort(
+        key=lambda r: (
+            r["branch_id"] is not None,
+            border.get(r["branch_id"], (0, "")),
+            r["track_id"] is not None,
+            torder.get(r["track_id"], 0),
+        )
+    )
+    return out
