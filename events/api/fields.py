@@ -2,7 +2,7 @@
 
 from __future__ import annotations
 
-from datetime import date, datetime
+from datetime import UTC, date, datetime
 
 from django.utils.translation import gettext_lazy as _
 from rest_framework import serializers
@@ -27,6 +27,16 @@ class LocalDateTimeField(serializers.DateTimeField):
 
     def __init__(self, **kwargs):
         super().__init__(default_timezone=LOCAL_TZ, **kwargs)
+
+    def enforce_timezone(self, value: datetime) -> datetime:
+        if value.tzinfo is None or value.utcoffset() is None:
+            # DRF's own check lets a time inside the spring gap through; check both ways.
+            aware = value.replace(tzinfo=LOCAL_TZ)
+            back = aware.astimezone(UTC).astimezone(LOCAL_TZ).replace(tzinfo=None)
+            if back != value or aware.replace(fold=1).utcoffset() != aware.utcoffset():
+                self.fail("make_aware", timezone=LOCAL_TZ)
+            return aware
+        return super().enforce_timezone(value)
 
     def to_internal_value(self, value) -> datetime:
         # Refuse far-off years before parsing: converting them between zones can overflow.

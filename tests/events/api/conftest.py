@@ -1,0 +1,79 @@
+"""Fixtures for the API tests: a few events around the role fixtures of tests/conftest.py.
+
+``branch`` (jyllinge) is where ``staff_client`` works, ``other_branch`` (viby) is where
+``other_staff_client`` works.
+"""
+
+from __future__ import annotations
+
+from datetime import timedelta
+
+import pytest
+from django.utils import timezone
+from rest_framework.authtoken.models import Token
+from rest_framework.test import APIClient
+
+from events.models import LOCAL_TZ, Event
+from tests import factories
+from tests.factories import local, make_event, track
+
+
+@pytest.fixture
+def room(branch):
+    return factories.RoomFactory(branch=branch, name="Salen")
+
+
+@pytest.fixture
+def other_room(other_branch):
+    return factories.RoomFactory(branch=other_branch, name="Mødelokalet")
+
+
+@pytest.fixture
+def published(branch, room):
+    """A published single event at the staff user's branch, in the future."""
+    return make_event(
+        branch=branch, room=room, title="Læsekreds", start=local(2027, 2, 2, 19, 0),
+        tracks=[track("fordybelse"), track("hygge")],
+    )
+
+
+@pytest.fixture
+def draft(branch):
+    return make_event(
+        branch=branch, title="Hemmelig kladde", start=local(2027, 2, 3, 10, 0),
+        status=Event.Status.DRAFT,
+    )
+
+
+@pytest.fixture
+def other_published(other_branch, other_room):
+    return make_event(
+        branch=other_branch, room=other_room, title="Strikkecafé", start=local(2027, 2, 4, 14, 0),
+        tracks=[track("indgang-til-faellesskab")],
+    )
+
+
+@pytest.fixture
+def other_draft(other_branch):
+    return make_event(
+        branch=other_branch, title="Viby-kladde", start=local(2027, 2, 5, 14, 0),
+        status=Event.Status.DRAFT,
+    )
+
+
+@pytest.fixture
+def past(branch, room):
+    """A published event that took place two days ago: attendance can be recorded."""
+    start = (timezone.now() - timedelta(days=2)).astimezone(LOCAL_TZ).replace(
+        hour=10, minute=0, second=0, microsecond=0
+    )
+    return make_event(branch=branch, room=room, title="Babysalmesang", start=start)
+
+
+@pytest.fixture
+def token_client(admin_user):
+    """An administrator authenticated the way scripts are: with a token header."""
+    token = Token.objects.create(user=admin_user)
+    client = APIClient()
+    client.credentials(HTTP_AUTHORIZATION=f"Token {token.key}")
+    return client
