@@ -406,8 +406,17 @@ def _bump(event: Event) -> None:
 
 @transaction.atomic
 def occurrence_cancel(*, occurrence: Occurrence, reason: str = "", user=None) -> Occurrence:
+    """Cancel one occurrence with a reason. Cancelling it again changes nothing, unless a new
+    reason is given: then the reason is corrected (subscribers see it, so SEQUENCE rises)."""
     occurrence = Occurrence.objects.select_for_update().select_related("event").get(pk=occurrence.pk)
     if occurrence.status == Occurrence.Status.CANCELLED:
+        reason = (reason or "").strip()
+        if reason and reason != occurrence.cancel_reason:
+            occurrence.cancel_reason = reason
+            occurrence.updated_at = timezone.now()
+            occurrence.save(update_fields=["cancel_reason", "updated_at"])
+            _bump(occurrence.event)
+            _notify_events([occurrence.event_id])
         return occurrence
     if hasattr(occurrence, "attendance"):
         raise ValidationError(
