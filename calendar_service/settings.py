@@ -228,8 +228,8 @@ CELERY_TASK_TRACK_STARTED = True
 # Time limits: soft raises SoftTimeLimitExceeded in the task, hard kills the worker child.
 CELERY_TASK_SOFT_TIME_LIMIT = 60 * 10
 CELERY_TASK_TIME_LIMIT = 60 * 12
-CELERY_TASK_ANNOTATIONS = {
-    "tasks.tasks.status_report_*": {"soft_time_limit": 60 * 30, "time_limit": 60 * 35},
+CELERY_TASK_ANNOTATIONS = {  # exact task names: annotations take no patterns
+    "tasks.tasks.status_report_generate_task": {"soft_time_limit": 60 * 30, "time_limit": 60 * 35},
 }
 # Redis redelivers an unacknowledged message after visibility_timeout: keep it above the longest
 # hard time limit, or a long report would run twice at once.
