@@ -42,26 +42,33 @@ def _clean(slugs: Iterable[str] | str) -> tuple[str, ...]:
 
 
 def selection_path(
-    *, branches: Iterable[str] = (), stops: Iterable[str] = (), tracks: Iterable[str] = (),
-    audiences: Iterable[str] = (), fmt: str = "ics",
+    *,
+    branches: Iterable[str] = (),
+    stops: Iterable[str] = (),
+    tracks: Iterable[str] = (),
+    audiences: Iterable[str] = (),
+    fmt: str = "ics",
 ) -> str:
     """The canonical path and query (no host) of a selection's feed in ``fmt``."""
     if fmt not in FORMATS:
         raise ValueError(f"unknown feed format {fmt!r}")
     chosen = {
-        "branch": _clean(branches), "stop": _clean(stops),
-        "track": _clean(tracks), "audience": _clean(audiences),
+        "branch": _clean(branches),
+        "stop": _clean(stops),
+        "track": _clean(tracks),
+        "audience": _clean(audiences),
     }
     used = {k: v for k, v in chosen.items() if v}
     if not used:
         return f"{FEED_PREFIX}calendar.{fmt}"
     if len(used) == 1:
-        (kind, slugs), = used.items()
+        ((kind, slugs),) = used.items()
         if kind in PATH_KINDS and len(slugs) == 1:
             return f"{FEED_PREFIX}{kind}/{quote(slugs[0], safe='')}.{fmt}"
     query = "&".join(
         f"{name}={','.join(quote(s, safe='') for s in chosen[name])}"
-        for name in QUERY_ORDER if chosen[name]
+        for name in QUERY_ORDER
+        if chosen[name]
     )
     return f"{FEED_PREFIX}calendar.{fmt}?{query}"
 
@@ -84,8 +91,12 @@ def _subscribe_links(ics_url: str) -> dict[str, str]:
 
 
 def calendar_links(
-    *, branches: Iterable[str] = (), tracks: Iterable[str] = (), stops: Iterable[str] = (),
-    audiences: Iterable[str] = (), request=None,
+    *,
+    branches: Iterable[str] = (),
+    tracks: Iterable[str] = (),
+    stops: Iterable[str] = (),
+    audiences: Iterable[str] = (),
+    request=None,
 ) -> dict[str, str]:
     """Links to subscribe to a selection: ``ics`` (https), ``webcal``, ``google`` (Google
     Calendar's "add by URL"), ``rss`` and ``atom``. Slugs are not checked here; an unknown
@@ -102,5 +113,5 @@ def event_path(pk: int) -> str:
 
 
 def event_links(*, event, request=None) -> dict[str, str]:
-    """"Add to my calendar" links for one event: ``ics``, ``webcal`` and ``google``."""
+    """ "Add to my calendar" links for one event: ``ics``, ``webcal`` and ``google``."""
     return _subscribe_links(absolute(event_path(event.pk), request))

@@ -1,0 +1,128 @@
+"""The full-feed cache: a generation counter, shared entries and a small in-process copy.
+
+Every finished feed is cached under its format, selection, the day (the window moves daily)
+and the feed *generation*, a counter in the shared cache that every ``events_changed`` (and
+every change of a branch, stop, room, track or audience) bumps. A request therefore costs one
+small cache read to know whether its copy is current. Bodies are also kept in this process
+(bounded) so that a warm request does not copy megabytes out of the shared cache.
+
+The ETag is a hash of the body, so it changes exactly when the body does: a new generation or
+a new day rebuilds the feed, and if nothing in it changed the ETag stays the same.
+"""
+
+from __future__ import annotations
+
+import hashlib
+import threading
+import time
+from collections import OrderedDict
+from dataclasses import dataclass
+
+from django.core.cache import cache
+from django.utils.http import http_date
+
+GENERATION_KEY = "feeds:generation"
+ENTRY_TIMEOUT = 60 * 60 * 26
+MEMO_MAX_ENTRIES = 64
+MEMO_MAX_BYTES = 128 * 1024 * 1024
+
+
+@dataclass(frozen=True)
+class FeedEntry:
+    body: bytes
+    etag: str
+    last_modified: int  # seconds since the epoch
+    last_modified_http: str
+    content_type: str
+    filename: str = ""
+
+
+def generation() -> int:
+    value = cache.get(GENERATION_KEY)
+    if value is None:
+        # A fresh (or flushed) cache starts from the clock, never from an earlier value.
+        cache.add(GENERATION_KEY, time.time_ns(), timeout=None)
+        value = cache.get(GENERATION_KEY)
+    return value
+
+
+def generation_bump() -> None:
+    try:
+        cache.incr(GENERATION_KEY)
+    except ValueError:
+        cache.add(GENERATION_KEY, time.time_ns(), timeout=None)
+
+
+def body_etag(body: bytes) -> str:
+    return '"' + hashlib.blake2b(body, digest_size=16).hexdigest() + '"'
+
+
+def make_entry(
+    *, identity: str, body: bytes, modified: int, content_type: str, filename: str = ""
+) -> FeedEntry:
+    """An entry for a freshly built body. Last-Modified is the data's own modification time
+    and only moves forward: if the body changed but no event in it is newer (an event left
+    the feed), it is the previous value plus one second. ``identity`` names the feed without
+    generation or day (format and selection)."""
+    etag = body_etag(body)
+    lm_key = "feeds:lm:" + hashlib.sha1(identity.encode(), usedforsecurity=False).hexdigest()
+    previous = cache.get(lm_key)
+    if previous is not None and previous[0] == etag:
+        modified = previous[1]
+    elif previous is not None:
+        modified = max(modified, previous[1] + 1)
+    cache.set(lm_key, (etag, modified), timeout=None)
+    return FeedEntry(body, etag, modified, http_date(modified), content_type, filename)
+
+
+class _Memo:
+    def __init__(self) -> None:
+        self._lock = threading.Lock()
+        self._items: OrderedDict[str, FeedEntry] = OrderedDict()
+        self._bytes = 0
+
+    def get(self, key: str) -> FeedEntry | None:
+        with self._lock:
+            entry = self._items.get(key)
+            if entry is not None:
+                self._items.move_to_end(key)
+            return entry
+
+    def put(self, key: str, entry: FeedEntry) -> None:
+        with self._lock:
+            old = self._items.pop(key, None)
+            if old is not None:
+                self._bytes -= len(old.body)
+            self._items[key] = entry
+            self._bytes += len(entry.body)
+            while len(self._items) > MEMO_MAX_ENTRIES or self._bytes > MEMO_MAX_BYTES:
+                _key, dropped = self._items.popitem(last=False)
+                self._bytes -= len(dropped.body)
+
+    def clear(self) -> None:
+        with self._lock:
+            self._items.clear()
+            self._bytes = 0
+
+
+memo = _Memo()
+
+
+def cached(key: str, build) -> FeedEntry:
+    """The entry for ``key`` (which must include the generation): from this process, from the
+    shared cache, or built now by ``build()`` and stored in both."""
+    entry = memo.get(key)
+    if entry is not None:
+        return entry
+    entry = cache.get(key)
+    if entry is None:
+        entry = build()
+        cache.set(key, entry, timeout=ENTRY_TIMEOUT)
+    memo.put(key, entry)
+    return entry
+
+
+def clear() -> None:
+    """Forget every cached feed (tests and the benchmark use this for a cold cache)."""
+    memo.clear()
+    generation_bump()

@@ -1,0 +1,33 @@
+"""What the feeds keep: each event's serialized VEVENT text, kept up to date on change.
+
+A calendar of thousands of events is assembled from these pieces (plus a header and a
+VTIMEZONE) instead of being serialized from scratch on each request; see ``feeds/pieces.py``.
+A piece is current when it was built from the event's present ``updated_at`` by the present
+recipe (builder version and site URL); otherwise it is rebuilt on the next read.
+"""
+
+from django.db import models
+from django.utils.translation import gettext_lazy as _
+
+from events.models import Event
+
+
+class EventPiece(models.Model):
+    event = models.OneToOneField(
+        Event,
+        verbose_name=_("event"),
+        on_delete=models.CASCADE,
+        primary_key=True,
+        related_name="feed_piece",
+    )
+    source_updated_at = models.DateTimeField(_("event modified"))
+    recipe = models.CharField(_("recipe"), max_length=32)
+    ics = models.TextField(_("VEVENT text"))
+    built_at = models.DateTimeField(_("built"), auto_now=True)
+
+    class Meta:
+        verbose_name = _("serialized event")
+        verbose_name_plural = _("serialized events")
+
+    def __str__(self) -> str:
+        return f"VEVENT of event {self.event_id}"

@@ -1,0 +1,128 @@
+"""Per-event serialized pieces: built, kept current and read back in feed order.
+
+Pieces are rebuilt when the core reports a change (``events_changed``, connected in
+``feeds/apps.py``) and, as a safety net, on read whenever a piece is missing or older than its
+event (``source_updated_at`` differs from ``updated_at``) or was built by another recipe.
+All reads of events go through ``events.selectors``: drafts never get a piece.
+"""
+
+from __future__ import annotations
+
+import hashlib
+from collections.abc import Iterable
+from dataclasses import dataclass
+from datetime import datetime
+
+from django.db.models import F, Max, Min, Prefetch, Q
+
+from events import recurrence, selectors
+from events.models import Event, Occurrence
+
+from . import builders
+from .links import absolute
+from .models import EventPiece
+
+BATCH = 500
+
+
+def site_url() -> str:
+    """The base of every link inside a feed: settings.SITE_URL, https unless on loopback.
+    Never the request's host: feeds are cached and shared between requests."""
+    return absolute("")
+
+
+def recipe() -> str:
+    """What a piece depends on besides its event: the builder version and the site URL."""
+    raw = f"{builders.BUILDER_VERSION}|{site_url()}"
+    return hashlib.sha1(raw.encode(), usedforsecurity=False).hexdigest()[:16]
+
+
+def _events_with_occurrences(event_ids: Iterable[int]):
+    return (
+        selectors.event_list(selection=selectors.Selection())
+        .filter(pk__in=list(event_ids))
+        .prefetch_related(
+            Prefetch("occurrences", queryset=Occurrence.objects.select_related("room"))
+        )
+    )
+
+
+def pieces_refresh(*, event_ids: Iterable[int]) -> int:
+    """Rebuild the pieces of these events; drop those of events no longer public (drafts,
+    deleted). Returns how many pieces were written."""
+    ids = sorted(set(event_ids))
+    written = 0
+    base, current = site_url(), recipe()
+    for offset in range(0, len(ids), BATCH):
+        chunk = ids[offset : offset + BATCH]
+        pieces = [
+            EventPiece(
+                event=event,
+                source_updated_at=event.updated_at,
+                recipe=current,
+                ics=builders.event_vevents(
+                    event, list(event.occurrences.all()), site_url=base, recurrence=recurrence
+                ),
+            )
+            for event in _events_with_occurrences(chunk)
+        ]
+        EventPiece.objects.filter(event_id__in=set(chunk) - {p.event_id for p in pieces}).delete()
+        EventPiece.objects.bulk_create(
+            pieces,
+            batch_size=BATCH,
+            update_conflicts=True,
+            unique_fields=["event"],
+            update_fields=["source_updated_at", "recipe", "ics", "built_at"],
+        )
+        written += len(pieces)
+    return written
+
+
+def pieces_invalidate(condition: Q) -> int:
+    """Drop the pieces matching ``condition`` (e.g. of a branch that was renamed); they are
+    rebuilt on the next read."""
+    deleted, _ = EventPiece.objects.filter(condition).delete()
+    return deleted
+
+
+def _fresh_pieces():
+    return EventPiece.objects.filter(recipe=recipe(), source_updated_at=F("event__updated_at"))
+
+
+@dataclass(frozen=True)
+class Pieces:
+    texts: list[str]
+    first_start: datetime | None
+    last_modified: datetime | None
+    count: int
+
+
+def pieces_for_window(*, selection: selectors.Selection, start: datetime, end: datetime) -> Pieces:
+    """The current pieces of the public events of a selection that have an occurrence in
+    [start, end), in start order, rebuilding stale ones first."""
+    in_window = Event.objects.filter(
+        pk__in=selectors.occurrence_list(selection=selection, start=start, end=end).values(
+            "event_id"
+        )
+    )
+    stale = list(
+        in_window.exclude(pk__in=_fresh_pieces().values("event_id")).values_list("pk", flat=True)
+    )
+    if stale:
+        pieces_refresh(event_ids=stale)
+    summary = in_window.aggregate(first=Min("start"), modified=Max("updated_at"))
+    texts = list(
+        EventPiece.objects.filter(event__in=in_window)
+        .order_by("event__start", "event_id")
+        .values_list("ics", flat=True)
+    )
+    return Pieces(texts, summary["first"], summary["modified"], len(texts))
+
+
+def piece_for_event(event: Event) -> str:
+    """The current piece of one public event (rebuilt if stale)."""
+    text = _fresh_pieces().filter(event_id=event.pk).values_list("ics", flat=True).first()
+    if text is None:
+        pieces_refresh(event_ids=[event.pk])
+        text = EventPiece.objects.filter(event_id=event.pk).values_list("ics", flat=True).first()
+    return text or ""

@@ -1,0 +1,260 @@
+"""iCal, RSS and Atom over HTTP: parse the URL into a selection, answer from the feed cache.
+
+Feeds are public and anonymous whoever asks (a logged-in staff member gets the same feed as
+everyone, never drafts), and they do not depend on the request's language, Accept header or
+host, so one cached body serves every request for a URL. See ``feeds/links.py`` for the URLs.
+"""
+
+from __future__ import annotations
+
+import hashlib
+import re
+from datetime import datetime, timedelta
+
+from django.conf import settings
+from django.http import HttpRequest, HttpResponse
+from django.utils.cache import get_conditional_response
+from django.utils.translation import gettext as _
+from django.views.decorators.http import require_safe
+
+from events import selectors
+from events.models import LOCAL_TZ, Audience, Branch, Event, Stop, Track
+
+from . import builders, cache, links
+from .pieces import piece_for_event, pieces_for_window, site_url
+
+CONTENT_TYPES = {
+    "ics": "text/calendar; charset=utf-8",
+    "rss": "application/rss+xml; charset=utf-8",
+    "atom": "application/atom+xml; charset=utf-8",
+}
+# query parameter -> Selection field
+PARAMETERS = {"branch": "branches", "stop": "stops", "track": "tracks", "audience": "audiences"}
+SLUG = re.compile(r"[-a-zA-Z0-9_]+\Z")
+MAX_SLUGS = 50
+RSS_MAX_ITEMS = 100
+
+
+class BadParameter(ValueError):
+    pass
+
+
+def feed_today():
+    """Today in Copenhagen: the feed window moves by whole days (tests replace this)."""
+    return datetime.now(LOCAL_TZ).date()
+
+
+def window(today=None) -> tuple[datetime, datetime]:
+    """[local midnight FEED_PAST_DAYS ago, local midnight after FEED_FUTURE_DAYS ahead)."""
+    today = today or feed_today()
+    start, end = selectors.local_day_bounds(
+        today - timedelta(days=settings.FEED_PAST_DAYS),
+        today + timedelta(days=settings.FEED_FUTURE_DAYS),
+    )
+    return start, end  # type: ignore[return-value]  # both dates given, so both set
+
+
+def parse_selection(query, kind: str | None = None, slug: str | None = None) -> selectors.Selection:
+    """A Selection from a path slug and the query string; raises BadParameter."""
+    chosen: dict[str, set[str]] = {field: set() for field in PARAMETERS.values()}
+    if kind is not None and slug is not None:
+        chosen[PARAMETERS[kind]].add(slug)
+    unknown = sorted(set(query) - set(PARAMETERS))
+    if unknown:
+        raise BadParameter(
+            _("Unknown parameter %(names)s; use %(known)s.")
+            % {"names": ", ".join(unknown), "known": ", ".join(PARAMETERS)}
+        )
+    for name, field in PARAMETERS.items():
+        for raw in query.getlist(name):
+            slugs = [s.strip() for s in raw.split(",") if s.strip()]
+            if not slugs:
+                raise BadParameter(_("Parameter %(name)s is empty.") % {"name": name})
+            bad = [s for s in slugs if not SLUG.match(s)]
+            if bad:
+                raise BadParameter(
+                    _(
+                        "“%(value)s” is not a valid %(name)s: use slugs separated by commas."
+                    )
+                    % {"value": bad[0][:100], "name": name}
+                )
+            chosen[field].update(slugs)
+    if sum(len(v) for v in chosen.values()) > MAX_SLUGS:
+        raise BadParameter(_("Too many values; at most %(max)d.") % {"max": MAX_SLUGS})
+    return selectors.Selection(**{field: tuple(sorted(v)) for field, v in chosen.items()})
+
+
+def _text(status: int, message: str) -> HttpResponse:
+    return HttpResponse(message + "\n", status=status, content_type="text/plain; charset=utf-8")
+
+
+def _unknown(exc: selectors.UnknownSlug) -> HttpResponse:
+    label = {
+        "branch": _("branch"),
+        "stop": _("bookmobile stop"),
+        "track": _("track"),
+        "audience": _("audience"),
+    }.get(exc.field_name, exc.field_name)
+    return _text(
+        404,
+        _("No %(kind)s is called %(slugs)s.") % {"kind": label, "slugs": ", ".join(exc.slugs)},
+    )
+
+
+def _respond(request: HttpRequest, entry: cache.FeedEntry) -> HttpResponse:
+    response = get_conditional_response(request, etag=entry.etag, last_modified=entry.last_modified)
+    if response is None:
+        response = HttpResponse(entry.body, content_type=entry.content_type)
+        if entry.filename:
+            response["Content-Disposition"] = f'attachment; filename="{entry.filename}"'
+    refresh = settings.FEED_REFRESH_MINUTES * 60
+    response["ETag"] = entry.etag
+    response["Last-Modified"] = entry.last_modified_http
+    response["Cache-Control"] = (
+        f"public, max-age={max(refresh // 4, 60)}, stale-while-revalidate={refresh}"
+    )
+    return response
+
+
+def _names(selection: selectors.Selection) -> list[list[str]]:
+    def names(model, slugs, attr):
+        if not slugs:
+            return []
+        return [getattr(o, attr) for o in model.objects.filter(slug__in=slugs)]
+
+    return [
+        names(Branch, selection.branches, "name"),
+        names(Stop, selection.stops, "name"),
+        names(Track, selection.tracks, "name_da"),
+        names(Audience, selection.audiences, "name_da"),
+    ]
+
+
+def _build_calendar(selection: selectors.Selection, identity: str) -> cache.FeedEntry:
+    start, end = window()
+    pieces = pieces_for_window(selection=selection, start=start, end=end)
+    name = builders.calendar_name(_names(selection))
+    first_year = min(
+        pieces.first_start.astimezone(LOCAL_TZ).year if pieces.first_start else start.year,
+        start.year,
+    )
+    head = builders.CalendarHead(
+        name=name,
+        description=builders.calendar_description(
+            name, past_days=settings.FEED_PAST_DAYS, future_days=settings.FEED_FUTURE_DAYS
+        ),
+        refresh_minutes=settings.FEED_REFRESH_MINUTES,
+        first_year=first_year,
+        last_year=end.year + 1,
+    )
+    body = builders.calendar_bytes(head, pieces.texts)
+    modified = int(pieces.last_modified.timestamp()) if pieces.last_modified else 0
+    return cache.make_entry(
+        identity=identity, body=body, modified=modified, content_type=CONTENT_TYPES["ics"]
+    )
+
+
+def _build_syndication(fmt: str, selection: selectors.Selection, identity: str) -> cache.FeedEntry:
+    today = feed_today()
+    start, _first = selectors.local_day_bounds(today, today)
+    _start, end = window(today)
+    upcoming = selectors.occurrence_list(selection=selection, start=start, end=end)
+    events = list(
+        selectors.event_list(selection=selection)
+        .filter(pk__in=upcoming.values("event_id"))
+        .order_by("-created_at", "-pk")[:RSS_MAX_ITEMS]
+    )
+    by_event: dict[int, list] = {e.pk: [] for e in events}
+    for occ in upcoming.filter(event_id__in=list(by_event)):
+        by_event[occ.event_id].append(occ)
+    base = site_url()
+    items = [
+        builders.feed_item(e, by_event[e.pk], site_url=base, uid_domain=settings.EVENT_UID_DOMAIN)
+        for e in events
+    ]
+    name = builders.calendar_name(_names(selection))
+    kwargs = {
+        "branches": selection.branches,
+        "stops": selection.stops,
+        "tracks": selection.tracks,
+        "audiences": selection.audiences,
+    }
+    subscribe = links.calendar_links(**kwargs)
+    head = builders.FeedHead(
+        title=name,
+        description=f"Kommende arrangementer: {name}. Nyeste annoncering først.",
+        link=base + "/",
+        feed_url=subscribe[fmt],
+        ics_url=subscribe["ics"],
+        webcal_url=subscribe["webcal"],
+        google_url=subscribe["google"],
+    )
+    body = builders.syndication_bytes(fmt, head, items)
+    modified = max((int(i.updated.timestamp()) for i in items), default=0)
+    return cache.make_entry(
+        identity=identity, body=body, modified=modified, content_type=CONTENT_TYPES[fmt]
+    )
+
+
+def _key(*parts: object) -> str:
+    raw = "|".join(str(p) for p in parts)
+    return "feeds:entry:" + hashlib.sha1(raw.encode(), usedforsecurity=False).hexdigest()
+
+
+@require_safe
+def selection_feed(
+    request: HttpRequest, fmt: str, kind: str | None = None, slug: str | None = None
+):
+    """/feeds/calendar.<fmt>[?branch=..&stop=..&track=..&audience=..] and
+    /feeds/<branch|stop|track>/<slug>.<fmt>."""
+    try:
+        selection = parse_selection(request.GET, kind, slug)
+    except BadParameter as exc:
+        return _text(400, str(exc))
+    identity = f"{fmt}|{selection.key()}"
+    key = _key(identity, cache.generation(), feed_today())
+
+    def build() -> cache.FeedEntry:
+        selectors.selection_validate(selection)
+        if fmt == "ics":
+            return _build_calendar(selection, identity)
+        return _build_syndication(fmt, selection, identity)
+
+    try:
+        entry = cache.cached(key, build)
+    except selectors.UnknownSlug as exc:
+        return _unknown(exc)
+    return _respond(request, entry)
+
+
+@require_safe
+def event_calendar(request: HttpRequest, pk: int):
+    """/feeds/event/<pk>.ics: one public event, to add to a calendar."""
+    identity = f"event|{pk}"
+    key = _key(identity, cache.generation(), feed_today())
+
+    def build() -> cache.FeedEntry:
+        event = selectors.event_get(pk=pk)  # anonymous: drafts raise DoesNotExist
+        name = f"{builders.ORGANISATION}: {event.title}"
+        start, end = window()
+        head = builders.CalendarHead(
+            name=name,
+            description=name,
+            refresh_minutes=settings.FEED_REFRESH_MINUTES,
+            first_year=min(event.start.astimezone(LOCAL_TZ).year, start.year),
+            last_year=end.year + 1,
+        )
+        body = builders.calendar_bytes(head, [piece_for_event(event)])
+        return cache.make_entry(
+            identity=identity,
+            body=body,
+            modified=int(event.updated_at.timestamp()),
+            content_type=CONTENT_TYPES["ics"],
+            filename=f"arrangement-{event.pk}.ics",
+        )
+
+    try:
+        entry = cache.cached(key, build)
+    except Event.DoesNotExist:
+        return _text(404, _("No published event has the number %(pk)s.") % {"pk": pk})
+    return _respond(request, entry)
