@@ -532,6 +532,88 @@ def action_plan_copy(*, source: ActionPlan, year: int | None = None) -> ActionPl
     return plan
 
 
+def _plan_rows_validate(targets, initiatives) -> None:
+    errors: dict[str, list[str]] = {}
+    seen: set[tuple] = set()
+    for t in targets or ():
+        key = (t.get("branch"), t.get("track"))
+        if key in seen:
+            errors.setdefault("targets", []).append(
+                _("Two targets for the same branch and track (%(branch)s / %(track)s).")
+                % {"branch": key[0] or _("all branches"), "track": key[1] or _("all tracks")}
+            )
+        seen.add(key)
+    for i in initiatives or ():
+        if not (i.get("text") or "").strip():
+            errors.setdefault("initiatives", []).append(_("An initiative needs a text."))
+        if i.get("track") is None:
+            errors.setdefault("initiatives", []).append(_("An initiative belongs to a track."))
+    if errors:
+        raise ValidationError(errors)
+
+
+@transaction.atomic
+def action_plan_save(
+    *,
+    plan: ActionPlan | None = None,
+    targets: Sequence[dict[str, Any]] | None = None,
+    initiatives: Sequence[dict[str, Any]] | None = None,
+    **fields: Any,
+) -> ActionPlan:
+    """Create or change a plan. ``fields``: year, status, title, notes, adopted_on. ``targets``
+    (dicts of branch, track, held, attendance, co_created; branch/track objects or None) and
+    ``initiatives`` (track, branch, text, order), when given, replace the plan's lists."""
+    allowed = {"year", "status", "title", "notes", "adopted_on"}
+    unknown = set(fields) - allowed
+    if unknown:
+        raise ValidationError(
+            {name: [_("This field cannot be changed.")] for name in sorted(unknown)}
+        )
+    _plan_rows_validate(targets, initiatives)
+    plan = plan or ActionPlan()
+    for name, value in fields.items():
+        setattr(plan, name, value)
+    if plan.status == ActionPlan.Status.ADOPTED and plan.adopted_on is None:
+        plan.adopted_on = local_today()
+    if ActionPlan.objects.filter(year=plan.year).exclude(pk=plan.pk).exists():
+        raise ValidationError(
+            {"year": [_("There is already an action plan for %(year)d.") % {"year": plan.year}]}
+        )
+    plan.updated_at = timezone.now()
+    plan.full_clean(exclude=["copied_from"], validate_unique=False)
+    plan.save()
+    if targets is not None:
+        plan.targets.all().delete()
+        Target.objects.bulk_create(
+            [
+                Target(
+                    plan=plan,
+                    branch=t.get("branch"),
+                    track=t.get("track"),
+                    held=t.get("held"),
+                    attendance=t.get("attendance"),
+                    co_created=t.get("co_created"),
+                )
+                for t in targets
+            ]
+        )
+    if initiatives is not None:
+        plan.initiatives.all().delete()
+        Initiative.objects.bulk_create(
+            [
+                Initiative(
+                    plan=plan,
+                    track=i["track"],
+                    branch=i.get("branch"),
+                    text=i["text"].strip(),
+                    order=i.get("order") or n,
+                )
+                for n, i in enumerate(initiatives)
+            ]
+        )
+    return plan
+
+
 def action_plan_snapshot(plan: ActionPlan | None) -> dict[str, Any] | None:
     """A plan as plain data (frozen into reports, served by the API)."""
     if plan is None:

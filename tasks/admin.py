@@ -1,0 +1,88 @@
+from django.contrib import admin, messages
+from django.core.exceptions import ValidationError
+from django.utils.translation import gettext_lazy as _
+
+from . import services
+from .models import ActionPlan, Initiative, Job, StatusFigure, StatusReport, StatusYear, Target
+
+
+class TargetInline(admin.TabularInline):
+    model = Target
+    extra = 0
+    autocomplete_fields = ()
+
+
+class InitiativeInline(admin.TabularInline):
+    model = Initiative
+    extra = 0
+
+
+@admin.register(ActionPlan)
+class ActionPlanAdmin(admin.ModelAdmin):
+    list_display = ["year", "title", "status", "adopted_on", "updated_at"]
+    list_filter = ["status"]
+    inlines = [TargetInline, InitiativeInline]
+    readonly_fields = ["copied_from", "created_at", "updated_at"]
+    actions = ["copy_to_next_year"]
+
+    @admin.action(description=_("Copy as next year's plan"))
+    def copy_to_next_year(self, request, queryset):
+        for plan in queryset:
+            try:
+                new = services.action_plan_copy(source=plan)
+            except ValidationError as exc:
+                text = "; ".join(exc.messages)
+                self.message_user(request, f"{plan.year}: {text}", messages.ERROR)
+            else:
+                self.message_user(request, _("Created the plan for %(year)d.") % {"year": new.year})
+
+
+@admin.register(StatusFigure)
+class StatusFigureAdmin(admin.ModelAdmin):
+    list_display = [
+        "year",
+        "period_kind",
+        "period_index",
+        "branch",
+        "track",
+        "held",
+        "attendance",
+        "missing_attendance",
+        "computed_at",
+    ]
+    list_filter = ["year", "period_kind", "branch", "track"]
+
+    def has_add_permission(self, request):
+        return False
+
+    def has_change_permission(self, request, obj=None):
+        return False
+
+
+@admin.register(StatusYear)
+class StatusYearAdmin(admin.ModelAdmin):
+    list_display = ["year", "computed_at", "computed_now", "runs"]
+    actions = ["recompute"]
+
+    @admin.action(description=_("Recompute in the background"))
+    def recompute(self, request, queryset):
+        for row in queryset:
+            services.status_recompute_start(year=row.year, user=request.user)
+        self.message_user(request, _("Recompute started."))
+
+
+@admin.register(StatusReport)
+class StatusReportAdmin(admin.ModelAdmin):
+    list_display = ["title", "as_of", "kind", "scheduled", "generated_at"]
+    list_filter = ["kind", "scheduled"]
+    readonly_fields = [f.name for f in StatusReport._meta.fields]
+
+    def has_add_permission(self, request):
+        return False
+
+
+@admin.register(Job)
+class JobAdmin(admin.ModelAdmin):
+    list_display = ["id", "kind", "state", "progress", "created_at", "finished_at"]
+    list_filter = ["kind", "state"]
+    readonly_fields = [f.name for f in Job._meta.fields]

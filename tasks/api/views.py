@@ -1,0 +1,242 @@
+"""The status API: figures, track coverage, recompute jobs, reports and action plans.
+
+Each view validates its input with a serializer (400 naming the field), calls one service or
+read function of ``tasks.services`` and serializes the result.
+"""
+
+from __future__ import annotations
+
+from django.http import HttpResponse
+from django.shortcuts import get_object_or_404
+from django.urls import reverse
+from django.utils.text import slugify
+from rest_framework import mixins, status, viewsets
+from rest_framework.decorators import action
+from rest_framework.response import Response
+from rest_framework.views import APIView
+
+from events.models import LOCAL_TZ
+
+from .. import reports, services
+from ..models import ActionPlan
+from . import serializers
+from .permissions import ManagesStatus, ReadsStatus
+
+XLSX = "application/vnd.openxmlformats-officedocument.spreadsheetml.sheet"
+
+
+def _query(serializer_class, request):
+    serializer = serializer_class(data=request.query_params)
+    serializer.is_valid(raise_exception=True)
+    return serializer.validated_data
+
+
+def _period(data) -> services.Period:
+    return services.period_get(
+        year=data["year"], kind=data["period"], index=data.get("index"), on=data.get("date")
+    )
+
+
+class StatusFiguresView(APIView):
+    """Figures of a period: ``year``, ``period`` (month, quarter, half, year, ytd), ``index``
+    (which month/quarter/half), ``date`` (for ytd), and optionally ``branch``, ``track``
+    (slugs) and ``scope`` (cell, branch, track, total)."""
+
+    permission_classes = [ReadsStatus]
+
+    def get(self, request):
+        data = _query(serializers.FigureQuerySerializer, request)
+        period = _period(data)
+        rows = services.status_figures(
+            period=period,
+            branch=data.get("branch"),
+            track=data.get("track"),
+            scope=data.get("scope"),
+        )
+        computed = services.status_figures_as_of(year=period.year)
+        return Response(
+            {
+                "period": period.as_dict(),
+                "computed_at": None
+                if period.kind == "ytd" or computed is None
+                else computed.isoformat(),
+                "results": rows,
+            }
+        )
+
+
+class TrackCoverageView(APIView):
+    """For each branch, which tracks it has held in the period."""
+
+    permission_classes = [ReadsStatus]
+
+    def get(self, request):
+        period = _period(_query(serializers.PeriodQuerySerializer, request))
+        return Response(
+            {"period": period.as_dict(), "results": services.track_coverage(period=period)}
+        )
+
+
+class MonthlyAttendanceView(APIView):
+    """Per track, the attendance and held occurrences of each month of ``year``."""
+
+    permission_classes = [ReadsStatus]
+
+    def get(self, request):
+        data = _query(serializers.MonthlyQuerySerializer, request)
+        rows = services.monthly_attendance_by_track(year=data["year"], branch=data.get("branch"))
+        return Response({"year": data["year"], "results": rows})
+
+
+class MissingAttendanceView(APIView):
+    """Held occurrences of the period without a head count (at most 500, oldest first)."""
+
+    permission_classes = [ReadsStatus]
+
+    def get(self, request):
+        data = _query(serializers.MissingQuerySerializer, request)
+        period = _period(data)
+        qs = services.missing_attendance_list(period=period, branch=data.get("branch"))
+        rows = [
+            {
+                "occurrence": o.pk,
+                "event": o.event_id,
+                "title": o.event.title,
+                "branch": o.event.branch.slug,
+                "start": o.start.astimezone(LOCAL_TZ).isoformat(),
+            }
+            for o in qs[:500]
+        ]
+        return Response({"period": period.as_dict(), "count": qs.count(), "results": rows})
+
+
+class RecomputeView(APIView):
+    """POST ``{"year": 2026}``: recompute that year's figures in the background (202 + job)."""
+
+    permission_classes = [ManagesStatus]
+
+    def post(self, request):
+        data = serializers.RecomputeSerializer(data=request.data)
+        data.is_valid(raise_exception=True)
+        job = services.status_recompute_start(year=data.validated_data["year"], user=request.user)
+        job = services.job_get(job_id=job.pk)
+        return Response(
+            serializers.JobSerializer(job).data,
+            status=status.HTTP_202_ACCEPTED,
+            headers={"Location": reverse("status-job", kwargs={"pk": job.pk})},
+        )
+
+
+class JobView(APIView):
+    """A job's state and progress."""
+
+    permission_classes = [ReadsStatus]
+
+    def get(self, request, pk):
+        job = services.job_get(job_id=pk)
+        return Response(serializers.JobSerializer(job).data)
+
+
+class StatusReportViewSet(
+    mixins.ListModelMixin, mixins.RetrieveModelMixin, viewsets.GenericViewSet
+):
+    """Frozen status reports; POST ``{"as_of": "2026-06-01"}`` generates one (202 + job)."""
+
+    permission_classes = [ReadsStatus]
+
+    def get_queryset(self):
+        return services.status_report_list()
+
+    def get_serializer_class(self):
+        if self.action == "retrieve":
+            return serializers.StatusReportDetailSerializer
+        return serializers.StatusReportSerializer
+
+    def create(self, request):
+        data = serializers.ReportCreateSerializer(data=request.data)
+        data.is_valid(raise_exception=True)
+        job = services.status_report_start(as_of=data.validated_data["as_of"], user=request.user)
+        job = services.job_get(job_id=job.pk)
+        return Response(
+            serializers.JobSerializer(job).data,
+            status=status.HTTP_202_ACCEPTED,
+            headers={"Location": reverse("status-job", kwargs={"pk": job.pk})},
+        )
+
+    def _file(self, content: bytes, content_type: str, ext: str) -> HttpResponse:
+        report = self.get_object()
+        response = HttpResponse(content, content_type=content_type)
+        name = slugify(f"status-{report.period_start}-{report.period_end}-{report.pk}")
+        response["Content-Disposition"] = f'attachment; filename="{name}.{ext}"'
+        return response
+
+    @action(detail=True, methods=["get"], url_path="csv", url_name="csv")
+    def csv(self, request, pk=None):
+        return self._file(reports.report_csv(self.get_object()), "text/csv; charset=utf-8", "csv")
+
+    @action(detail=True, methods=["get"], url_path="xlsx", url_name="xlsx")
+    def xlsx(self, request, pk=None):
+        return self._file(reports.report_xlsx(self.get_object()), XLSX, "xlsx")
+
+    @action(detail=True, methods=["get"], url_path="html", url_name="html")
+    def html(self, request, pk=None):
+        report = self.get_object()
+        return HttpResponse(
+            reports.report_html(report, request=request), content_type="text/html; charset=utf-8"
+        )
+
+
+class ActionPlanViewSet(viewsets.ModelViewSet):
+    """Action plans, one per year: read by staff, written by management and administrators.
+    ``targets`` and ``initiatives``, when sent, replace the plan's lists. POST
+    ``/action-plans/{id}/copy/`` starts next year's plan from this one."""
+
+    permission_classes = [ReadsStatus]
+    serializer_class = serializers.ActionPlanSerializer
+
+    def get_queryset(self):
+        qs = ActionPlan.objects.prefetch_related(
+            "targets__branch", "targets__track", "initiatives__track", "initiatives__branch"
+        ).select_related("copied_from")
+        year = self.request.query_params.get("year")
+        if year and year.isdigit():
+            qs = qs.filter(year=int(year))
+        return qs.order_by("-year")
+
+    def _save(self, serializer, plan=None):
+        data = dict(serializer.validated_data)
+        targets = data.pop("targets", None)
+        initiatives = data.pop("initiatives", None)
+        return services.action_plan_save(
+            plan=plan, targets=targets, initiatives=initiatives, **data
+        )
+
+    def create(self, request, *args, **kwargs):
+        serializer = self.get_serializer(data=request.data)
+        serializer.is_valid(raise_exception=True)
+        plan = self._save(serializer)
+        return Response(self.get_serializer(plan).data, status=status.HTTP_201_CREATED)
+
+    def update(self, request, *args, **kwargs):
+        partial = kwargs.pop("partial", False)
+        plan = self.get_object()
+        serializer = self.get_serializer(plan, data=request.data, partial=partial)
+        serializer.is_valid(raise_exception=True)
+        plan = self._save(serializer, plan=plan)
+        return Response(self.get_serializer(self.get_queryset().get(pk=plan.pk)).data)
+
+    @action(detail=True, methods=["post"], url_path="copy", url_name="copy")
+    def copy(self, request, pk=None):
+        source = self.get_object()
+        data = serializers.ActionPlanCopySerializer(data=request.data)
+        data.is_valid(raise_exception=True)
+        plan = services.action_plan_copy(source=source, year=data.validated_data.get("year"))
+        return Response(
+            self.get_serializer(self.get_queryset().get(pk=plan.pk)).data,
+            status=status.HTTP_201_CREATED,
+        )
+
+    def get_object(self):
+        obj = get_object_or_404(self.get_queryset(), pk=self.kwargs["pk"])
+        self.check_object_permissions(self.request, obj)
+        return obj
