@@ -1,0 +1,866 @@
+"""Staff scheduling in the Django admin.
+
+Every save goes through the services (``event_create``/``event_update``/``event_cancel``,
+``occurrence_cancel``/``restore``/``move``, ``attendance_record``), so the admin holds no rules of
+its own: SEQUENCE, re-materialisation and history behave as in the API. Forms run the same
+service call in a savepoint that is rolled back ("dry run") while validating, so a rule the
+service rejects, a scheduling conflict included, shows as a form error instead of a crash.
+
+Who sees what comes from ``events.roles``, not from Django model permissions: administrators
+(superusers) edit everything; staff see and edit the events of their own branches (drafts
+included), record attendance there and may add partners; management reads everything.
+"""
+
+from __future__ import annotations
+
+import re
+from collections.abc import Callable
+from datetime import date, timedelta
+from typing import Any
+
+from django import forms
+from django.contrib import admin, messages
+from django.core.exceptions import NON_FIELD_ERRORS, ValidationError
+from django.db import transaction
+from django.db.models import QuerySet
+from django.urls import reverse
+from django.utils import timezone
+from django.utils.html import format_html
+from django.utils.translation import gettext_lazy as _
+
+from . import roles, services
+from .models import (
+    LOCAL_TZ,
+    Attendance,
+    AttendanceRevision,
+    Audience,
+    Branch,
+    Event,
+    Occurrence,
+    Partner,
+    Room,
+    Stop,
+    Track,
+)
+
+# --- service calls from forms ---------------------------------------------------------------
+
+
+class _DryRun(Exception):
+    pass
+
+
+def dry_run(call: Callable[[], Any]) -> None:
+    """Run a service call and roll it back: raises the ValidationError it would raise."""
+    try:
+        with transaction.atomic():
+            call()
+            raise _DryRun
+    except _DryRun:
+        pass
+
+
+def add_service_errors(
+    form: forms.BaseForm, exc: ValidationError, aliases: dict | None = None
+) -> None:
+    """Show a service's ValidationError on the form: on the field it names when the form has
+    that field (or an alias of it), otherwise at the top of the form."""
+    if not hasattr(exc, "error_dict"):
+        form.add_error(None, exc)
+        return
+    for name, errors in exc.error_dict.items():
+        target = (aliases or {}).get(name, name)
+        form.add_error(target if target in form.fields else None, errors)
+
+
+def _local(moment) -> str:
+    return f"{moment.astimezone(LOCAL_TZ):%Y-%m-%d %H:%M}" if moment else ""
+
+
+# --- roles ----------------------------------------------------------------------------------
+
+
+class RoleAdmin(admin.ModelAdmin):
+    """Permissions from ``events.roles``: administrators edit; staff and management view.
+    ``staff_edits`` lets staff add and change too (within ``staff_may_edit``)."""
+
+    staff_edits = False
+
+    def _reader(self, request) -> bool:
+        return roles.is_staff_member(request.user) or roles.is_management(request.user)
+
+    def _staff_writer(self, request) -> bool:
+        return self.staff_edits and roles.is_staff_member(request.user)
+
+    def staff_may_edit(self, request, obj) -> bool:
+        return True
+
+    def has_module_permission(self, request) -> bool:
+        return self._reader(request)
+
+    def has_view_permission(self, request, obj=None) -> bool:
+        return self._reader(request)
+
+    def has_add_permission(self, request) -> bool:
+        return roles.is_admin(request.user) or self._staff_writer(request)
+
+    def has_change_permission(self, request, obj=None) -> bool:
+        if roles.is_admin(request.user):
+            return True
+        return self._staff_writer(request) and (obj is None or self.staff_may_edit(request, obj))
+
+    def has_delete_permission(self, request, obj=None) -> bool:
+        return roles.is_admin(request.user)
+
+
+# --- excluded dates -------------------------------------------------------------------------
+
+
+class DateListField(forms.CharField):
+    """Excluded dates as text: YYYY-MM-DD, separated by commas, spaces or new lines."""
+
+    widget = forms.Textarea(attrs={"rows": 2, "cols": 40})
+
+    def prepare_value(self, value):
+        if isinstance(value, list | tuple):
+            return ", ".join(str(v) for v in value)
+        return value
+
+    def to_python(self, value) -> list[str]:
+        text = super().to_python(value) or ""
+        days = []
+        for chunk in re.split(r"[\s,;]+", text.strip()):
+            if not chunk:
+                continue
+            try:
+                days.append(date.fromisoformat(chunk).isoformat())
+            except ValueError as exc:
+                raise ValidationError(
+                    _("“%(value)s” is not a date; write dates as YYYY-MM-DD."),
+                    code="invalid",
+                    params={"value": chunk},
+                ) from exc
+        return sorted(set(days))
+
+    def has_changed(self, initial, data) -> bool:
+        try:
+            return sorted(initial or []) != self.to_python(data)
+        except ValidationError:
+            return True
+
+
+# --- events ---------------------------------------------------------------------------------
+
+EVENT_FIELDS = (
+    "branch",
+    "title",
+    "description",
+    "start",
+    "end",
+    "all_day",
+    "tracks",
+    "stop",
+    "room",
+    "place",
+    "audiences",
+    "partners",
+    "co_created",
+    "status",
+    "cancel_reason",
+    "rrule",
+    "exdates",
+    "capacity",
+    "url",
+)
+RELATIONS = ("tracks", "audiences", "partners")
+
+
+def event_save(*, event: Event | None, data: dict[str, Any], user) -> Event:
+    """Create or change an event from admin form data through the services."""
+    values = {k: data[k] for k in EVENT_FIELDS if k in data}
+    for name in RELATIONS:
+        if name in values:
+            values[name] = list(values[name])
+    status = values.pop("status", None)
+    reason = (values.pop("cancel_reason", "") or "").strip()
+    if event is None:
+        create_status = Event.Status.PUBLISHED if status == Event.Status.CANCELLED else status
+        event = services.event_create(
+            user=user, status=create_status or Event.Status.DRAFT, **values
+        )
+        if status == Event.Status.CANCELLED:
+            event = services.event_cancel(event=event, reason=reason, user=user)
+        return event
+    changes = {}
+    for name, value in values.items():
+        if name in RELATIONS:
+            if {o.pk for o in value} != set(getattr(event, name).values_list("pk", flat=True)):
+                changes[name] = value
+        elif name == "exdates":
+            if sorted(value or []) != sorted(event.exdates or []):
+                changes[name] = value
+        elif value != getattr(event, name):
+            changes[name] = value
+    if status == Event.Status.CANCELLED and event.status != Event.Status.CANCELLED:
+        if changes:
+            event = services.event_update(event=event, user=user, **changes)
+        return services.event_cancel(event=event, reason=reason, user=user)
+    if status is not None and status != event.status:
+        changes["status"] = status
+    if (status or event.status) == Event.Status.CANCELLED and reason != event.cancel_reason:
+        changes["cancel_reason"] = reason
+    if changes:
+        event = services.event_update(event=event, user=user, **changes)
+    return event
+
+
+class EventAdminForm(forms.ModelForm):
+    exdates = DateListField(
+        label=_("excluded dates"),
+        required=False,
+        help_text=_("Dates (YYYY-MM-DD) on which the series is not held, separated by commas."),
+    )
+
+    request = None  # set by EventAdmin.get_form
+
+    class Meta:
+        model = Event
+        fields = EVENT_FIELDS
+
+    def clean(self):
+        data = super().clean()
+        if self.errors:
+            return data
+        user = getattr(self.request, "user", None)
+        current = Event.objects.get(pk=self.instance.pk) if self.instance.pk else None
+        try:
+            dry_run(lambda: event_save(event=current, data=data, user=user))
+        except ValidationError as exc:
+            add_service_errors(self, exc)
+        return data
+
+
+class OccurrenceForm(forms.ModelForm):
+    """One occurrence: cancel or restore it, move it, record its attendance."""
+
+    attendance_total = forms.IntegerField(label=_("attendance"), required=False, min_value=0)
+    children = forms.IntegerField(label=_("children (0-12)"), required=False, min_value=0)
+    youth = forms.IntegerField(label=_("youth (13-17)"), required=False, min_value=0)
+    adults = forms.IntegerField(label=_("adults (18-64)"), required=False, min_value=0)
+    seniors = forms.IntegerField(label=_("seniors (65+)"), required=False, min_value=0)
+
+    request = None
+
+    class Meta:
+        model = Occurrence
+        fields = ("start", "end", "room", "status", "cancel_reason")
+
+    def __init__(self, *args, **kwargs):
+        super().__init__(*args, **kwargs)
+        attendance = getattr(self.instance, "attendance", None) if self.instance.pk else None
+        if attendance is not None:
+            self.initial["attendance_total"] = attendance.total
+            for group in Attendance.AGE_GROUPS:
+                self.initial[group] = getattr(attendance, group)
+
+    def operations(self, user) -> list[Callable[[], Any]]:
+        """The service calls this form's changes stand for, in order."""
+        occ, data, changed = self.instance, self.cleaned_data, set(self.changed_data)
+        if not occ.pk:
+            return []
+        ops: list[Callable[[], Any]] = []
+        status = data.get("status", occ.status)
+        reason = data.get("cancel_reason", "")
+        if status == Occurrence.Status.CANCELLED and ({"status", "cancel_reason"} & changed):
+            ops.append(lambda: services.occurrence_cancel(occurrence=occ, reason=reason, user=user))
+        elif status == Occurrence.Status.SCHEDULED and "status" in changed:
+            ops.append(lambda: services.occurrence_restore(occurrence=occ, user=user))
+        if {"start", "end", "room"} & changed:
+            start, end, room = data.get("start"), data.get("end"), data.get("room")
+            ops.append(
+                lambda: services.occurrence_move(
+                    occurrence=occ, start=start, end=end, room=room or occ.event.room, user=user
+                )
+            )
+        groups = {g: data.get(g) for g in Attendance.AGE_GROUPS}
+        if {"attendance_total", *Attendance.AGE_GROUPS} & changed:
+            total = data.get("attendance_total")
+            if total is None:
+                if getattr(occ, "attendance", None) is not None:
+                    raise ValidationError(
+                        {
+                            "attendance_total": [
+                                _("Recorded attendance cannot be removed; correct it instead.")
+                            ]
+                        }
+                    )
+                if any(v is not None for v in groups.values()):
+                    raise ValidationError({"attendance_total": [_("Enter the total head count.")]})
+            else:
+                by_age = groups if any(v is not None for v in groups.values()) else None
+                ops.append(
+                    lambda: services.attendance_record(
+                        occurrence=occ, total=total, by_age=by_age, user=user
+                    )
+                )
+        return ops
+
+    def clean(self):
+        data = super().clean()
+        if self.errors or not self.instance.pk:
+            return data
+        user = getattr(self.request, "user", None)
+        try:
+            ops = self.operations(user)
+            if ops:
+                dry_run(lambda: [op() for op in ops])
+        except ValidationError as exc:
+            add_service_errors(
+                self,
+                exc,
+                aliases={
+                    "by_age": "attendance_total",
+                    "total": "attendance_total",
+                    "occurrence": NON_FIELD_ERRORS,
+                },
+            )
+        return data
+
+    def _post_clean(self):
+        # The services decide; the model's own checks would only repeat them less clearly.
+        pass
+
+
+def occurrence_forms_save(request, forms_: list[OccurrenceForm]) -> int:
+    """Apply the changed occurrence forms through the services. Returns how many changed."""
+    done = 0
+    for form in forms_:
+        if not form.has_changed() or not form.instance.pk:
+            continue
+        if not Occurrence.objects.filter(pk=form.instance.pk).exists():
+            messages.warning(
+                request,
+                _("%(occ)s no longer exists; its changes were not saved.") % {"occ": form.instance},
+            )
+            continue
+        for op in form.operations(request.user):
+            op()
+        done += 1
+    return done
+
+
+class OccurrenceInline(admin.TabularInline):
+    model = Occurrence
+    form = OccurrenceForm
+    extra = 0
+    can_delete = False
+    show_change_link = True
+    fields = (
+        "original_local",
+        "start",
+        "end",
+        "room",
+        "status",
+        "cancel_reason",
+        "moved",
+        "detached",
+        "attendance_total",
+        "children",
+        "youth",
+        "adults",
+        "seniors",
+    )
+    readonly_fields = ("original_local", "moved", "detached")
+    verbose_name_plural = _("occurrences (cancel, move, record attendance)")
+
+    @admin.display(description=_("original start"))
+    def original_local(self, obj):
+        return _local(obj.original_start)
+
+    def get_queryset(self, request):
+        return super().get_queryset(request).select_related("attendance", "room", "event__room")
+
+    def get_formset(self, request, obj=None, **kwargs):
+        request._admin_event = obj  # for the room choices, read while the form class is built
+        formset = super().get_formset(request, obj, **kwargs)
+        formset.form.request = request
+        return formset
+
+    def formfield_for_foreignkey(self, db_field, request, **kwargs):
+        if db_field.name == "room":
+            event = getattr(request, "_admin_event", None)
+            kwargs["queryset"] = (
+                Room.objects.filter(branch=event.branch) if event else Room.objects.none()
+            )
+        return super().formfield_for_foreignkey(db_field, request, **kwargs)
+
+    def has_add_permission(self, request, obj=None) -> bool:
+        return False  # occurrences come from the event's rule
+
+    def has_delete_permission(self, request, obj=None) -> bool:
+        return False
+
+    def has_view_permission(self, request, obj=None) -> bool:
+        return roles.is_staff_member(request.user) or roles.is_management(request.user)
+
+    def has_change_permission(self, request, obj=None) -> bool:
+        return obj is None or roles.can_edit_branch(request.user, obj.branch_id)
+
+
+class OccursFilter(admin.SimpleListFilter):
+    title = _("occurs")
+    parameter_name = "occurs"
+
+    def lookups(self, request, model_admin):
+        return [
+            ("upcoming", _("Upcoming")),
+            ("next7", _("Next 7 days")),
+            ("past30", _("Past 30 days")),
+            ("missing", _("Missing attendance")),
+        ]
+
+    def queryset(self, request, queryset):
+        now = timezone.now()
+        occ = Occurrence.objects.all()
+        if self.value() == "upcoming":
+            occ = occ.filter(end__gt=now)
+        elif self.value() == "next7":
+            occ = occ.filter(start__gte=now, start__lt=now + timedelta(days=7))
+        elif self.value() == "past30":
+            occ = occ.filter(start__lt=now, start__gte=now - timedelta(days=30))
+        elif self.value() == "missing":
+            occ = occ.held(now=now).filter(attendance__isnull=True)
+        else:
+            return queryset
+        return queryset.filter(pk__in=occ.values("event_id"))
+
+
+@admin.register(Event)
+class EventAdmin(RoleAdmin):
+    form = EventAdminForm
+    staff_edits = True
+    inlines = [OccurrenceInline]
+    list_display = (
+        "title",
+        "branch",
+        "where",
+        "first_start",
+        "repeats",
+        "status",
+        "track_names",
+        "co_created",
+    )
+    list_filter = (
+        ("branch", admin.RelatedOnlyFieldListFilter),
+        "tracks",
+        "status",
+        OccursFilter,
+        ("start", admin.DateFieldListFilter),
+        "co_created",
+        "audiences",
+    )
+    list_select_related = ("branch", "stop", "room")
+    search_fields = ("title", "description", "branch__name", "stop__name", "place", "uid")
+    date_hierarchy = "start"
+    filter_horizontal = ("tracks", "audiences", "partners")
+    readonly_fields = ("uid", "sequence", "created_by", "created_at", "updated_at")
+    actions = ["publish_selected"]
+    fieldsets = (
+        (None, {"fields": ("title", "description", "status", "cancel_reason")}),
+        (_("Place"), {"fields": ("branch", "stop", "room", "place", "capacity")}),
+        (_("Time"), {"fields": ("start", "end", "all_day", "rrule", "exdates")}),
+        (
+            _("Tracks and audiences"),
+            {"fields": ("tracks", "audiences", "partners", "co_created", "url")},
+        ),
+        (
+            _("Record"),
+            {
+                "fields": ("uid", "sequence", "created_by", "created_at", "updated_at"),
+                "classes": ("collapse",),
+            },
+        ),
+    )
+
+    def get_queryset(self, request) -> QuerySet[Event]:
+        qs = super().get_queryset(request).prefetch_related("tracks")
+        if roles.is_management(request.user):
+            return qs
+        return qs.filter(branch_id__in=roles.branch_ids(request.user))
+
+    def staff_may_edit(self, request, obj) -> bool:
+        return roles.can_edit_branch(request.user, obj.branch_id)
+
+    def has_delete_permission(self, request, obj=None) -> bool:
+        return self.has_change_permission(request, obj)
+
+    def formfield_for_foreignkey(self, db_field, request, **kwargs):
+        if not roles.is_admin(request.user):
+            own = roles.branch_ids(request.user)
+            if db_field.name == "branch":
+                kwargs["queryset"] = Branch.objects.filter(pk__in=own)
+            elif db_field.name == "room":
+                kwargs["queryset"] = Room.objects.filter(branch_id__in=own).select_related("branch")
+            elif db_field.name == "stop":
+                kwargs["queryset"] = Stop.objects.filter(branch_id__in=own)
+        elif db_field.name == "room":
+            kwargs["queryset"] = Room.objects.select_related("branch")
+        return super().formfield_for_foreignkey(db_field, request, **kwargs)
+
+    def get_form(self, request, obj=None, change=False, **kwargs):
+        form = super().get_form(request, obj, change=change, **kwargs)
+        form.request = request
+        return form
+
+    @admin.display(description=_("where"))
+    def where(self, obj):
+        return obj.stop or obj.room or obj.place or ""
+
+    @admin.display(description=_("first start"), ordering="start")
+    def first_start(self, obj):
+        return _local(obj.start)
+
+    @admin.display(description=_("repeats"), boolean=True)
+    def repeats(self, obj):
+        return obj.is_recurring
+
+    @admin.display(description=_("tracks"))
+    def track_names(self, obj):
+        return ", ".join(t.name for t in obj.tracks.all())
+
+    def save_model(self, request, obj, form, change):
+        current = Event.objects.get(pk=obj.pk) if change else None
+        saved = event_save(event=current, data=form.cleaned_data, user=request.user)
+        for f in Event._meta.concrete_fields:
+            setattr(obj, f.attname, getattr(saved, f.attname))
+        obj._state.adding, obj._state.db = False, saved._state.db
+
+    def save_related(self, request, form, formsets, change):
+        # The service set tracks, audiences and partners; the inline goes through services too.
+        for formset in formsets:
+            self.save_formset(request, form, formset, change=change)
+
+    def save_formset(self, request, form, formset, change):
+        occurrence_forms_save(request, formset.forms)
+
+    def delete_model(self, request, obj):
+        services.event_delete(event=obj, user=request.user)
+
+    def delete_queryset(self, request, queryset):
+        for event in queryset:
+            services.event_delete(event=event, user=request.user)
+
+    @admin.action(description=_("Publish the selected events"))
+    def publish_selected(self, request, queryset):
+        done = 0
+        for event in queryset:
+            if not self.has_change_permission(request, event):
+                continue
+            try:
+                with transaction.atomic():
+                    services.event_publish(event=event, user=request.user)
+                done += 1
+            except ValidationError as exc:
+                self.message_user(request, f"{event}: {'; '.join(exc.messages)}", messages.ERROR)
+        self.message_user(request, _("%(n)d events published.") % {"n": done})
+
+
+@admin.register(Occurrence)
+class OccurrenceAdmin(RoleAdmin):
+    """Single occurrences: find the ones missing attendance, cancel, move, record attendance."""
+
+    form = OccurrenceForm
+    staff_edits = True
+    list_display = (
+        "event",
+        "branch",
+        "local_start",
+        "status",
+        "moved",
+        "detached",
+        "attendance_total",
+    )
+    list_filter = (
+        ("event__branch", admin.RelatedOnlyFieldListFilter),
+        "event__tracks",
+        "status",
+        ("start", admin.DateFieldListFilter),
+        "moved",
+        "detached",
+        "event__status",
+        ("attendance", admin.EmptyFieldListFilter),
+    )
+    list_select_related = ("event", "event__branch", "attendance")
+    search_fields = ("event__title", "event__branch__name", "cancel_reason")
+    date_hierarchy = "start"
+    fields = (
+        "event_link",
+        "original_local",
+        "start",
+        "end",
+        "room",
+        "status",
+        "cancel_reason",
+        "moved",
+        "detached",
+        "attendance_total",
+        "children",
+        "youth",
+        "adults",
+        "seniors",
+    )
+    readonly_fields = ("event_link", "original_local", "moved", "detached")
+
+    def get_queryset(self, request):
+        qs = (
+            super()
+            .get_queryset(request)
+            .select_related("event__branch", "event__room", "attendance")
+        )
+        if roles.is_management(request.user):
+            return qs
+        return qs.filter(event__branch_id__in=roles.branch_ids(request.user))
+
+    def staff_may_edit(self, request, obj) -> bool:
+        return roles.can_edit_branch(request.user, obj.event.branch_id)
+
+    def has_add_permission(self, request) -> bool:
+        return False
+
+    def has_delete_permission(self, request, obj=None) -> bool:
+        return False
+
+    def get_form(self, request, obj=None, change=False, **kwargs):
+        request._admin_event = obj.event if obj else None
+        form = super().get_form(request, obj, change=change, **kwargs)
+        form.request = request
+        return form
+
+    def formfield_for_foreignkey(self, db_field, request, **kwargs):
+        if db_field.name == "room":
+            event = getattr(request, "_admin_event", None)
+            kwargs["queryset"] = (
+                Room.objects.filter(branch=event.branch) if event else Room.objects.none()
+            )
+        return super().formfield_for_foreignkey(db_field, request, **kwargs)
+
+    @admin.display(description=_("branch"), ordering="event__branch__name")
+    def branch(self, obj):
+        return obj.event.branch
+
+    @admin.display(description=_("start"), ordering="start")
+    def local_start(self, obj):
+        return _local(obj.start)
+
+    @admin.display(description=_("original start"))
+    def original_local(self, obj):
+        return _local(obj.original_start)
+
+    @admin.display(description=_("event"))
+    def event_link(self, obj):
+        url = reverse("admin:events_event_change", args=[obj.event_id])
+        return format_html('<a href="{}">{}</a>', url, obj.event.title)
+
+    @admin.display(description=_("attendance"))
+    def attendance_total(self, obj):
+        attendance = getattr(obj, "attendance", None)
+        return "" if attendance is None else attendance.total
+
+    def save_model(self, request, obj, form, change):
+        occurrence_forms_save(request, [form])
+        obj.refresh_from_db()
+
+
+# --- attendance -----------------------------------------------------------------------------
+
+
+class AttendanceRevisionInline(admin.TabularInline):
+    model = AttendanceRevision
+    extra = 0
+    can_delete = False
+    fields = (
+        "total",
+        "children",
+        "youth",
+        "adults",
+        "seniors",
+        "note",
+        "recorded_by",
+        "recorded_at",
+        "superseded_by",
+        "superseded_at",
+    )
+    readonly_fields = fields
+
+    def has_add_permission(self, request, obj=None) -> bool:
+        return False
+
+    def has_change_permission(self, request, obj=None) -> bool:
+        return False
+
+    def has_view_permission(self, request, obj=None) -> bool:
+        return roles.is_staff_member(request.user) or roles.is_management(request.user)
+
+
+class AttendanceForm(forms.ModelForm):
+    request = None
+
+    class Meta:
+        model = Attendance
+        fields = ("occurrence", "total", "children", "youth", "adults", "seniors", "note")
+
+    def clean(self):
+        data = super().clean()
+        if self.errors:
+            return data
+        if any(data.get(g) is not None for g in Attendance.AGE_GROUPS):
+            for group in Attendance.AGE_GROUPS:  # a group left empty counts as 0, as saved
+                if data.get(group) is None:
+                    data[group] = 0
+        occurrence = data.get("occurrence") or self.instance.occurrence
+        user = getattr(self.request, "user", None)
+        try:
+            dry_run(lambda: attendance_save(occurrence=occurrence, data=data, user=user))
+        except ValidationError as exc:
+            add_service_errors(self, exc, aliases={"by_age": "total"})
+        return data
+
+    def validate_unique(self):
+        # Recording for an occurrence that has attendance corrects it (the service keeps history).
+        pass
+
+
+def attendance_save(*, occurrence: Occurrence, data: dict[str, Any], user) -> Attendance:
+    groups = {g: data.get(g) for g in Attendance.AGE_GROUPS}
+    by_age = groups if any(v is not None for v in groups.values()) else None
+    return services.attendance_record(
+        occurrence=occurrence,
+        total=data["total"],
+        by_age=by_age,
+        note=data.get("note", ""),
+        user=user,
+    )
+
+
+@admin.register(Attendance)
+class AttendanceAdmin(RoleAdmin):
+    form = AttendanceForm
+    staff_edits = True
+    inlines = [AttendanceRevisionInline]
+    list_display = ("occurrence", "branch", "total", "age_groups", "recorded_by", "recorded_at")
+    list_filter = (
+        ("occurrence__event__branch", admin.RelatedOnlyFieldListFilter),
+        "occurrence__event__tracks",
+        ("occurrence__start", admin.DateFieldListFilter),
+    )
+    list_select_related = ("occurrence__event__branch", "recorded_by")
+    search_fields = ("occurrence__event__title", "note")
+    readonly_fields = ("recorded_by", "recorded_at")
+    raw_id_fields = ("occurrence",)
+
+    def get_queryset(self, request):
+        qs = super().get_queryset(request)
+        if roles.is_management(request.user):
+            return qs
+        return qs.filter(occurrence__event__branch_id__in=roles.branch_ids(request.user))
+
+    def get_readonly_fields(self, request, obj=None):
+        return (*self.readonly_fields, "occurrence") if obj else self.readonly_fields
+
+    def staff_may_edit(self, request, obj) -> bool:
+        return roles.can_edit_branch(request.user, obj.occurrence.event.branch_id)
+
+    def formfield_for_foreignkey(self, db_field, request, **kwargs):
+        if db_field.name == "occurrence" and not roles.is_admin(request.user):
+            kwargs["queryset"] = Occurrence.objects.filter(
+                event__branch_id__in=roles.branch_ids(request.user)
+            )
+        return super().formfield_for_foreignkey(db_field, request, **kwargs)
+
+    def get_form(self, request, obj=None, change=False, **kwargs):
+        form = super().get_form(request, obj, change=change, **kwargs)
+        form.request = request
+        return form
+
+    @admin.display(description=_("branch"))
+    def branch(self, obj):
+        return obj.occurrence.event.branch
+
+    @admin.display(description=_("age groups"))
+    def age_groups(self, obj):
+        groups = obj.by_age
+        return "" if groups is None else " / ".join(str(groups[g]) for g in Attendance.AGE_GROUPS)
+
+    def save_model(self, request, obj, form, change):
+        occurrence = obj.occurrence
+        saved = attendance_save(occurrence=occurrence, data=form.cleaned_data, user=request.user)
+        for f in Attendance._meta.concrete_fields:
+            setattr(obj, f.attname, getattr(saved, f.attname))
+        obj._state.adding, obj._state.db = False, saved._state.db
+
+
+# --- places, tracks, audiences, partners ----------------------------------------------------
+
+
+class StopInline(admin.TabularInline):
+    model = Stop
+    extra = 0
+    fields = ("name", "slug", "address", "postal_code", "city", "latitude", "longitude", "order")
+    prepopulated_fields = {"slug": ("name",)}
+
+
+class RoomInline(admin.TabularInline):
+    model = Room
+    extra = 0
+    fields = ("name", "capacity")
+
+
+@admin.register(Branch)
+class BranchAdmin(RoleAdmin):
+    list_display = ("name", "kind", "area", "full_address", "staff_count")
+    list_filter = ("kind",)
+    search_fields = ("name", "area", "city")
+    prepopulated_fields = {"slug": ("name",)}
+    filter_horizontal = ("staff",)
+    inlines = [RoomInline, StopInline]
+    fieldsets = (
+        (None, {"fields": ("name", "slug", "kind", "area", "order")}),
+        (_("Address"), {"fields": ("address", "postal_code", "city", "latitude", "longitude")}),
+        (_("Contact"), {"fields": ("email", "phone", "url", "description")}),
+        (_("Staff"), {"fields": ("staff",)}),
+    )
+
+    @admin.display(description=_("staff"))
+    def staff_count(self, obj):
+        return obj.staff.count()
+
+    def get_inlines(self, request, obj):
+        if obj is not None and not obj.is_bookmobile:
+            return [RoomInline]
+        return self.inlines
+
+
+@admin.register(Track)
+class TrackAdmin(RoleAdmin):
+    list_display = ("name_da", "name_en", "slug", "order")
+    list_editable = ("order",)
+    prepopulated_fields = {"slug": ("name_da",)}
+    search_fields = ("name_da", "name_en")
+
+
+@admin.register(Audience)
+class AudienceAdmin(RoleAdmin):
+    list_display = ("name_da", "name_en", "slug", "order")
+    list_editable = ("order",)
+    prepopulated_fields = {"slug": ("name_da",)}
+
+
+@admin.register(Partner)
+class PartnerAdmin(RoleAdmin):
+    staff_edits = True
+    list_display = ("name", "url", "event_count")
+    search_fields = ("name",)
+
+    @admin.display(description=_("events"))
+    def event_count(self, obj):
+        return obj.events.count()
