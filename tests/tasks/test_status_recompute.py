@@ -13,7 +13,7 @@ from tasks import services
 from tasks.models import StatusFigure, StatusYear
 from tests.conftest import require, uses_postgres
 from tests.factories import BranchFactory, local
-from tests.tasks.util import NOW, event_with
+from tests.tasks.util import NOW, event_with, reseed
 
 
 def snapshot(year: int = 2026) -> list[tuple]:
@@ -98,6 +98,7 @@ def test_a_recompute_interrupted_half_way_leaves_the_old_figures_and_a_rerun_com
 @pytest.mark.django_db(transaction=True)
 def test_two_recomputes_at_once_do_not_double_count():
     require(uses_postgres(), "concurrent recomputes need PostgreSQL (DATABASE_URL=postgres://...)")
+    reseed()
     branch = BranchFactory(slug="jyllinge", name="Jyllinge")
     some_events(branch)
     services.status_recompute(year=2026, now=NOW)
@@ -134,6 +135,7 @@ def test_two_recomputes_at_once_do_not_double_count():
 @pytest.mark.django_db(transaction=True)
 def test_the_second_of_two_concurrent_recomputes_waits_for_the_first():
     require(uses_postgres(), "row locks need PostgreSQL (DATABASE_URL=postgres://...)")
+    reseed()
     branch = BranchFactory(slug="jyllinge", name="Jyllinge")
     some_events(branch)
     order: list[str] = []

@@ -72,7 +72,8 @@ def test_tasks_retry_on_database_errors_with_backoff():
         assert task.retry_backoff is True
         assert task.max_retries == 5
         assert task.acks_late is True
-        assert task.soft_time_limit and task.time_limit > task.soft_time_limit
+        assert task.soft_time_limit
+        assert task.time_limit > task.soft_time_limit
 
 
 @pytest.mark.django_db

@@ -46,3 +46,13 @@ def values(fig, *names: str) -> tuple:
 
 
 __all__ = ["NOW", "event_with", "figure", "local", "tracks", "values"]
+
+
+def reseed() -> None:
+    """Put back the seeded tracks, audiences and groups: a transactional test's flush removes
+    what the data migration made."""
+    import importlib
+
+    from django.apps import apps
+
+    importlib.import_module("events.migrations.0002_seed_tracks_audiences_roles").seed(apps, None)
