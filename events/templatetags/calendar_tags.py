@@ -65,8 +65,8 @@ def osm_url(place) -> str:
 
 
 @register.filter
-def is_management(user) -> bool:
-    """Whether the dashboard link belongs in the navigation for this user."""
-    from events import roles
+def sees_dashboard(user) -> bool:
+    """Whether the dashboard link belongs in the navigation: staff, management, admins."""
+    from events.api.permissions import may_read_attendance
 
-    return roles.is_management(user)
+    return may_read_attendance(user)
