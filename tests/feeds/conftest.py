@@ -6,7 +6,7 @@ from __future__ import annotations
 import json
 import subprocess
 from dataclasses import dataclass
-from datetime import date, datetime
+from datetime import date, datetime, timedelta
 from pathlib import Path
 
 import pytest
@@ -53,8 +53,9 @@ def _wall(value) -> str:
     return value.isoformat()
 
 
-def api_instances(selection=selectors.Selection(), start=None, end=None) -> list[Instance]:
+def api_instances(selection=None, start=None, end=None) -> list[Instance]:
     """What the API lists (its selector), with the UID each occurrence has in the feed."""
+    selection = selection or selectors.Selection()
     start, end = (start, end) if start else feed_window()
     out = []
     for occ in selectors.occurrence_list(selection=selection, start=start, end=end):
@@ -62,8 +63,6 @@ def api_instances(selection=selectors.Selection(), start=None, end=None) -> list
         uid = f"occurrence-{occ.pk}.{event.uid}" if occ.detached else event.uid
         if event.all_day:
             first = occ.start.astimezone(LOCAL_TZ).date()
-            from datetime import timedelta
-
             last = (occ.end - timedelta(seconds=1)).astimezone(LOCAL_TZ).date() + timedelta(days=1)
             s, e = first.isoformat(), max(last, first + timedelta(days=1)).isoformat()
         else:
@@ -82,7 +81,9 @@ def python_instances(body: bytes, start=None, end=None) -> list[Instance]:
     out = []
     for component in recurring_ical_events.of(calendar).between(start, end):
         s, e = component.decoded("DTSTART"), component.decoded("DTEND")
-        out.append(Instance(_wall(s), _wall(e), str(component["UID"]), str(component.get("STATUS"))))
+        out.append(
+            Instance(_wall(s), _wall(e), str(component["UID"]), str(component.get("STATUS")))
+        )
     return sorted(out)
 
 
@@ -92,7 +93,12 @@ def icaljs(body: bytes, start=None, end=None) -> dict:
     require((JS_DIR / "node_modules" / "ical.js").exists(), "run npm ci --prefix tests/js")
     start, end = (start, end) if start else feed_window()
     done = subprocess.run(
-        ["node", str(JS_DIR / "expand.mjs"), str(int(start.timestamp())), str(int(end.timestamp()))],
+        [
+            "node",
+            str(JS_DIR / "expand.mjs"),
+            str(int(start.timestamp())),
+            str(int(end.timestamp())),
+        ],
         input=body,
         capture_output=True,
         check=False,
