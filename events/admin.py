@@ -542,6 +542,11 @@ class EventAdmin(RoleAdmin):
 
     def save_formset(self, request, form, formset, change):
         occurrence_forms_save(request, formset.forms)
+        # What the admin's history ("change message") reads from a saved formset.
+        formset.new_objects, formset.deleted_objects = [], []
+        formset.changed_objects = [
+            (f.instance, f.changed_data) for f in formset.forms if f.instance.pk and f.has_changed()
+        ]
 
     def delete_model(self, request, obj):
         services.event_delete(event=obj, user=request.user)
