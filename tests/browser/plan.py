@@ -26,9 +26,15 @@ def plan_with_targets(*, year: int) -> ActionPlan:
             continue
         factor = FACTORS[n % len(FACTORS)]
         Target.objects.create(
-            plan=plan, branch=branch, track=track,
+            plan=plan,
+            branch=branch,
+            track=track,
             held=max(1, round(row["held"] * factor)),
-            attendance=max(1, round(row["attendance"] * factor / 10) * 10) if row["attendance"] else None,
-            co_created=max(1, round(row["co_created_held"] * factor)) if row["co_created_held"] else None,
+            attendance=max(1, round(row["attendance"] * factor / 10) * 10)
+            if row["attendance"]
+            else None,
+            co_created=max(1, round(row["co_created_held"] * factor))
+            if row["co_created_held"]
+            else None,
         )
     return plan
