@@ -61,7 +61,7 @@ def test_citizen_filters_subscribes_and_opens_an_event(page, demo, screenshot, l
     ics = page.locator("a[download][href*='/feeds/event/']").get_attribute("href")
     with urllib.request.urlopen(ics) as response:
         event_calendar = icalendar.Calendar.from_ical(response.read())
-    assert [str(e["SUMMARY"]) for e in event_calendar.walk("VEVENT")][0] == title
+    assert next(str(e["SUMMARY"]) for e in event_calendar.walk("VEVENT")) == title
     assert page.locator("script[type='application/ld+json']").count() == 1
     screenshot(page, "event")
 
