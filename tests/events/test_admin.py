@@ -238,7 +238,8 @@ def test_rule_errors_show_on_the_form(staff_user, mine):
     )
     errors = response.context["adminform"].form.errors
     assert errors["rrule"] == [
-        "FREQ must be one of DAILY, WEEKLY, MONTHLY, YEARLY; an event does not repeat more often than daily."
+        "FREQ must be one of DAILY, WEEKLY, MONTHLY, YEARLY; "
+        "an event does not repeat more often than daily."
     ]
     response = client.post(
         reverse("admin:events_event_change", args=[mine.pk]),
