@@ -304,10 +304,11 @@ class OccurrenceQuerySet(models.QuerySet["Occurrence"]):
 def held_q(*, now: datetime | None = None, prefix: str = "") -> Q:
     """Counting rule 1 as a condition, usable in ``filter()`` and in an aggregate's ``filter=``
     (status figures count held and cancelled occurrences in one pass). ``prefix`` reaches the
-    occurrence through a relation, e.g. ``"occurrence__"``."""
+    occurrence through a relation, e.g. ``"occurrence__"``. A draft's occurrences are never
+    held: a draft was never announced, and no attendance can be recorded for it."""
     now = now or timezone.now()
     return Q(**{f"{prefix}end__lte": now, f"{prefix}status": Occurrence.Status.SCHEDULED}) & ~Q(
-        **{f"{prefix}event__status": Event.Status.CANCELLED}
+        **{f"{prefix}event__status__in": (Event.Status.CANCELLED, Event.Status.DRAFT)}
     )
 
 

@@ -112,3 +112,11 @@ def test_update_validates_like_create(event, bookmobile):
         services.event_update(event=event, branch=bookmobile)
     assert info.value.message_dict["stop"] == ["A bookmobile event needs one of its stops."]
     assert _sequence(event) == 0
+
+
+def test_a_drafts_ended_occurrences_are_never_held(branch):
+    draft = make_event(branch=branch, status=Event.Status.DRAFT, start=local(2026, 9, 1, 19, 0))
+    published = make_event(branch=branch, title="Holdt", start=local(2026, 9, 2, 19, 0))
+    held = Occurrence.objects.held(now=local(2027, 1, 1, 0, 0))
+    assert list(held.values_list("event_id", flat=True)) == [published.pk]
+    assert not held.filter(event=draft).exists()
