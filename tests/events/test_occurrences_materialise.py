@@ -6,12 +6,19 @@ from __future__ import annotations
 from datetime import date, time, timedelta
 
 import pytest
+from django.utils import translation
 
 from events import services
 from events.models import LOCAL_TZ, Occurrence
 from tests.factories import local, make_event
 
 pytestmark = pytest.mark.django_db
+
+
+@pytest.fixture(autouse=True)
+def english():
+    with translation.override("en"):
+        yield
 
 
 @pytest.fixture
