@@ -38,6 +38,8 @@ if os.environ.get("LOG_JSON", "").lower() in ("1", "true", "yes", "on"):
                 "formatter": "json",
             }
         },
+        # Gunicorn merges this into its defaults, whose root logger names its own handler.
+        "root": {"handlers": ["stdout"], "level": loglevel.upper()},
         "loggers": {
             "gunicorn.error": {
                 "handlers": ["stdout"],
