@@ -135,7 +135,7 @@ def published_event(db):
 
 @pytest.mark.parametrize(
     "path",
-    ["/", "/biblioteker/", "/spor/", "/admin/login/", "/api/docs/"],
+    ["/", "/biblioteker/", "/spor/", "/admin/login/", "/konto/login/", "/api/docs/"],
 )
 def test_public_pages_satisfy_the_policy(client, db, published_event, path):
     assert _violations(client.get(path)) == []
@@ -146,7 +146,17 @@ def test_event_page_with_json_ld_satisfies_the_policy(client, published_event):
 
 
 @pytest.mark.parametrize(
-    "path", ["/admin/", "/admin/auth/user/", "/admin/auth/user/add/", "/admin/auth/group/add/"]
+    "path",
+    [
+        "/admin/",
+        "/admin/auth/user/",
+        "/admin/auth/user/add/",
+        "/admin/auth/group/add/",
+        "/admin/events/event/",
+        "/admin/events/event/add/",
+        "/ledelse/",
+        "/ledelse/rapporter/",
+    ],
 )
 def test_admin_pages_satisfy_the_policy(client, admin_user, published_event, path):
     client.force_login(admin_user)
