@@ -94,9 +94,12 @@ class RateLimitedModelBackend(ModelBackend):
 
     def authenticate(self, request, username=None, password=None, **kwargs):
         if username is None:
-            username = kwargs.get(self._username_field(), None)
+            username = kwargs.get(self._username_field())
         user_key, address_key = login_keys(request, username)
-        if _count(user_key) >= LOGIN_FAILURES_PER_USER or _count(address_key) >= LOGIN_FAILURES_PER_ADDRESS:
+        if (
+            _count(user_key) >= LOGIN_FAILURES_PER_USER
+            or _count(address_key) >= LOGIN_FAILURES_PER_ADDRESS
+        ):
             # PermissionDenied stops authenticate() from trying other backends.
             raise PermissionDenied(_("Too many failed login attempts; try again later."))
         user = super().authenticate(request, username=username, password=password, **kwargs)

@@ -202,6 +202,8 @@ SPECTACULAR_SETTINGS = {
     "VERSION": "1",
     "SERVE_INCLUDE_SCHEMA": False,
     "COMPONENT_SPLIT_REQUEST": True,
+    # Several models have a field called "kind"; name the branch's enum explicitly.
+    "ENUM_NAME_OVERRIDES": {"BranchKindEnum": "events.models.Branch.Kind"},
 }
 
 # Celery: with REDIS_URL unset, tasks run in-process (eager) so nothing else must run.

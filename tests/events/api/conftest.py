@@ -32,7 +32,10 @@ def other_room(other_branch):
 def published(branch, room):
     """A published single event at the staff user's branch, in the future."""
     return make_event(
-        branch=branch, room=room, title="Læsekreds", start=local(2027, 2, 2, 19, 0),
+        branch=branch,
+        room=room,
+        title="Læsekreds",
+        start=local(2027, 2, 2, 19, 0),
         tracks=[track("fordybelse"), track("hygge")],
     )
 
@@ -40,7 +43,9 @@ def published(branch, room):
 @pytest.fixture
 def draft(branch):
     return make_event(
-        branch=branch, title="Hemmelig kladde", start=local(2027, 2, 3, 10, 0),
+        branch=branch,
+        title="Hemmelig kladde",
+        start=local(2027, 2, 3, 10, 0),
         status=Event.Status.DRAFT,
     )
 
@@ -48,7 +53,10 @@ def draft(branch):
 @pytest.fixture
 def other_published(other_branch, other_room):
     return make_event(
-        branch=other_branch, room=other_room, title="Strikkecafé", start=local(2027, 2, 4, 14, 0),
+        branch=other_branch,
+        room=other_room,
+        title="Strikkecafé",
+        start=local(2027, 2, 4, 14, 0),
         tracks=[track("indgang-til-faellesskab")],
     )
 
@@ -56,7 +64,9 @@ def other_published(other_branch, other_room):
 @pytest.fixture
 def other_draft(other_branch):
     return make_event(
-        branch=other_branch, title="Viby-kladde", start=local(2027, 2, 5, 14, 0),
+        branch=other_branch,
+        title="Viby-kladde",
+        start=local(2027, 2, 5, 14, 0),
         status=Event.Status.DRAFT,
     )
 
@@ -64,8 +74,10 @@ def other_draft(other_branch):
 @pytest.fixture
 def past(branch, room):
     """A published event that took place two days ago: attendance can be recorded."""
-    start = (timezone.now() - timedelta(days=2)).astimezone(LOCAL_TZ).replace(
-        hour=10, minute=0, second=0, microsecond=0
+    start = (
+        (timezone.now() - timedelta(days=2))
+        .astimezone(LOCAL_TZ)
+        .replace(hour=10, minute=0, second=0, microsecond=0)
     )
     return make_event(branch=branch, room=room, title="Babysalmesang", start=start)
 

@@ -33,8 +33,9 @@ def test_all_or_nothing_with_errors_per_item(staff_client, two_past, published):
         {"occurrence": two_past[1].pk, "total": 4, "by_age": {"children": 1}},
         {"occurrence": published.occurrences.get().pk, "total": 2},
     ]
-    response = staff_client.post(URL, {"branch": "jyllinge", "items": items}, format="json",
-                                 HTTP_ACCEPT_LANGUAGE="en")
+    response = staff_client.post(
+        URL, {"branch": "jyllinge", "items": items}, format="json", HTTP_ACCEPT_LANGUAGE="en"
+    )
     assert response.status_code == 400
     errors = response.json()["items"]
     assert set(errors) == {"1", "2"}
@@ -53,8 +54,10 @@ def test_type_errors_are_reported_per_item_too(staff_client, two_past):
 
 def test_an_occurrence_of_another_branch_is_refused(staff_client, two_past, other_branch):
     other = make_event(branch=other_branch, start=timezone.now() - timedelta(days=3))
-    items = [{"occurrence": two_past[0].pk, "total": 5},
-             {"occurrence": other.occurrences.get().pk, "total": 5}]
+    items = [
+        {"occurrence": two_past[0].pk, "total": 5},
+        {"occurrence": other.occurrences.get().pk, "total": 5},
+    ]
     response = staff_client.post(URL, {"branch": "jyllinge", "items": items}, format="json")
     assert response.status_code == 400
     assert "occurrence" in response.json()["items"]["1"]

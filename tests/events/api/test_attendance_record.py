@@ -39,8 +39,11 @@ def test_a_correction_keeps_the_earlier_value(staff_client, past):
 @pytest.mark.parametrize(
     ("body", "field", "message"),
     [
-        ({"total": 10, "by_age": {"children": 3, "adults": 4}}, "by_age",
-         "The age groups add up to 7, not to the total of 10."),
+        (
+            {"total": 10, "by_age": {"children": 3, "adults": 4}},
+            "by_age",
+            "The age groups add up to 7, not to the total of 10.",
+        ),
         ({"total": -1}, "total", None),
         ({"total": "many"}, "total", None),
         ({}, "total", None),
@@ -58,8 +61,9 @@ def test_bad_counts_are_a_400_naming_the_field(staff_client, past, body, field, 
 
 
 def test_no_attendance_before_the_occurrence_has_started(staff_client, published):
-    response = staff_client.put(url(published.occurrences.get()), {"total": 3}, format="json",
-                                HTTP_ACCEPT_LANGUAGE="en")
+    response = staff_client.put(
+        url(published.occurrences.get()), {"total": 3}, format="json", HTTP_ACCEPT_LANGUAGE="en"
+    )
     assert response.status_code == 400
     assert response.json()["occurrence"] == [
         "Attendance can only be recorded once the occurrence has started."

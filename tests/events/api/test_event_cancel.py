@@ -13,7 +13,9 @@ def test_cancelling_keeps_the_event_visible_as_cancelled(staff_client, anon_clie
     assert response.json()["cancel_reason"] == "Sygdom"
     public = anon_client.get(f"/api/v1/events/{published.pk}/").json()
     assert public["status"] == "cancelled"
-    occurrence = anon_client.get("/api/v1/occurrences/", {"branch": "jyllinge"}).json()["results"][0]
+    occurrence = anon_client.get("/api/v1/occurrences/", {"branch": "jyllinge"}).json()["results"][
+        0
+    ]
     assert occurrence["cancelled"] is True
 
 

@@ -21,7 +21,9 @@ def test_anonymous_sees_published_and_cancelled_events_but_no_drafts(
     assert titles(anon_client.get(URL)) == ["Læsekreds", "Strikkecafé"]
 
 
-def test_staff_see_the_drafts_of_their_own_branches_only(staff_client, published, draft, other_draft):
+def test_staff_see_the_drafts_of_their_own_branches_only(
+    staff_client, published, draft, other_draft
+):
     assert titles(staff_client.get(URL)) == ["Læsekreds", "Hemmelig kladde"]
 
 
@@ -29,11 +31,16 @@ def test_management_sees_every_draft(management_client, published, draft, other_
     assert titles(management_client.get(URL)) == ["Læsekreds", "Hemmelig kladde", "Viby-kladde"]
 
 
-def test_several_branches_comma_separated_or_repeated(anon_client, branch, other_branch, published, other_published):
+def test_several_branches_comma_separated_or_repeated(
+    anon_client, branch, other_branch, published, other_published
+):
     third = make_event(title="Andetsteds", start=local(2027, 2, 6, 10, 0))
     assert third.branch.slug not in ("jyllinge", "viby")
     assert titles(anon_client.get(URL, {"branch": "jyllinge,viby"})) == ["Læsekreds", "Strikkecafé"]
-    assert titles(anon_client.get(f"{URL}?branch=jyllinge&branch=viby")) == ["Læsekreds", "Strikkecafé"]
+    assert titles(anon_client.get(f"{URL}?branch=jyllinge&branch=viby")) == [
+        "Læsekreds",
+        "Strikkecafé",
+    ]
     assert titles(anon_client.get(URL, {"branch": "viby"})) == ["Strikkecafé"]
 
 
@@ -48,13 +55,27 @@ def test_tracks_any_of_and_all_of(anon_client, published, other_published):
 
 
 def test_audience_stop_co_created_and_text(anon_client, branch):
-    make_event(branch=branch, title="Rim og remser", start=local(2027, 1, 5, 10, 0),
-               audiences=[audience("boern")], co_created=True, description="For de mindste")
-    make_event(branch=branch, title="Foredrag", start=local(2027, 1, 6, 19, 0),
-               audiences=[audience("voksne")])
+    make_event(
+        branch=branch,
+        title="Rim og remser",
+        start=local(2027, 1, 5, 10, 0),
+        audiences=[audience("boern")],
+        co_created=True,
+        description="For de mindste",
+    )
+    make_event(
+        branch=branch,
+        title="Foredrag",
+        start=local(2027, 1, 6, 19, 0),
+        audiences=[audience("voksne")],
+    )
     bus = BookmobileFactory()
-    make_event(branch=bus, title="Bogbussen holder", start=local(2027, 1, 7, 15, 0),
-               stop=StopFactory(branch=bus, slug="svogerslev"))
+    make_event(
+        branch=bus,
+        title="Bogbussen holder",
+        start=local(2027, 1, 7, 15, 0),
+        stop=StopFactory(branch=bus, slug="svogerslev"),
+    )
     assert titles(anon_client.get(URL, {"audience": "boern"})) == ["Rim og remser"]
     assert titles(anon_client.get(URL, {"co_created": "true"})) == ["Rim og remser"]
     assert titles(anon_client.get(URL, {"co_created": "false"})) == ["Foredrag", "Bogbussen holder"]
@@ -65,12 +86,20 @@ def test_audience_stop_co_created_and_text(anon_client, branch):
 
 def test_status_filter(management_client, published, draft):
     assert titles(management_client.get(URL, {"status": "draft"})) == ["Hemmelig kladde"]
-    assert titles(management_client.get(URL, {"status": "draft,published"})) == ["Læsekreds", "Hemmelig kladde"]
+    assert titles(management_client.get(URL, {"status": "draft,published"})) == [
+        "Læsekreds",
+        "Hemmelig kladde",
+    ]
 
 
 def test_date_window_uses_local_dates_and_finds_series_by_their_occurrences(anon_client, branch):
-    make_event(branch=branch, title="Ugentlig", start=local(2027, 1, 4, 23, 30),
-               duration=timedelta(minutes=20), rrule="FREQ=WEEKLY;COUNT=3")  # 4, 11, 18 Jan
+    make_event(
+        branch=branch,
+        title="Ugentlig",
+        start=local(2027, 1, 4, 23, 30),
+        duration=timedelta(minutes=20),
+        rrule="FREQ=WEEKLY;COUNT=3",
+    )  # 4, 11, 18 Jan
     make_event(branch=branch, title="Enkelt", start=local(2027, 1, 12, 0, 30))
     # 2027-01-11 23:30 local is 22:30 UTC: it belongs to the 11th, not to the 12th.
     assert titles(anon_client.get(URL, {"from": "2027-01-11", "to": "2027-01-11"})) == ["Ugentlig"]
@@ -107,7 +136,9 @@ def test_ordering_by_start(anon_client, published, other_published):
         ({"page": "first"}, "page"),
     ],
 )
-def test_bad_parameters_are_a_400_naming_the_parameter(anon_client, branch, published, params, name):
+def test_bad_parameters_are_a_400_naming_the_parameter(
+    anon_client, branch, published, params, name
+):
     response = anon_client.get(URL, params)
     assert response.status_code == 400, response.content
     assert name in response.json(), response.json()
@@ -133,8 +164,11 @@ def _many_events(branch, other_branch, n):
     for i in range(n):
         where = [branch, other_branch, bus][i % 3]
         make_event(
-            branch=where, title=f"Nr {i}", start=local(2027, 1, 1 + i % 28, 8 + i % 12, 0),
-            tracks=[track("hygge"), track("fordybelse")], audiences=[audience("boern")],
+            branch=where,
+            title=f"Nr {i}",
+            start=local(2027, 1, 1 + i % 28, 8 + i % 12, 0),
+            tracks=[track("hygge"), track("fordybelse")],
+            audiences=[audience("boern")],
             stop=stop if where == bus else None,
         )
 

@@ -11,13 +11,17 @@ def test_cancel_one_occurrence_with_a_reason_and_restore_it(staff_client, anon_c
 
     series = make_event(branch=branch, start=local(2027, 1, 5, 10, 0), rrule="FREQ=WEEKLY;COUNT=3")
     second = series.occurrences.order_by("start")[1]
-    response = staff_client.post(f"/api/v1/occurrences/{second.pk}/cancel/", {"reason": "Ferie"}, format="json")
+    response = staff_client.post(
+        f"/api/v1/occurrences/{second.pk}/cancel/", {"reason": "Ferie"}, format="json"
+    )
     assert response.status_code == 200
     assert response.json()["status"] == "cancelled"
     assert response.json()["cancel_reason"] == "Ferie"
     statuses = [o["status"] for o in anon_client.get("/api/v1/occurrences/").json()["results"]]
     assert statuses == ["scheduled", "cancelled", "scheduled"]
-    again = staff_client.post(f"/api/v1/occurrences/{second.pk}/cancel/", {"reason": "Ferie"}, format="json")
+    again = staff_client.post(
+        f"/api/v1/occurrences/{second.pk}/cancel/", {"reason": "Ferie"}, format="json"
+    )
     assert again.status_code == 200
     restored = staff_client.post(f"/api/v1/occurrences/{second.pk}/restore/")
     assert restored.status_code == 200

@@ -29,8 +29,10 @@ def test_moving_onto_another_event_in_the_same_room_is_a_409(staff_client, branc
     other = make_event(branch=branch, room=room, title="Sprogcafé", start=local(2027, 2, 9, 16, 0))
     occurrence = other.occurrences.get()
     response = staff_client.post(
-        url(occurrence), {"start": "2027-02-02T18:00:00", "end": "2027-02-02T19:30:00"},
-        format="json", HTTP_ACCEPT_LANGUAGE="en",
+        url(occurrence),
+        {"start": "2027-02-02T18:00:00", "end": "2027-02-02T19:30:00"},
+        format="json",
+        HTTP_ACCEPT_LANGUAGE="en",
     )
     assert response.status_code == 409
     body = response.json()
@@ -45,12 +47,21 @@ def test_two_bookmobile_stops_at_the_same_time_conflict(staff_user, staff_client
     bus = BookmobileFactory()
     bus.staff.add(staff_user)
     staff_user._role_branch_ids = None
-    make_event(branch=bus, title="Svogerslev", start=local(2027, 1, 5, 10, 0),
-               stop=StopFactory(branch=bus, slug="svogerslev"))
-    later = make_event(branch=bus, title="Vindinge", start=local(2027, 1, 5, 13, 0),
-                       stop=StopFactory(branch=bus, slug="vindinge"))
-    response = staff_client.post(url(later.occurrences.get()), {"start": "2027-01-05T11:00:00"},
-                                 format="json")
+    make_event(
+        branch=bus,
+        title="Svogerslev",
+        start=local(2027, 1, 5, 10, 0),
+        stop=StopFactory(branch=bus, slug="svogerslev"),
+    )
+    later = make_event(
+        branch=bus,
+        title="Vindinge",
+        start=local(2027, 1, 5, 13, 0),
+        stop=StopFactory(branch=bus, slug="vindinge"),
+    )
+    response = staff_client.post(
+        url(later.occurrences.get()), {"start": "2027-01-05T11:00:00"}, format="json"
+    )
     assert response.status_code == 409
     assert response.json()["conflict"]["title"] == "Svogerslev"
 
@@ -73,7 +84,10 @@ def test_bad_moves_are_a_400_naming_the_field(staff_client, published, body, fie
 
 
 def test_a_room_of_another_branch_is_refused(staff_client, published, other_room):
-    response = staff_client.post(url(published.occurrences.get()),
-                                 {"start": "2027-02-03T17:00:00", "room": other_room.pk}, format="json")
+    response = staff_client.post(
+        url(published.occurrences.get()),
+        {"start": "2027-02-03T17:00:00", "room": other_room.pk},
+        format="json",
+    )
     assert response.status_code == 400
     assert "room" in response.json()
