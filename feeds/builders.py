@@ -356,12 +356,14 @@ def calendar_description(name: str, *, past_days: int, future_days: int) -> str:
 
 # --- RSS and Atom -------------------------------------------------------------------------
 
-_NOT_XML = {0xFFFE: None, 0xFFFF: None}
+# XML 1.0 forbids U+FFFE and U+FFFF and discourages the C1 controls, which feed readers
+# read as Windows-1252 (U+0080 becomes a euro sign).
+_NOT_XML = dict.fromkeys([*range(0x80, 0xA0), 0xFFFE, 0xFFFF])
 
 
 def clean_text(value: str) -> str:
-    """Text as the XML feeds publish it: as in iCalendar, and without the two code points
-    XML 1.0 forbids besides controls."""
+    """Text as the XML feeds publish it: as in iCalendar, and without C1 controls and the two
+    code points XML 1.0 forbids."""
     return _clean_ical(value).translate(_NOT_XML)
 
 
