@@ -10,6 +10,7 @@ from __future__ import annotations
 from collections.abc import Mapping
 from typing import Any
 
+from django.core.validators import slug_re
 from django.utils.translation import gettext_lazy as _
 from drf_spectacular.utils import extend_schema_field
 from rest_framework import serializers
@@ -351,13 +352,27 @@ class StrictFieldsMixin:
         return super().to_internal_value(data)  # type: ignore[misc]
 
 
+class SlugField(serializers.SlugRelatedField):
+    """A slug naming an object. The text is checked to be a slug before the database is asked
+    (PostgreSQL refuses some characters, such as NUL, in a query)."""
+
+    default_error_messages = {"invalid_slug": _("“{value}” is not a valid slug.")}
+
+    def __init__(self, **kwargs):
+        kwargs.setdefault("slug_field", "slug")
+        super().__init__(**kwargs)
+
+    def to_internal_value(self, data):
+        if not isinstance(data, str) or not slug_re.match(data):
+            self.fail("invalid_slug", value=str(data)[:50])
+        return super().to_internal_value(data)
+
+
 class EventWriteSerializer(StrictFieldsMixin, serializers.Serializer):
     """What staff send to create an event (all fields) or change one (PATCH, any subset but
     ``status``: use publish and cancel)."""
 
-    branch = serializers.SlugRelatedField(
-        slug_field="slug", queryset=Branch.objects.all(), help_text=_("Slug of the branch.")
-    )
+    branch = SlugField(queryset=Branch.objects.all(), help_text=_("Slug of the branch."))
     title = serializers.CharField(max_length=200, help_text=_("Title."))
     description = serializers.CharField(
         max_length=20_000,
@@ -371,14 +386,12 @@ class EventWriteSerializer(StrictFieldsMixin, serializers.Serializer):
         )
     )
     end = LocalDateTimeField(help_text=_("End of the first occurrence; after the start."))
-    tracks = serializers.SlugRelatedField(
+    tracks = SlugField(
         many=True,
-        slug_field="slug",
         queryset=Track.objects.all(),
         help_text=_("Slugs of the tracks the event serves (at least one)."),
     )
-    stop = serializers.SlugRelatedField(
-        slug_field="slug",
+    stop = SlugField(
         queryset=Stop.objects.all(),
         allow_null=True,
         required=False,
@@ -396,9 +409,8 @@ class EventWriteSerializer(StrictFieldsMixin, serializers.Serializer):
         required=False,
         help_text=_("Where in or outside the branch, if not a room."),
     )
-    audiences = serializers.SlugRelatedField(
+    audiences = SlugField(
         many=True,
-        slug_field="slug",
         queryset=Audience.objects.all(),
         required=False,
         help_text=_("Slugs of the audiences."),
@@ -550,8 +562,7 @@ class AttendanceBulkItemSerializer(AttendanceWriteSerializer):
 
 
 class AttendanceBulkSerializer(StrictFieldsMixin, serializers.Serializer):
-    branch = serializers.SlugRelatedField(
-        slug_field="slug",
+    branch = SlugField(
         queryset=Branch.objects.all(),
         help_text=_("Slug of the branch; every occurrence must be one of its events'."),
     )

@@ -83,6 +83,8 @@ def test_a_recurring_event_materialises_its_occurrences(staff_client, branch):
         ({"capacity": -1}, "capacity"),
         ({"colour": "red"}, "colour"),
         ({"branch": "atlantis"}, "branch"),
+        ({"audiences": ["\x00"]}, "audiences"),
+        ({"branch": "jyl linge"}, "branch"),
     ],
 )
 def test_bad_input_is_a_400_naming_the_field_and_nothing_is_saved(
