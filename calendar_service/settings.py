@@ -88,7 +88,7 @@ MIDDLEWARE = [
     # Content-Security-Policy (sets request.csp_nonce for templates) and Permissions-Policy.
     "calendar_service.middleware.SecurityHeadersMiddleware",
     "django.contrib.sessions.middleware.SessionMiddleware",
-    "django.middleware.locale.LocaleMiddleware",
+    "calendar_service.locale.DanishFirstLocaleMiddleware",
     # Bodies over DATA_UPLOAD_MAX_MEMORY_SIZE answer 413 before any view reads them
     # (after LocaleMiddleware, so the message is in the client's language).
     "calendar_service.middleware_limits.RequestSizeLimitMiddleware",

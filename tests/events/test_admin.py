@@ -4,6 +4,7 @@ save goes through the services (SEQUENCE, materialisation, history), errors as f
 from __future__ import annotations
 
 import pytest
+from django.conf import settings
 from django.test import Client
 from django.urls import reverse
 from django.utils import translation
@@ -23,7 +24,8 @@ def english():
 def _login(user) -> Client:
     user.is_staff = True
     user.save()
-    client = Client(HTTP_ACCEPT_LANGUAGE="en")
+    client = Client()
+    client.cookies[settings.LANGUAGE_COOKIE_NAME] = "en"  # the admin is Danish unless switched
     client.force_login(user)
     return client
 
