@@ -317,8 +317,16 @@ class CalendarHead:
     last_year: int
 
 
-def calendar_bytes(head: CalendarHead, pieces: Iterable[str]) -> bytes:
-    """A VCALENDAR from a header, the VTIMEZONE and pre-serialized VEVENT pieces."""
+CALENDAR_END = ("END:VCALENDAR" + CRLF).encode()
+
+
+def calendar_bytes(head: CalendarHead, pieces: Iterable[bytes]) -> bytes:
+    """A VCALENDAR from a header, the VTIMEZONE and pre-serialized VEVENT pieces (UTF-8)."""
+    return b"".join([calendar_head_bytes(head), *pieces, CALENDAR_END])
+
+
+def calendar_head_bytes(head: CalendarHead) -> bytes:
+    """Everything of a VCALENDAR before its first VEVENT: properties and the VTIMEZONE."""
     refresh = duration_minutes(head.refresh_minutes)
     parts = [
         "BEGIN:VCALENDAR" + CRLF,
@@ -334,8 +342,6 @@ def calendar_bytes(head: CalendarHead, pieces: Iterable[str]) -> bytes:
         f"REFRESH-INTERVAL;VALUE=DURATION:{refresh}{CRLF}",
         f"X-PUBLISHED-TTL:{refresh}{CRLF}",
         vtimezone(head.first_year, head.last_year),
-        *pieces,
-        "END:VCALENDAR" + CRLF,
     ]
     return "".join(parts).encode("utf-8")
 

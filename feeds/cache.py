@@ -6,8 +6,10 @@ every change of a branch, stop, room, track or audience) bumps. A request theref
 small cache read to know whether its copy is current. Bodies are also kept in this process
 (bounded) so that a warm request does not copy megabytes out of the shared cache.
 
-The ETag is a hash of the body, so it changes exactly when the body does: a new generation or
-a new day rebuilds the feed, and if nothing in it changed the ETag stays the same.
+The ETag is a hash of the body (for a calendar: of its head and the digests of its pieces,
+which identifies it as well without hashing megabytes), so it changes exactly when the body
+does: a new generation or a new day rebuilds the feed, and if nothing in it changed the ETag
+stays the same.
 """
 
 from __future__ import annotations
@@ -58,13 +60,20 @@ def body_etag(body: bytes) -> str:
 
 
 def make_entry(
-    *, identity: str, body: bytes, modified: int, content_type: str, filename: str = ""
+    *,
+    identity: str,
+    body: bytes,
+    modified: int,
+    content_type: str,
+    filename: str = "",
+    etag: str | None = None,
 ) -> FeedEntry:
     """An entry for a freshly built body. Last-Modified is the data's own modification time
     and only moves forward: if the body changed but no event in it is newer (an event left
     the feed), it is the previous value plus one second. ``identity`` names the feed without
-    generation or day (format and selection)."""
-    etag = body_etag(body)
+    generation or day (format and selection). ``etag`` may be given when it was derived from
+    the body's parts (see views._build_calendar); by default it hashes the body."""
+    etag = etag or body_etag(body)
     lm_key = "feeds:lm:" + hashlib.sha1(identity.encode(), usedforsecurity=False).hexdigest()
     previous = cache.get(lm_key)
     if previous is not None and previous[0] == etag:

@@ -22,7 +22,10 @@ class EventPiece(models.Model):
     )
     source_updated_at = models.DateTimeField(_("event modified"))
     recipe = models.CharField(_("recipe"), max_length=32)
-    ics = models.TextField(_("VEVENT text"))
+    # UTF-8 bytes, so that a feed is a join of stored bytes with no decoding or encoding.
+    vevent = models.BinaryField(_("VEVENT text (UTF-8)"))
+    # blake2b-128 of ``vevent``: a feed's ETag hashes these instead of megabytes of text.
+    digest = models.CharField(_("digest"), max_length=32)
     built_at = models.DateTimeField(_("built"), auto_now=True)
 
     class Meta:

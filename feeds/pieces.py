@@ -13,7 +13,7 @@ from collections.abc import Iterable
 from dataclasses import dataclass
 from datetime import datetime
 
-from django.db.models import F, Max, Min, Prefetch, Q
+from django.db.models import BooleanField, ExpressionWrapper, F, Max, Min, Prefetch, Q
 
 from events import recurrence, selectors
 from events.models import Event, Occurrence
@@ -55,27 +55,34 @@ def pieces_refresh(*, event_ids: Iterable[int]) -> int:
     base, current = site_url(), recipe()
     for offset in range(0, len(ids), BATCH):
         chunk = ids[offset : offset + BATCH]
-        pieces = [
-            EventPiece(
-                event=event,
-                source_updated_at=event.updated_at,
-                recipe=current,
-                ics=builders.event_vevents(
-                    event, list(event.occurrences.all()), site_url=base, recurrence=recurrence
-                ),
+        pieces = []
+        for event in _events_with_occurrences(chunk):
+            data = builders.event_vevents(
+                event, list(event.occurrences.all()), site_url=base, recurrence=recurrence
+            ).encode("utf-8")
+            pieces.append(
+                EventPiece(
+                    event=event,
+                    source_updated_at=event.updated_at,
+                    recipe=current,
+                    vevent=data,
+                    digest=piece_digest(data),
+                )
             )
-            for event in _events_with_occurrences(chunk)
-        ]
         EventPiece.objects.filter(event_id__in=set(chunk) - {p.event_id for p in pieces}).delete()
         EventPiece.objects.bulk_create(
             pieces,
             batch_size=BATCH,
             update_conflicts=True,
             unique_fields=["event"],
-            update_fields=["source_updated_at", "recipe", "ics", "built_at"],
+            update_fields=["source_updated_at", "recipe", "vevent", "digest", "built_at"],
         )
         written += len(pieces)
     return written
+
+
+def piece_digest(data: bytes) -> str:
+    return hashlib.blake2b(data, digest_size=16).hexdigest()
 
 
 def pieces_invalidate(condition: Q) -> int:
@@ -91,10 +98,10 @@ def _fresh_pieces():
 
 @dataclass(frozen=True)
 class Pieces:
-    texts: list[str]
+    data: list[bytes]
+    digests: list[str]
     first_start: datetime | None
     last_modified: datetime | None
-    count: int
 
 
 def pieces_for_window(*, selection: selectors.Selection, start: datetime, end: datetime) -> Pieces:
@@ -105,24 +112,32 @@ def pieces_for_window(*, selection: selectors.Selection, start: datetime, end: d
             "event_id"
         )
     )
-    stale = list(
-        in_window.exclude(pk__in=_fresh_pieces().values("event_id")).values_list("pk", flat=True)
+    current = recipe()
+    fresh = ExpressionWrapper(
+        Q(feed_piece__recipe=current, feed_piece__source_updated_at=F("updated_at")),
+        output_field=BooleanField(),
     )
+    rows_query = in_window.order_by("start", "pk").values_list(
+        "pk", "feed_piece__vevent", "feed_piece__digest", fresh
+    )
+    rows = list(rows_query)
+    stale = [pk for pk, _data, _digest, is_fresh in rows if not is_fresh]
     if stale:
         pieces_refresh(event_ids=stale)
+        rows = list(rows_query.all())
     summary = in_window.aggregate(first=Min("start"), modified=Max("updated_at"))
-    texts = list(
-        EventPiece.objects.filter(event__in=in_window)
-        .order_by("event__start", "event_id")
-        .values_list("ics", flat=True)
+    return Pieces(
+        data=[row[1] for row in rows if row[1] is not None],
+        digests=[row[2] for row in rows if row[1] is not None],
+        first_start=summary["first"],
+        last_modified=summary["modified"],
     )
-    return Pieces(texts, summary["first"], summary["modified"], len(texts))
 
 
-def piece_for_event(event: Event) -> str:
+def piece_for_event(event: Event) -> bytes:
     """The current piece of one public event (rebuilt if stale)."""
-    text = _fresh_pieces().filter(event_id=event.pk).values_list("ics", flat=True).first()
-    if text is None:
+    data = _fresh_pieces().filter(event_id=event.pk).values_list("vevent", flat=True).first()
+    if data is None:
         pieces_refresh(event_ids=[event.pk])
-        text = EventPiece.objects.filter(event_id=event.pk).values_list("ics", flat=True).first()
-    return text or ""
+        data = EventPiece.objects.filter(event_id=event.pk).values_list("vevent", flat=True).first()
+    return bytes(data or b"")

@@ -19,7 +19,7 @@ def test_piece_is_built_after_commit_and_dropped_for_drafts(django_capture_on_co
     with django_capture_on_commit_callbacks(execute=True):
         event = make_event(branch=branch, title="Spilaften", start=local(2026, 3, 10, 18, 0))
     piece = EventPiece.objects.get(event=event)
-    assert "SUMMARY:Spilaften\r\n" in piece.ics
+    assert "SUMMARY:Spilaften\r\n" in bytes(piece.vevent).decode()
     assert piece.source_updated_at == event.updated_at
     from events import services
 
