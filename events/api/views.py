@@ -7,6 +7,9 @@ answers with the result read back through a selector. Errors from the services a
 
 from __future__ import annotations
 
+import hashlib
+
+from django.core.cache import cache
 from django.db.models import Prefetch
 from django.shortcuts import get_object_or_404
 from django.utils.translation import gettext_lazy as _
@@ -20,6 +23,7 @@ from drf_spectacular.utils import (
 )
 from rest_framework import serializers, status, viewsets
 from rest_framework.decorators import action
+from rest_framework.exceptions import ValidationError
 from rest_framework.response import Response
 
 from events import selectors, services
@@ -81,6 +85,41 @@ WRITE_ERRORS = {
     ),
     413: OpenApiResponse(_DETAIL, description=_("The request is too large.")),
 }
+
+
+IDEMPOTENCY_PARAM = OpenApiParameter(
+    "Idempotency-Key",
+    OpenApiTypes.STR,
+    OpenApiParameter.HEADER,
+    required=False,
+    description=_(
+        "Optional. A client's unique key for this creation: a retry with the same key within "
+        "24 hours answers 200 with the event created the first time instead of a duplicate."
+    ),
+)
+
+
+class IdempotencyKey:
+    """Remembers, per user and key, what a POST created, so that a client's retry after a
+    lost answer does not create a second event."""
+
+    TTL = 24 * 60 * 60
+
+    def __init__(self, request, scope: str):
+        raw = request.headers.get("Idempotency-Key", "")
+        self.key = None
+        if raw:
+            if len(raw) > 255:
+                raise ValidationError({"Idempotency-Key": [_("At most 255 characters.")]})
+            digest = hashlib.sha256(raw.encode()).hexdigest()
+            self.key = f"idempotency:{scope}:{request.user.pk}:{digest}"
+
+    def earlier_result(self) -> int | None:
+        return cache.get(self.key) if self.key else None
+
+    def remember(self, pk: int) -> None:
+        if self.key:
+            cache.set(self.key, pk, self.TTL)
 
 
 # --- places and tracks --------------------------------------------------------------------
@@ -180,9 +219,16 @@ class StopViewSet(viewsets.ReadOnlyModelViewSet):
         },
     ),
     create=extend_schema(
+        parameters=[IDEMPOTENCY_PARAM],
         summary=_("Create an event"),
         request=s.EventWriteSerializer,
-        responses={201: s.EventSerializer, **WRITE_ERRORS},
+        responses={
+            201: s.EventSerializer,
+            200: OpenApiResponse(
+                s.EventSerializer, description=_("A retry with the same Idempotency-Key.")
+            ),
+            **WRITE_ERRORS,
+        },
     ),
     partial_update=extend_schema(
         parameters=[ID_PARAM],
@@ -216,12 +262,19 @@ class EventViewSet(viewsets.ModelViewSet):
         )
 
     def create(self, request, *args, **kwargs):
+        replay = IdempotencyKey(request, "event-create")
+        if (earlier := replay.earlier_result()) is not None:
+            try:
+                return self._answer(selectors.event_get(user=request.user, pk=earlier))
+            except Event.DoesNotExist:
+                pass  # deleted since: create again
         serializer = s.EventWriteSerializer(
             data=request.data, context=self.get_serializer_context()
         )
         serializer.is_valid(raise_exception=True)
         permissions.check_branch(request, serializer.validated_data["branch"])
         event = services.event_create(user=request.user, **serializer.validated_data)
+        replay.remember(event.pk)
         return self._answer(event, status.HTTP_201_CREATED)
 
     def partial_update(self, request, *args, **kwargs):

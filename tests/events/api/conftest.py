@@ -9,6 +9,8 @@ from __future__ import annotations
 from datetime import timedelta
 
 import pytest
+from django.core.cache import caches
+from django.core.cache.backends.locmem import LocMemCache
 from django.utils import timezone
 from rest_framework.authtoken.models import Token
 from rest_framework.test import APIClient
@@ -16,6 +18,29 @@ from rest_framework.test import APIClient
 from events.models import LOCAL_TZ, Event
 from tests import factories
 from tests.factories import local, make_event, track
+
+API_CACHE_PATTERNS = ("idempotency:*", "login-failures:*")
+
+
+def clear_api_cache_keys() -> None:
+    """Forget idempotency keys and login counters, and nothing else: on a shared Redis,
+    ``cache.clear()`` would flush other tests' data (and a Celery broker's queues)."""
+    backend = caches["default"]
+    if isinstance(backend, LocMemCache):
+        backend.clear()
+        return
+    client = backend._cache.get_client(write=True)  # django.core.cache.backends.redis
+    for pattern in API_CACHE_PATTERNS:
+        keys = list(client.scan_iter(match=backend.make_key(pattern)))
+        if keys:
+            client.delete(*keys)
+
+
+@pytest.fixture(autouse=True)
+def _forget_api_cache_keys():
+    clear_api_cache_keys()
+    yield
+    clear_api_cache_keys()
 
 
 @pytest.fixture

@@ -165,3 +165,24 @@ def test_staff_of_another_branch_cannot_create_here(other_staff_client, branch):
 def test_a_body_that_is_not_an_object_is_a_400(staff_client):
     response = staff_client.post(URL, [1, 2], format="json")
     assert response.status_code == 400
+
+
+def test_a_retry_with_the_same_idempotency_key_creates_no_duplicate(staff_client, branch):
+    payload = event_payload(branch)
+    first = staff_client.post(URL, payload, format="json", HTTP_IDEMPOTENCY_KEY="abc-1")
+    retry = staff_client.post(URL, payload, format="json", HTTP_IDEMPOTENCY_KEY="abc-1")
+    assert first.status_code == 201
+    assert retry.status_code == 200
+    assert retry.json()["id"] == first.json()["id"]
+    assert Event.objects.count() == 1
+    other = staff_client.post(URL, payload, format="json", HTTP_IDEMPOTENCY_KEY="abc-2")
+    assert other.status_code == 201
+    assert Event.objects.count() == 2
+
+
+def test_an_idempotency_key_is_per_user(staff_client, admin_client_api, branch):
+    payload = event_payload(branch)
+    staff_client.post(URL, payload, format="json", HTTP_IDEMPOTENCY_KEY="same")
+    response = admin_client_api.post(URL, payload, format="json", HTTP_IDEMPOTENCY_KEY="same")
+    assert response.status_code == 201
+    assert Event.objects.count() == 2

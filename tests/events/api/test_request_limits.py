@@ -3,20 +3,12 @@
 import json
 
 import pytest
-from django.core.cache import cache
 from django.test import Client
 
 from events.models import Event
 from tests.events.api.payloads import event_payload
 
 pytestmark = pytest.mark.django_db
-
-
-@pytest.fixture(autouse=True)
-def _clean_cache():
-    cache.clear()
-    yield
-    cache.clear()
 
 
 def test_a_request_over_the_size_limit_is_a_413_and_saves_nothing(staff_client, branch, settings):
