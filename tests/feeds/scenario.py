@@ -128,6 +128,13 @@ def build() -> Scenario:
     services.occurrence_move(
         occurrence=single_moved.occurrences.get(), start=local(2026, 9, 2, 20, 0)
     )
+    # Same rule and time as "Strikkecafé" in another branch, with its own cancellation: readers
+    # must keep each event's overrides to its own UID (ical.js does not unless told to).
+    twin = make_event(
+        branch=viby, title="Strikkecafé i Viby", start=local(2026, 2, 3, 19, 0),
+        rrule="FREQ=WEEKLY;BYDAY=TU;COUNT=20", tracks=[track("hygge")],
+    )
+    services.occurrence_cancel(occurrence=twin.occurrences.get(local_date="2026-03-17"))
     for e in (weekly, detaching, single_moved):
         e.refresh_from_db()
     return Scenario(

@@ -25,7 +25,10 @@ for (const p of root.getAllProperties()) {
 const masters = new Map();
 const exceptions = [];
 for (const comp of root.getAllSubcomponents("vevent")) {
-  const event = new ICAL.Event(comp);
+  // Without explicit options ical.js relates every RECURRENCE-ID component of the calendar to
+  // each event, whatever its UID (a shortcut for one-event files). Relate them by UID, as
+  // Thunderbird does.
+  const event = new ICAL.Event(comp, { strictExceptions: true, exceptions: [] });
   if (event.isRecurrenceException()) exceptions.push(event);
   else masters.set(event.uid, event);
 }
