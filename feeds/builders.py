@@ -444,23 +444,33 @@ def feed_item(event, upcoming: Sequence, *, site_url: str, uid_domain: str) -> F
     )
 
 
-class _FixedDates:
+def _latest_post_date(feed) -> datetime:
+    """The newest item's update time; a fixed date for an empty feed (Django would use now)."""
+    dates = [i["updateddate"] for i in feed.items if i.get("updateddate")]
+    return max(dates) if dates else EMPTY_FEED_DATE
+
+
+def _calendar_link_elements(feed, handler, tag: str) -> None:
+    for rel, kind, href in feed.feed.get("calendar_links", ()):
+        handler.addQuickElement(tag, None, {"rel": rel, "type": kind, "href": href})
+
+
+class _Rss(feedgenerator.Rss201rev2Feed):
     def latest_post_date(self):
-        dates = [i["updateddate"] for i in self.items if i.get("updateddate")]
-        return max(dates) if dates else EMPTY_FEED_DATE
+        return _latest_post_date(self)
 
     def add_root_elements(self, handler):
         super().add_root_elements(handler)
-        for rel, kind, href in self.feed.get("calendar_links", ()):
-            handler.addQuickElement(self._link_tag, None, {"rel": rel, "type": kind, "href": href})
+        _calendar_link_elements(self, handler, "atom:link")
 
 
-class _Rss(_FixedDates, feedgenerator.Rss201rev2Feed):
-    _link_tag = "atom:link"
+class _Atom(feedgenerator.Atom1Feed):
+    def latest_post_date(self):
+        return _latest_post_date(self)
 
-
-class _Atom(_FixedDates, feedgenerator.Atom1Feed):
-    _link_tag = "link"
+    def add_root_elements(self, handler):
+        super().add_root_elements(handler)
+        _calendar_link_elements(self, handler, "link")
 
 
 @dataclass(frozen=True)

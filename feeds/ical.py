@@ -92,7 +92,9 @@ def duration_minutes(minutes: int) -> str:
     return f"PT{int(minutes)}M"
 
 
-def _transitions(tz: ZoneInfo, year: int) -> list[tuple[datetime, timedelta, timedelta]]:
+def _transitions(
+    tz: ZoneInfo, year: int
+) -> list[tuple[datetime, timedelta | None, timedelta | None]]:
     """The UTC instants in ``year`` at which ``tz`` changes its offset, with offsets before and
     after, read from the time zone database (hour by hour around each change of day)."""
     found = []

@@ -79,7 +79,12 @@ def parse_selection(query, kind: str | None = None, slug: str | None = None) -> 
             chosen[field].update(slugs)
     if sum(len(v) for v in chosen.values()) > MAX_SLUGS:
         raise BadParameter(_("Too many values; at most %(max)d.") % {"max": MAX_SLUGS})
-    return selectors.Selection(**{field: tuple(sorted(v)) for field, v in chosen.items()})
+    return selectors.Selection(
+        branches=tuple(sorted(chosen["branches"])),
+        stops=tuple(sorted(chosen["stops"])),
+        tracks=tuple(sorted(chosen["tracks"])),
+        audiences=tuple(sorted(chosen["audiences"])),
+    )
 
 
 def _text(status: int, message: str) -> HttpResponse:
