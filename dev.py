@@ -46,7 +46,9 @@ def requirements(with_tests: bool) -> list[str]:
 
 def ensure_venv(*, with_tests: bool) -> None:
     if sys.version_info[:2] != (3, 11):
-        sys.exit(f"Python 3.11 is required (this is {sys.version.split()[0]}): run python3.11 dev.py ...")
+        sys.exit(
+            f"Python 3.11 is required (this is {sys.version.split()[0]}): run python3.11 dev.py ..."
+        )
     if not PY.exists():
         say("creating .venv")
         venv.EnvBuilder(with_pip=True, clear=True).create(VENV)
@@ -69,14 +71,18 @@ def django_env(**extra: str) -> dict[str, str]:
 
 def compile_translations() -> None:
     """Compile locale/*/LC_MESSAGES/*.po to .mo with polib (no GNU gettext needed)."""
-    run(PY, "-c", (
-        "import pathlib, polib\n"
-        "for po in pathlib.Path('.').glob('**/locale/*/LC_MESSAGES/*.po'):\n"
-        "    if '.venv' in po.parts or 'node_modules' in po.parts: continue\n"
-        "    mo = po.with_suffix('.mo')\n"
-        "    if not mo.exists() or mo.stat().st_mtime < po.stat().st_mtime:\n"
-        "        polib.pofile(str(po)).save_as_mofile(str(mo))\n"
-    ))
+    run(
+        PY,
+        "-c",
+        (
+            "import pathlib, polib\n"
+            "for po in pathlib.Path('.').glob('**/locale/*/LC_MESSAGES/*.po'):\n"
+            "    if '.venv' in po.parts or 'node_modules' in po.parts: continue\n"
+            "    mo = po.with_suffix('.mo')\n"
+            "    if not mo.exists() or mo.stat().st_mtime < po.stat().st_mtime:\n"
+            "        polib.pofile(str(po)).save_as_mofile(str(mo))\n"
+        ),
+    )
 
 
 def ensure_js_packages() -> None:
@@ -113,7 +119,10 @@ def test(args: list[str]) -> None:
     compile_translations()
     ensure_js_packages()
     env = django_env(DJANGO_SETTINGS_MODULE="tests.settings")
-    say("running the test suite" + (f" on {env['DATABASE_URL'].split(':')[0]}" if env.get("DATABASE_URL") else " on SQLite"))
+    say(
+        "running the test suite"
+        + (f" on {env['DATABASE_URL'].split(':')[0]}" if env.get("DATABASE_URL") else " on SQLite")
+    )
     os.chdir(ROOT)
     os.execve(str(PY), [str(PY), "-m", "pytest", *args], env)
 

@@ -34,13 +34,13 @@ class BilingualNameMixin(models.Model):
     class Meta:
         abstract = True
 
+    def __str__(self) -> str:
+        return self.name_da
+
     @property
     def name(self) -> str:
         if (get_language() or "da").startswith("en") and self.name_en:
             return self.name_en
-        return self.name_da
-
-    def __str__(self) -> str:
         return self.name_da
 
 
@@ -90,8 +90,12 @@ class Branch(models.Model):
     address = models.CharField(_("address"), max_length=300, blank=True)
     postal_code = models.CharField(_("postal code"), max_length=10, blank=True)
     city = models.CharField(_("city"), max_length=100, blank=True)
-    latitude = models.DecimalField(_("latitude"), max_digits=9, decimal_places=6, null=True, blank=True)
-    longitude = models.DecimalField(_("longitude"), max_digits=9, decimal_places=6, null=True, blank=True)
+    latitude = models.DecimalField(
+        _("latitude"), max_digits=9, decimal_places=6, null=True, blank=True
+    )
+    longitude = models.DecimalField(
+        _("longitude"), max_digits=9, decimal_places=6, null=True, blank=True
+    )
     email = models.EmailField(_("email"), blank=True)
     phone = models.CharField(_("phone"), max_length=40, blank=True)
     url = models.URLField(_("website"), blank=True)
@@ -134,8 +138,12 @@ class Stop(models.Model):
     address = models.CharField(_("address"), max_length=300, blank=True)
     postal_code = models.CharField(_("postal code"), max_length=10, blank=True)
     city = models.CharField(_("city"), max_length=100, blank=True)
-    latitude = models.DecimalField(_("latitude"), max_digits=9, decimal_places=6, null=True, blank=True)
-    longitude = models.DecimalField(_("longitude"), max_digits=9, decimal_places=6, null=True, blank=True)
+    latitude = models.DecimalField(
+        _("latitude"), max_digits=9, decimal_places=6, null=True, blank=True
+    )
+    longitude = models.DecimalField(
+        _("longitude"), max_digits=9, decimal_places=6, null=True, blank=True
+    )
     order = models.PositiveSmallIntegerField(_("order"), default=0)
 
     class Meta:
@@ -206,20 +214,32 @@ class Event(models.Model):
         PUBLISHED = "published", _("Published")
         CANCELLED = "cancelled", _("Cancelled")
 
-    uid = models.CharField(_("UID"), max_length=255, unique=True, default=new_event_uid, editable=False)
+    uid = models.CharField(
+        _("UID"), max_length=255, unique=True, default=new_event_uid, editable=False
+    )
     branch = models.ForeignKey(
         Branch, verbose_name=_("branch"), on_delete=models.PROTECT, related_name="events"
     )
     stop = models.ForeignKey(
-        Stop, verbose_name=_("stop"), on_delete=models.PROTECT, related_name="events",
-        null=True, blank=True,
+        Stop,
+        verbose_name=_("stop"),
+        on_delete=models.PROTECT,
+        related_name="events",
+        null=True,
+        blank=True,
     )
     room = models.ForeignKey(
-        Room, verbose_name=_("room"), on_delete=models.PROTECT, related_name="events",
-        null=True, blank=True,
+        Room,
+        verbose_name=_("room"),
+        on_delete=models.PROTECT,
+        related_name="events",
+        null=True,
+        blank=True,
     )
     place = models.CharField(
-        _("place"), max_length=300, blank=True,
+        _("place"),
+        max_length=300,
+        blank=True,
         help_text=_("Optional: where in or outside the branch, if not a room."),
     )
     title = models.CharField(_("title"), max_length=200)
@@ -232,7 +252,8 @@ class Event(models.Model):
         Partner, verbose_name=_("partners"), related_name="events", blank=True
     )
     co_created = models.BooleanField(
-        _("co-created"), default=False,
+        _("co-created"),
+        default=False,
         help_text=_("Made together with citizens or a local partner."),
     )
     status = models.CharField(
@@ -243,22 +264,32 @@ class Event(models.Model):
     end = models.DateTimeField(_("end"))
     all_day = models.BooleanField(_("all day"), default=False)
     rrule = models.CharField(
-        _("recurrence (RRULE)"), max_length=500, blank=True,
+        _("recurrence (RRULE)"),
+        max_length=500,
+        blank=True,
         help_text=_("RFC 5545 rule, e.g. FREQ=WEEKLY;BYDAY=TU;COUNT=10. Empty for a single event."),
     )
     exdates = models.JSONField(
-        _("excluded dates"), default=list, blank=True,
+        _("excluded dates"),
+        default=list,
+        blank=True,
         help_text=_("Local dates (YYYY-MM-DD) on which the series is not held."),
     )
     capacity = models.PositiveIntegerField(_("capacity"), null=True, blank=True)
     url = models.URLField(_("link"), blank=True)
     sequence = models.PositiveIntegerField(_("sequence"), default=0, editable=False)
     created_by = models.ForeignKey(
-        settings.AUTH_USER_MODEL, verbose_name=_("created by"), on_delete=models.SET_NULL,
-        null=True, blank=True, related_name="+",
+        settings.AUTH_USER_MODEL,
+        verbose_name=_("created by"),
+        on_delete=models.SET_NULL,
+        null=True,
+        blank=True,
+        related_name="+",
     )
     created_at = models.DateTimeField(_("created"), default=timezone.now, editable=False)
-    updated_at = models.DateTimeField(_("modified"), default=timezone.now, editable=False, db_index=True)
+    updated_at = models.DateTimeField(
+        _("modified"), default=timezone.now, editable=False, db_index=True
+    )
 
     objects = EventQuerySet.as_manager()
 
@@ -268,7 +299,9 @@ class Event(models.Model):
         verbose_name_plural = _("events")
         indexes = [models.Index(fields=["branch", "status", "start"])]
         constraints = [
-            models.CheckConstraint(condition=Q(end__gt=models.F("start")), name="event_end_after_start"),
+            models.CheckConstraint(
+                condition=Q(end__gt=models.F("start")), name="event_end_after_start"
+            ),
         ]
 
     def __str__(self) -> str:
@@ -336,8 +369,13 @@ class Occurrence(models.Model):
     end = models.DateTimeField(_("end"))
     local_date = models.DateField(_("local date"), db_index=True, editable=False)
     room = models.ForeignKey(
-        Room, verbose_name=_("room"), on_delete=models.PROTECT, related_name="occurrences",
-        null=True, blank=True, help_text=_("Only if different from the event's room."),
+        Room,
+        verbose_name=_("room"),
+        on_delete=models.PROTECT,
+        related_name="occurrences",
+        null=True,
+        blank=True,
+        help_text=_("Only if different from the event's room."),
     )
     status = models.CharField(
         _("status"), max_length=16, choices=Status.choices, default=Status.SCHEDULED, db_index=True
@@ -345,8 +383,11 @@ class Occurrence(models.Model):
     cancel_reason = models.CharField(_("cancellation reason"), max_length=300, blank=True)
     moved = models.BooleanField(_("moved"), default=False)
     detached = models.BooleanField(
-        _("outside the rule"), default=False,
-        help_text=_("No longer fits the series' rule but is kept (for instance because it has attendance)."),
+        _("outside the rule"),
+        default=False,
+        help_text=_(
+            "No longer fits the series' rule but is kept (for instance because it has attendance)."
+        ),
     )
     updated_at = models.DateTimeField(_("modified"), default=timezone.now, editable=False)
 
@@ -360,7 +401,9 @@ class Occurrence(models.Model):
             models.UniqueConstraint(
                 fields=["event", "original_start"], name="occurrence_unique_original_start"
             ),
-            models.CheckConstraint(condition=Q(end__gt=models.F("start")), name="occurrence_end_after_start"),
+            models.CheckConstraint(
+                condition=Q(end__gt=models.F("start")), name="occurrence_end_after_start"
+            ),
         ]
         indexes = [models.Index(fields=["local_date", "status"])]
 
@@ -406,13 +449,20 @@ class Attendance(AgeGroupsMixin):
     """The head count of one occurrence; corrections keep the earlier values in history."""
 
     occurrence = models.OneToOneField(
-        Occurrence, verbose_name=_("occurrence"), on_delete=models.PROTECT, related_name="attendance"
+        Occurrence,
+        verbose_name=_("occurrence"),
+        on_delete=models.PROTECT,
+        related_name="attendance",
     )
     total = models.PositiveIntegerField(_("total attendance"))
     note = models.CharField(_("note"), max_length=500, blank=True)
     recorded_by = models.ForeignKey(
-        settings.AUTH_USER_MODEL, verbose_name=_("recorded by"), on_delete=models.SET_NULL,
-        null=True, blank=True, related_name="+",
+        settings.AUTH_USER_MODEL,
+        verbose_name=_("recorded by"),
+        on_delete=models.SET_NULL,
+        null=True,
+        blank=True,
+        related_name="+",
     )
     recorded_at = models.DateTimeField(_("recorded"), default=timezone.now)
 
@@ -421,8 +471,18 @@ class Attendance(AgeGroupsMixin):
         verbose_name_plural = _("attendance records")
         constraints = [
             models.CheckConstraint(
-                condition=Q(children__isnull=True, youth__isnull=True, adults__isnull=True, seniors__isnull=True)
-                | Q(total=models.F("children") + models.F("youth") + models.F("adults") + models.F("seniors")),
+                condition=Q(
+                    children__isnull=True,
+                    youth__isnull=True,
+                    adults__isnull=True,
+                    seniors__isnull=True,
+                )
+                | Q(
+                    total=models.F("children")
+                    + models.F("youth")
+                    + models.F("adults")
+                    + models.F("seniors")
+                ),
                 name="attendance_age_groups_add_up",
             )
         ]
@@ -440,17 +500,28 @@ class AttendanceRevision(AgeGroupsMixin):
     total = models.PositiveIntegerField(_("total attendance"))
     note = models.CharField(_("note"), max_length=500, blank=True)
     recorded_by = models.ForeignKey(
-        settings.AUTH_USER_MODEL, verbose_name=_("recorded by"), on_delete=models.SET_NULL,
-        null=True, blank=True, related_name="+",
+        settings.AUTH_USER_MODEL,
+        verbose_name=_("recorded by"),
+        on_delete=models.SET_NULL,
+        null=True,
+        blank=True,
+        related_name="+",
     )
     recorded_at = models.DateTimeField(_("recorded"))
     superseded_at = models.DateTimeField(_("superseded"), default=timezone.now)
     superseded_by = models.ForeignKey(
-        settings.AUTH_USER_MODEL, verbose_name=_("superseded by"), on_delete=models.SET_NULL,
-        null=True, blank=True, related_name="+",
+        settings.AUTH_USER_MODEL,
+        verbose_name=_("superseded by"),
+        on_delete=models.SET_NULL,
+        null=True,
+        blank=True,
+        related_name="+",
     )
 
     class Meta:
         ordering = ["-superseded_at", "-pk"]
         verbose_name = _("earlier attendance value")
         verbose_name_plural = _("earlier attendance values")
+
+    def __str__(self) -> str:
+        return f"{self.total} ({self.recorded_at:%Y-%m-%d %H:%M})"

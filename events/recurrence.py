@@ -16,8 +16,20 @@ from .models import LOCAL_TZ
 
 ALLOWED_FREQS = ("DAILY", "WEEKLY", "MONTHLY", "YEARLY")
 _KNOWN_PARTS = {
-    "FREQ", "UNTIL", "COUNT", "INTERVAL", "BYSECOND", "BYMINUTE", "BYHOUR", "BYDAY",
-    "BYMONTHDAY", "BYYEARDAY", "BYWEEKNO", "BYMONTH", "BYSETPOS", "WKST",
+    "FREQ",
+    "UNTIL",
+    "COUNT",
+    "INTERVAL",
+    "BYSECOND",
+    "BYMINUTE",
+    "BYHOUR",
+    "BYDAY",
+    "BYMONTHDAY",
+    "BYYEARDAY",
+    "BYWEEKNO",
+    "BYMONTH",
+    "BYSETPOS",
+    "WKST",
 }
 MAX_COUNT = 1000
 
@@ -47,14 +59,17 @@ def _parse_until(value: str) -> datetime:
     """UNTIL as an aware datetime (a DATE value means the end of that local day)."""
     try:
         if len(value) == 8:
-            day = datetime.strptime(value, "%Y%m%d").date()
-            return datetime.combine(day, datetime.max.time(), tzinfo=LOCAL_TZ).replace(microsecond=0)
+            day = datetime.strptime(value, "%Y%m%d").date()  # noqa: DTZ007 - a date only
+            return datetime.combine(day, datetime.max.time(), tzinfo=LOCAL_TZ).replace(
+                microsecond=0
+            )
         if value.endswith("Z"):
             return datetime.strptime(value, "%Y%m%dT%H%M%SZ").replace(tzinfo=UTC)
         return datetime.strptime(value, "%Y%m%dT%H%M%S").replace(tzinfo=LOCAL_TZ)
     except ValueError as exc:
         raise RecurrenceError(
-            _("UNTIL “%(value)s” is not a date (YYYYMMDD) or a time (YYYYMMDDTHHMMSSZ).") % {"value": value}
+            _("UNTIL “%(value)s” is not a date (YYYYMMDD) or a time (YYYYMMDDTHHMMSSZ).")
+            % {"value": value}
         ) from exc
 
 
@@ -81,10 +96,16 @@ def normalise_rrule(text: str) -> str:
         raise RecurrenceError(_("COUNT and UNTIL cannot both be given."))
     for name in ("BYSECOND", "BYMINUTE", "BYHOUR"):
         if name in parts:
-            raise RecurrenceError(_("%(name)s is not supported: the time of day comes from the start.") % {"name": name})
-    if "COUNT" in parts:
-        if not parts["COUNT"].isdigit() or not 1 <= int(parts["COUNT"]) <= MAX_COUNT:
-            raise RecurrenceError(_("COUNT must be a whole number from 1 to %(max)d.") % {"max": MAX_COUNT})
+            raise RecurrenceError(
+                _("%(name)s is not supported: the time of day comes from the start.")
+                % {"name": name}
+            )
+    if "COUNT" in parts and (
+        not parts["COUNT"].isdigit() or not 1 <= int(parts["COUNT"]) <= MAX_COUNT
+    ):
+            raise RecurrenceError(
+                _("COUNT must be a whole number from 1 to %(max)d.") % {"max": MAX_COUNT}
+            )
     if "INTERVAL" in parts and (not parts["INTERVAL"].isdigit() or int(parts["INTERVAL"]) < 1):
         raise RecurrenceError(_("INTERVAL must be a whole number of at least 1."))
     if "UNTIL" in parts:
@@ -92,9 +113,11 @@ def normalise_rrule(text: str) -> str:
     canonical = ";".join(f"{k}={v}" for k, v in parts.items())
     # Let dateutil check the values of the BY* parts.
     try:
-        _build(canonical, datetime(2026, 1, 1, 12, 0))
+        _build(canonical, datetime(2026, 1, 1, 12, 0))  # noqa: DTZ001 - wall-clock time
     except (ValueError, TypeError, KeyError) as exc:
-        raise RecurrenceError(_("The rule is not valid RRULE text: %(error)s") % {"error": exc}) from exc
+        raise RecurrenceError(
+            _("The rule is not valid RRULE text: %(error)s") % {"error": exc}
+        ) from exc
     # Order: FREQ first, the rest as given.
     return canonical
 
@@ -144,4 +167,6 @@ def expand(
 
 def rule_dates(*, start: datetime, rule: str, until: datetime) -> set[date]:
     """The local dates the rule falls on up to ``until`` (exclusions ignored)."""
-    return {moment.astimezone(LOCAL_TZ).date() for moment in expand(start=start, rule=rule, until=until)}
+    return {
+        moment.astimezone(LOCAL_TZ).date() for moment in expand(start=start, rule=rule, until=until)
+    }

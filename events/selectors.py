@@ -33,10 +33,14 @@ class Selection:
 
     def key(self) -> str:
         parts = [
-            ",".join(sorted(self.branches)), ",".join(sorted(self.stops)),
-            ",".join(sorted(self.tracks)), ",".join(sorted(self.tracks_all)),
-            ",".join(sorted(self.audiences)), ",".join(sorted(self.statuses)),
-            "" if self.co_created is None else str(self.co_created), self.text,
+            ",".join(sorted(self.branches)),
+            ",".join(sorted(self.stops)),
+            ",".join(sorted(self.tracks)),
+            ",".join(sorted(self.tracks_all)),
+            ",".join(sorted(self.audiences)),
+            ",".join(sorted(self.statuses)),
+            "" if self.co_created is None else str(self.co_created),
+            self.text,
         ]
         return "|".join(parts)
 
@@ -85,9 +89,17 @@ def _apply(qs: QuerySet, selection: Selection, prefix: str = "") -> QuerySet:
     if selection.stops:
         qs = qs.filter(**{f"{p}stop__slug__in": selection.stops})
     if selection.audiences:
-        qs = qs.filter(**{f"{p}pk__in": Event.objects.filter(audiences__slug__in=selection.audiences).values("pk")})
+        qs = qs.filter(
+            **{
+                f"{p}pk__in": Event.objects.filter(audiences__slug__in=selection.audiences).values(
+                    "pk"
+                )
+            }
+        )
     if selection.tracks:
-        qs = qs.filter(**{f"{p}pk__in": Event.objects.filter(tracks__slug__in=selection.tracks).values("pk")})
+        qs = qs.filter(
+            **{f"{p}pk__in": Event.objects.filter(tracks__slug__in=selection.tracks).values("pk")}
+        )
     if selection.tracks_all:
         wanted = set(selection.tracks_all)
         having_all = (
@@ -103,7 +115,10 @@ def _apply(qs: QuerySet, selection: Selection, prefix: str = "") -> QuerySet:
     if selection.co_created is not None:
         qs = qs.filter(**{f"{p}co_created": selection.co_created})
     if selection.text:
-        qs = qs.filter(Q(**{f"{p}title__icontains": selection.text}) | Q(**{f"{p}description__icontains": selection.text}))
+        qs = qs.filter(
+            Q(**{f"{p}title__icontains": selection.text})
+            | Q(**{f"{p}description__icontains": selection.text})
+        )
     return qs
 
 
@@ -126,7 +141,9 @@ def event_get(*, user=None, pk: int | None = None, uid: str | None = None) -> Ev
     return qs.get(pk=pk) if pk is not None else qs.get(uid=uid)
 
 
-def local_day_bounds(first: date | None, last: date | None) -> tuple[datetime | None, datetime | None]:
+def local_day_bounds(
+    first: date | None, last: date | None
+) -> tuple[datetime | None, datetime | None]:
     """A window of local dates as aware datetimes: [first 00:00, day after last 00:00)."""
     start = datetime.combine(first, time.min, tzinfo=LOCAL_TZ) if first else None
     end = datetime.combine(last + timedelta(days=1), time.min, tzinfo=LOCAL_TZ) if last else None
@@ -134,8 +151,12 @@ def local_day_bounds(first: date | None, last: date | None) -> tuple[datetime | 
 
 
 def occurrence_list(
-    *, user=None, selection: Selection = Selection(), start: datetime | None = None,
-    end: datetime | None = None, include_cancelled: bool = True,
+    *,
+    user=None,
+    selection: Selection = Selection(),
+    start: datetime | None = None,
+    end: datetime | None = None,
+    include_cancelled: bool = True,
 ) -> QuerySet[Occurrence]:
     """Occurrences a user may see that overlap [start, end), with event relations loaded."""
     events = _apply(visible_events(user=user), selection)
@@ -145,17 +166,26 @@ def occurrence_list(
     if end is not None:
         qs = qs.filter(start__lt=end)
     if not include_cancelled:
-        qs = qs.filter(status=Occurrence.Status.SCHEDULED).exclude(event__status=Event.Status.CANCELLED)
-    return qs.select_related(
-        "event", "event__branch", "event__stop", "event__room", "room", "attendance"
-    ).prefetch_related(
-        Prefetch("event__tracks", queryset=Track.objects.order_by("order")),
-        Prefetch("event__audiences", queryset=Audience.objects.order_by("order")),
-    ).order_by("start", "pk")
+        qs = qs.filter(status=Occurrence.Status.SCHEDULED).exclude(
+            event__status=Event.Status.CANCELLED
+        )
+    return (
+        qs.select_related(
+            "event", "event__branch", "event__stop", "event__room", "room", "attendance"
+        )
+        .prefetch_related(
+            Prefetch("event__tracks", queryset=Track.objects.order_by("order")),
+            Prefetch("event__audiences", queryset=Audience.objects.order_by("order")),
+        )
+        .order_by("start", "pk")
+    )
 
 
 def event_filter(
-    qs: QuerySet[Event], *, selection: Selection = Selection(), start: datetime | None = None,
+    qs: QuerySet[Event],
+    *,
+    selection: Selection = Selection(),
+    start: datetime | None = None,
     end: datetime | None = None,
 ) -> QuerySet[Event]:
     """Narrow a queryset of events to a selection and, if given, to events with an occurrence
@@ -172,8 +202,12 @@ def event_filter(
 
 
 def occurrence_filter(
-    qs: QuerySet[Occurrence], *, selection: Selection = Selection(), start: datetime | None = None,
-    end: datetime | None = None, cancelled: bool | None = None,
+    qs: QuerySet[Occurrence],
+    *,
+    selection: Selection = Selection(),
+    start: datetime | None = None,
+    end: datetime | None = None,
+    cancelled: bool | None = None,
 ) -> QuerySet[Occurrence]:
     """Narrow a queryset of occurrences to a selection of their events, a window [start, end)
     and, if given, to cancelled ones (the occurrence or its whole event) or to the others."""
@@ -184,9 +218,13 @@ def occurrence_filter(
     if end is not None:
         qs = qs.filter(start__lt=end)
     if cancelled is True:
-        qs = qs.filter(Q(status=Occurrence.Status.CANCELLED) | Q(event__status=Event.Status.CANCELLED))
+        qs = qs.filter(
+            Q(status=Occurrence.Status.CANCELLED) | Q(event__status=Event.Status.CANCELLED)
+        )
     elif cancelled is False:
-        qs = qs.filter(status=Occurrence.Status.SCHEDULED).exclude(event__status=Event.Status.CANCELLED)
+        qs = qs.filter(status=Occurrence.Status.SCHEDULED).exclude(
+            event__status=Event.Status.CANCELLED
+        )
     return qs
 
 

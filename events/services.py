@@ -35,16 +35,18 @@ from .models import (
 from .signals import events_changed, occurrences_changed
 
 
-class SchedulingConflict(ValidationError):  # noqa: N818 - reads as the domain word
+class SchedulingConflict(ValidationError):
     """An occurrence overlaps another in the same room, or of the same bookmobile."""
 
     def __init__(self, *, occurrence: Occurrence, other: Occurrence):
         self.occurrence = occurrence
         self.other = other
         local = other.start.astimezone(LOCAL_TZ)
-        message = _(
-            "Overlaps “%(title)s” on %(date)s at %(time)s in the same place."
-        ) % {"title": other.event.title, "date": f"{local:%Y-%m-%d}", "time": f"{local:%H:%M}"}
+        message = _("Overlaps “%(title)s” on %(date)s at %(time)s in the same place.") % {
+            "title": other.event.title,
+            "date": f"{local:%Y-%m-%d}",
+            "time": f"{local:%H:%M}",
+        }
         super().__init__({"start": [message]}, code="conflict")
 
 
@@ -95,19 +97,23 @@ def event_validate(
     if not errors.get("start") and not errors.get("end") and end <= start:
         errors.setdefault("end", []).append(_("The end must be after the start."))
     if status not in Event.Status.values:
-        errors.setdefault("status", []).append(_("Unknown status “%(status)s”.") % {"status": status})
+        errors.setdefault("status", []).append(
+            _("Unknown status “%(status)s”.") % {"status": status}
+        )
     if branch.is_bookmobile:
         if stop is None:
             errors.setdefault("stop", []).append(_("A bookmobile event needs one of its stops."))
         elif stop.branch_id != branch.pk:
             errors.setdefault("stop", []).append(
-                _("“%(stop)s” is not a stop of %(branch)s.") % {"stop": stop.name, "branch": branch.name}
+                _("“%(stop)s” is not a stop of %(branch)s.")
+                % {"stop": stop.name, "branch": branch.name}
             )
     elif stop is not None:
         errors.setdefault("stop", []).append(_("Only bookmobile events have a stop."))
     if room is not None and room.branch_id != branch.pk:
         errors.setdefault("room", []).append(
-            _("“%(room)s” is not a room of %(branch)s.") % {"room": room.name, "branch": branch.name}
+            _("“%(room)s” is not a room of %(branch)s.")
+            % {"room": room.name, "branch": branch.name}
         )
     rule = ""
     try:
@@ -140,7 +146,18 @@ def event_validate(
 
 # --- events -------------------------------------------------------------------------------
 
-_PLACE_AND_TIME_FIELDS = ("start", "end", "all_day", "rrule", "exdates", "branch", "stop", "room", "place", "status")
+_PLACE_AND_TIME_FIELDS = (
+    "start",
+    "end",
+    "all_day",
+    "rrule",
+    "exdates",
+    "branch",
+    "stop",
+    "room",
+    "place",
+    "status",
+)
 
 
 def _notify_events(event_ids: Iterable[int]) -> None:
@@ -151,7 +168,9 @@ def _notify_events(event_ids: Iterable[int]) -> None:
 def _notify_occurrences(occurrence_ids: Iterable[int]) -> None:
     ids = sorted(set(occurrence_ids))
     if ids:
-        transaction.on_commit(lambda: occurrences_changed.send(sender=Occurrence, occurrence_ids=ids))
+        transaction.on_commit(
+            lambda: occurrences_changed.send(sender=Occurrence, occurrence_ids=ids)
+        )
 
 
 @transaction.atomic
@@ -182,13 +201,33 @@ def event_create(
     """Create an event and materialise its occurrences. ``uid`` is for events that already
     have a stable identity elsewhere (imports, demo data); by default a new one is made."""
     rule, excluded = event_validate(
-        branch=branch, start=start, end=end, tracks=tracks, stop=stop, room=room,
-        rrule=rrule, exdates=exdates, title=title, status=status,
+        branch=branch,
+        start=start,
+        end=end,
+        tracks=tracks,
+        stop=stop,
+        room=room,
+        rrule=rrule,
+        exdates=exdates,
+        title=title,
+        status=status,
     )
     event = Event(
-        branch=branch, title=title.strip(), description=description, start=start, end=end,
-        stop=stop, room=room, place=place, co_created=co_created, status=status,
-        all_day=all_day, rrule=rule, exdates=excluded, capacity=capacity, url=url,
+        branch=branch,
+        title=title.strip(),
+        description=description,
+        start=start,
+        end=end,
+        stop=stop,
+        room=room,
+        place=place,
+        co_created=co_created,
+        status=status,
+        all_day=all_day,
+        rrule=rule,
+        exdates=excluded,
+        capacity=capacity,
+        url=url,
         created_by=user if getattr(user, "is_authenticated", False) else None,
     )
     if uid:
@@ -209,28 +248,56 @@ def event_update(*, event: Event, user=None, check_conflicts: bool = True, **cha
     materialised again without losing attendance, cancellations or moves."""
     event = Event.objects.select_for_update().get(pk=event.pk)
     allowed = {
-        "branch", "title", "description", "start", "end", "tracks", "stop", "room", "place",
-        "audiences", "partners", "co_created", "status", "all_day", "rrule", "exdates",
-        "capacity", "url", "cancel_reason",
+        "branch",
+        "title",
+        "description",
+        "start",
+        "end",
+        "tracks",
+        "stop",
+        "room",
+        "place",
+        "audiences",
+        "partners",
+        "co_created",
+        "status",
+        "all_day",
+        "rrule",
+        "exdates",
+        "capacity",
+        "url",
+        "cancel_reason",
     }
     unknown = set(changes) - allowed
     if unknown:
-        raise ValidationError({name: [_("This field cannot be changed.")] for name in sorted(unknown)})
+        raise ValidationError(
+            {name: [_("This field cannot be changed.")] for name in sorted(unknown)}
+        )
     relations = {k: changes.pop(k) for k in ("tracks", "audiences", "partners") if k in changes}
     before = {f: getattr(event, f) for f in _PLACE_AND_TIME_FIELDS}
     for name, value in changes.items():
         setattr(event, name, value)
     tracks = relations.get("tracks", list(event.tracks.all()))
     rule, excluded = event_validate(
-        branch=event.branch, start=event.start, end=event.end, tracks=tracks, stop=event.stop,
-        room=event.room, rrule=event.rrule, exdates=event.exdates, title=event.title,
+        branch=event.branch,
+        start=event.start,
+        end=event.end,
+        tracks=tracks,
+        stop=event.stop,
+        room=event.room,
+        rrule=event.rrule,
+        exdates=event.exdates,
+        title=event.title,
         status=event.status,
     )
     event.rrule, event.exdates = rule, excluded
     if event.status != Event.Status.CANCELLED:
         event.cancel_reason = ""
     event.full_clean(exclude=["tracks", "audiences", "partners", "created_by"])
-    if any(getattr(event, f) != before[f] for f in _PLACE_AND_TIME_FIELDS) and before["status"] != Event.Status.DRAFT:
+    if (
+        any(getattr(event, f) != before[f] for f in _PLACE_AND_TIME_FIELDS)
+        and before["status"] != Event.Status.DRAFT
+    ):
         event.sequence += 1
     event.updated_at = timezone.now()
     event.save()
@@ -253,7 +320,10 @@ def event_cancel(*, event: Event, reason: str = "", user=None) -> Event:
     if event.status == Event.Status.DRAFT:
         raise ValidationError({"status": [_("A draft cannot be cancelled; delete it instead.")]})
     return event_update(
-        event=event, user=user, status=Event.Status.CANCELLED, cancel_reason=reason.strip(),
+        event=event,
+        user=user,
+        status=Event.Status.CANCELLED,
+        cancel_reason=reason.strip(),
         check_conflicts=False,
     )
 
@@ -263,7 +333,13 @@ def event_delete(*, event: Event, user=None) -> None:
     """Delete an event that has no attendance. One with attendance must be cancelled instead."""
     if Attendance.objects.filter(occurrence__event=event).exists():
         raise ValidationError(
-            {"event": [_("This event has recorded attendance and cannot be deleted; cancel it instead.")]}
+            {
+                "event": [
+                    _(
+                        "This event has recorded attendance and cannot be deleted; cancel it instead."  # noqa: E501
+                    )
+                ]
+            }
         )
     event_id = event.pk
     event.delete()
@@ -303,7 +379,9 @@ def _slot_map(event: Event, until: datetime) -> dict[date, datetime]:
         until = max(until, event.start)
     return {
         start.astimezone(LOCAL_TZ).date(): start
-        for start in recurrence.expand(start=event.start, rule=event.rrule, until=until, exdates=excluded)
+        for start in recurrence.expand(
+            start=event.start, rule=event.rrule, until=until, exdates=excluded
+        )
     }
 
 
@@ -332,7 +410,11 @@ def occurrences_materialise(
     for day, occ in existing.items():
         slot = slots.get(day)
         if slot is None:
-            if day > until.astimezone(LOCAL_TZ).date() and event.rrule and not recurrence.is_bounded(event.rrule):
+            if (
+                day > until.astimezone(LOCAL_TZ).date()
+                and event.rrule
+                and not recurrence.is_bounded(event.rrule)
+            ):
                 continue  # beyond this run's horizon: leave it
             if occ.pk in with_attendance or occ.moved:
                 if not occ.detached:
@@ -408,7 +490,9 @@ def _bump(event: Event) -> None:
 def occurrence_cancel(*, occurrence: Occurrence, reason: str = "", user=None) -> Occurrence:
     """Cancel one occurrence with a reason. Cancelling it again changes nothing, unless a new
     reason is given: then the reason is corrected (subscribers see it, so SEQUENCE rises)."""
-    occurrence = Occurrence.objects.select_for_update().select_related("event").get(pk=occurrence.pk)
+    occurrence = (
+        Occurrence.objects.select_for_update().select_related("event").get(pk=occurrence.pk)
+    )
     if occurrence.status == Occurrence.Status.CANCELLED:
         reason = (reason or "").strip()
         if reason and reason != occurrence.cancel_reason:
@@ -420,7 +504,13 @@ def occurrence_cancel(*, occurrence: Occurrence, reason: str = "", user=None) ->
         return occurrence
     if hasattr(occurrence, "attendance"):
         raise ValidationError(
-            {"occurrence": [_("Attendance is recorded for this occurrence; it was held and cannot be cancelled.")]}
+            {
+                "occurrence": [
+                    _(
+                        "Attendance is recorded for this occurrence; it was held and cannot be cancelled."  # noqa: E501
+                    )
+                ]
+            }
         )
     occurrence.status = Occurrence.Status.CANCELLED
     occurrence.cancel_reason = (reason or "").strip()
@@ -435,7 +525,9 @@ def occurrence_cancel(*, occurrence: Occurrence, reason: str = "", user=None) ->
 @transaction.atomic
 def occurrence_restore(*, occurrence: Occurrence, user=None) -> Occurrence:
     """Undo a cancellation of one occurrence."""
-    occurrence = Occurrence.objects.select_for_update().select_related("event").get(pk=occurrence.pk)
+    occurrence = (
+        Occurrence.objects.select_for_update().select_related("event").get(pk=occurrence.pk)
+    )
     if occurrence.status != Occurrence.Status.CANCELLED:
         return occurrence
     occurrence.status = Occurrence.Status.SCHEDULED
@@ -453,11 +545,19 @@ def occurrence_restore(*, occurrence: Occurrence, user=None) -> Occurrence:
 
 @transaction.atomic
 def occurrence_move(
-    *, occurrence: Occurrence, start: datetime, end: datetime | None = None,
-    room: Room | None = None, user=None,
+    *,
+    occurrence: Occurrence,
+    start: datetime,
+    end: datetime | None = None,
+    room: Room | None = None,
+    user=None,
 ) -> Occurrence:
     """Move one occurrence to another time (and optionally room). The series is unchanged."""
-    occurrence = Occurrence.objects.select_for_update().select_related("event", "event__branch").get(pk=occurrence.pk)
+    occurrence = (
+        Occurrence.objects.select_for_update()
+        .select_related("event", "event__branch")
+        .get(pk=occurrence.pk)
+    )
     errors: dict[str, list[str]] = {}
     _require_aware(errors, "start", start)
     if end is None and not errors:
@@ -467,12 +567,17 @@ def occurrence_move(
         errors.setdefault("end", []).append(_("The end must be after the start."))
     if room is not None and room.branch_id != occurrence.event.branch_id:
         errors.setdefault("room", []).append(
-            _("“%(room)s” is not a room of %(branch)s.") % {"room": room.name, "branch": occurrence.event.branch.name}
+            _("“%(room)s” is not a room of %(branch)s.")
+            % {"room": room.name, "branch": occurrence.event.branch.name}
         )
     if occurrence.status == Occurrence.Status.CANCELLED:
-        errors.setdefault("occurrence", []).append(_("A cancelled occurrence cannot be moved; restore it first."))
+        errors.setdefault("occurrence", []).append(
+            _("A cancelled occurrence cannot be moved; restore it first.")
+        )
     if hasattr(occurrence, "attendance"):
-        errors.setdefault("occurrence", []).append(_("Attendance is recorded for this occurrence; it cannot be moved."))
+        errors.setdefault("occurrence", []).append(
+            _("Attendance is recorded for this occurrence; it cannot be moved.")
+        )
     if errors:
         raise ValidationError(errors)
     assert end is not None
@@ -498,11 +603,19 @@ def occurrence_move(
 # --- attendance ---------------------------------------------------------------------------
 
 
-def attendance_validate(*, occurrence: Occurrence, total: Any, by_age: dict[str, Any] | None, now: datetime | None = None) -> dict[str, int] | None:
+def attendance_validate(
+    *,
+    occurrence: Occurrence,
+    total: Any,
+    by_age: dict[str, Any] | None,
+    now: datetime | None = None,
+) -> dict[str, int] | None:
     errors: dict[str, list[str]] = {}
     now = now or timezone.now()
     if not isinstance(total, int) or isinstance(total, bool) or total < 0:
-        errors.setdefault("total", []).append(_("The head count must be a whole number of 0 or more."))
+        errors.setdefault("total", []).append(
+            _("The head count must be a whole number of 0 or more.")
+        )
     groups: dict[str, int] | None = None
     if by_age:
         unknown = set(by_age) - set(Attendance.AGE_GROUPS)
@@ -512,7 +625,9 @@ def attendance_validate(*, occurrence: Occurrence, total: Any, by_age: dict[str,
             )
         values = {g: by_age.get(g) or 0 for g in Attendance.AGE_GROUPS}
         if any(not isinstance(v, int) or isinstance(v, bool) or v < 0 for v in values.values()):
-            errors.setdefault("by_age", []).append(_("Each age group must be a whole number of 0 or more."))
+            errors.setdefault("by_age", []).append(
+                _("Each age group must be a whole number of 0 or more.")
+            )
         elif not errors.get("total") and sum(values.values()) != total:
             errors.setdefault("by_age", []).append(
                 _("The age groups add up to %(sum)d, not to the total of %(total)d.")
@@ -520,11 +635,20 @@ def attendance_validate(*, occurrence: Occurrence, total: Any, by_age: dict[str,
             )
         groups = values
     if occurrence.start > now:
-        errors.setdefault("occurrence", []).append(_("Attendance can only be recorded once the occurrence has started."))
-    if occurrence.status == Occurrence.Status.CANCELLED or occurrence.event.status == Event.Status.CANCELLED:
-        errors.setdefault("occurrence", []).append(_("The occurrence is cancelled; no attendance can be recorded."))
+        errors.setdefault("occurrence", []).append(
+            _("Attendance can only be recorded once the occurrence has started.")
+        )
+    if (
+        occurrence.status == Occurrence.Status.CANCELLED
+        or occurrence.event.status == Event.Status.CANCELLED
+    ):
+        errors.setdefault("occurrence", []).append(
+            _("The occurrence is cancelled; no attendance can be recorded.")
+        )
     if occurrence.event.status == Event.Status.DRAFT:
-        errors.setdefault("occurrence", []).append(_("The event is a draft; publish it before recording attendance."))
+        errors.setdefault("occurrence", []).append(
+            _("The event is a draft; publish it before recording attendance.")
+        )
     if errors:
         raise ValidationError(errors)
     return groups
@@ -532,22 +656,37 @@ def attendance_validate(*, occurrence: Occurrence, total: Any, by_age: dict[str,
 
 @transaction.atomic
 def attendance_record(
-    *, occurrence: Occurrence, total: int, by_age: dict[str, int] | None = None, note: str = "",
-    user=None, now: datetime | None = None, notify: bool = True,
+    *,
+    occurrence: Occurrence,
+    total: int,
+    by_age: dict[str, int] | None = None,
+    note: str = "",
+    user=None,
+    now: datetime | None = None,
+    notify: bool = True,
 ) -> Attendance:
     """Record or correct the head count of an occurrence. A correction keeps the earlier value
     as a revision; recording the same values again changes nothing (safe to retry)."""
-    occurrence = Occurrence.objects.select_for_update().select_related("event").get(pk=occurrence.pk)
+    occurrence = (
+        Occurrence.objects.select_for_update().select_related("event").get(pk=occurrence.pk)
+    )
     groups = attendance_validate(occurrence=occurrence, total=total, by_age=by_age, now=now)
-    values = {"total": total, "note": (note or "").strip(), **(groups or dict.fromkeys(Attendance.AGE_GROUPS))}
+    values = {
+        "total": total,
+        "note": (note or "").strip(),
+        **(groups or dict.fromkeys(Attendance.AGE_GROUPS)),
+    }
     by = user if getattr(user, "is_authenticated", False) else None
     current = Attendance.objects.filter(occurrence=occurrence).first()
     if current is not None:
         if all(getattr(current, k) == v for k, v in values.items()):
             return current
         AttendanceRevision.objects.create(
-            attendance=current, recorded_by=current.recorded_by, recorded_at=current.recorded_at,
-            superseded_by=by, **{k: getattr(current, k) for k in values},
+            attendance=current,
+            recorded_by=current.recorded_by,
+            recorded_at=current.recorded_at,
+            superseded_by=by,
+            **{k: getattr(current, k) for k in values},
         )
         for k, v in values.items():
             setattr(current, k, v)
@@ -561,7 +700,9 @@ def attendance_record(
 
 
 @transaction.atomic
-def attendance_record_bulk(*, items: Sequence[dict[str, Any]], user=None, branch: Branch | None = None) -> list[Attendance]:
+def attendance_record_bulk(
+    *, items: Sequence[dict[str, Any]], user=None, branch: Branch | None = None
+) -> list[Attendance]:
     """Record many head counts at once, all or nothing. ``items`` hold ``occurrence`` (an
     Occurrence), ``total`` and optionally ``by_age`` and ``note``. Errors are reported per item
     index; one notification is sent for the whole batch."""
@@ -570,14 +711,20 @@ def attendance_record_bulk(*, items: Sequence[dict[str, Any]], user=None, branch
     for index, item in enumerate(items):
         occ = item["occurrence"]
         if branch is not None and occ.event.branch_id != branch.pk:
-            errors[f"items[{index}].occurrence"] = [_("This occurrence is not at %(branch)s.") % {"branch": branch.name}]
+            errors[f"items[{index}].occurrence"] = [
+                _("This occurrence is not at %(branch)s.") % {"branch": branch.name}
+            ]
             continue
         try:
             with transaction.atomic():
                 results.append(
                     attendance_record(
-                        occurrence=occ, total=item["total"], by_age=item.get("by_age"),
-                        note=item.get("note", ""), user=user, notify=False,
+                        occurrence=occ,
+                        total=item["total"],
+                        by_age=item.get("by_age"),
+                        note=item.get("note", ""),
+                        user=user,
+                        notify=False,
                     )
                 )
         except ValidationError as exc:

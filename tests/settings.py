@@ -9,8 +9,8 @@ import os
 os.environ.setdefault("DEBUG", "true")
 os.environ.setdefault("SECRET_KEY", "test-secret-key-not-for-production")
 
-from calendar_service.settings import *  # noqa: E402,F403
-from calendar_service.settings import REDIS_URL  # noqa: E402
+from calendar_service.settings import *  # noqa: F403
+from calendar_service.settings import REDIS_URL
 
 DEBUG = False
 ALLOWED_HOSTS = ["testserver", "127.0.0.1", "localhost"]

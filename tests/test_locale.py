@@ -20,7 +20,10 @@ def test_the_language_switch_chooses_english(client):
     assert '<html lang="en">' in html
 
 
-@pytest.mark.parametrize(("language", "expected"), [("en", "Choose at least one track."), ("da", "Vælg mindst ét spor.")])
+@pytest.mark.parametrize(
+    ("language", "expected"),
+    [("en", "Choose at least one track."), ("da", "Vælg mindst ét spor.")],
+)
 def test_api_messages_follow_accept_language(admin_client_api, branch, language, expected):
     response = admin_client_api.post(
         "/api/v1/events/",
