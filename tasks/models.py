@@ -202,7 +202,11 @@ class FigureValues(models.Model):
 
 class StatusFigure(FigureValues):
     """A year's figures for its months, quarters, half-years and the whole year, per scope.
-    Replaced as a whole by ``status_recompute`` (never incremented)."""
+    Replaced as a whole by ``status_recompute`` (never incremented).
+
+    Derived data: the branch and track keys have no database constraint (thousands of deferred
+    foreign-key checks at each recompute's commit cost more than the aggregation); Django still
+    deletes a branch's or track's figures with it."""
 
     year = models.PositiveSmallIntegerField(_("year"))
     period_kind = models.CharField(_("period"), max_length=8, choices=PeriodKind.choices)
@@ -214,6 +218,7 @@ class StatusFigure(FigureValues):
         null=True,
         blank=True,
         related_name="+",
+        db_constraint=False,
     )
     track = models.ForeignKey(
         Track,
@@ -222,6 +227,7 @@ class StatusFigure(FigureValues):
         null=True,
         blank=True,
         related_name="+",
+        db_constraint=False,
     )
     computed_at = models.DateTimeField(_("computed"))
 

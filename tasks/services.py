@@ -20,9 +20,10 @@ a gap, not a zero); the age groups add up what was recorded with a breakdown. Ta
 year's; the share of target of a month or quarter is its contribution to the year's target.
 
 The aggregation runs in the database as one statement (see ``_figures_sql``): occurrences are
-grouped per event and month by the ORM (where the counting rules are), then spread over the
-periods and scopes in SQL. ``status_recompute`` replaces a year's stored figures with it inside
-one transaction, holding a lock on the year's ``StatusYear`` row.
+grouped per event, month and state by the ORM (where the counting rules are), then spread over
+the periods and scopes in SQL; a few thousand rows come back. ``status_recompute`` replaces a
+year's stored figures with them inside one transaction, holding a lock on the year's
+``StatusYear`` row.
 """
 
 from __future__ import annotations
@@ -37,8 +38,8 @@ from django.conf import settings
 from django.core.cache import cache
 from django.core.exceptions import ValidationError
 from django.db import IntegrityError, connection, transaction
-from django.db.models import Count, F, QuerySet, Sum
-from django.db.models.functions import ExtractMonth
+from django.db.models import Case, Count, F, IntegerField, QuerySet, Sum, Value, When
+from django.db.models.functions import Cast, ExtractMonth
 from django.utils import timezone
 from django.utils.translation import gettext as _
 
@@ -187,49 +188,63 @@ def _year_period_map() -> list[tuple[int, str, int]]:
 # --- the aggregation ----------------------------------------------------------------------------
 
 
-def _event_months(*, first: date, last: date, now: datetime) -> QuerySet:
-    """Occurrences of [first, last] grouped per event and local month (counting rules 1, 3-5).
+HELD, CANCELLED, NEITHER = 1, 2, 0
 
-    One row per (event, month) with the event's branch and co-created flag; small enough to
-    spread over periods and scopes in SQL."""
-    held = held_q(now=now)
+
+def _event_months(*, first: date, last: date, now: datetime) -> QuerySet:
+    """Occurrences of [first, last] grouped per event, local month (rule 3) and state: held
+    (rule 1), cancelled (rule 4) or neither (not yet ended). Each row's state is decided once,
+    so the sums need no per-aggregate filter; later steps keep what counts for each measure.
+
+    One row per (event, month, state) with the event's branch and co-created flag: small
+    enough to spread over periods and scopes in SQL."""
+    state = Case(
+        When(held_q(now=now), then=Value(HELD)),
+        When(cancelled_q(), then=Value(CANCELLED)),
+        default=Value(NEITHER),
+        output_field=IntegerField(),
+    )
     return (
         Occurrence.objects.filter(local_date__gte=first, local_date__lte=last)
         .exclude(event__status=Event.Status.DRAFT)
         .values(
             ev=F("event_id"),
-            branch=F("event__branch_id"),
-            co=F("event__co_created"),
-            bucket=ExtractMonth("local_date"),
+            bucket=Cast(ExtractMonth("local_date"), IntegerField()),
+            state=state,
         )
         .annotate(
-            n_held=Count("pk", filter=held),
-            n_cancelled=Count("pk", filter=cancelled_q()),
-            n_with=Count("attendance__pk", filter=held),
-            n_att=Sum("attendance__total", filter=held),
-            n_children=Sum("attendance__children", filter=held),
-            n_youth=Sum("attendance__youth", filter=held),
-            n_adults=Sum("attendance__adults", filter=held),
-            n_seniors=Sum("attendance__seniors", filter=held),
+            n=Count("pk"),
+            n_with=Count("attendance__pk"),
+            n_att=Sum("attendance__total"),
+            n_children=Sum("attendance__children"),
+            n_youth=Sum("attendance__youth"),
+            n_adults=Sum("attendance__adults"),
+            n_seniors=Sum("attendance__seniors"),
         )
         .order_by()
     )
 
 
-_MEASURE_SQL = {
-    "held": "SUM(n_held)",
-    "events_held": "COUNT(DISTINCT CASE WHEN n_held > 0 THEN ev END)",
-    "cancelled": "SUM(n_cancelled)",
-    "with_attendance": "SUM(n_with)",
-    "missing_attendance": "SUM(n_held) - SUM(n_with)",
-    "attendance": "COALESCE(SUM(n_att), 0)",
-    "children": "COALESCE(SUM(n_children), 0)",
-    "youth": "COALESCE(SUM(n_youth), 0)",
-    "adults": "COALESCE(SUM(n_adults), 0)",
-    "seniors": "COALESCE(SUM(n_seniors), 0)",
-    "co_created_held": "SUM(CASE WHEN co THEN n_held ELSE 0 END)",
+def _int(column: str) -> str:
+    """A value as INTEGER: SUM of an integer accumulates in bigint, SUM of a bigint (what COUNT
+    gives) in PostgreSQL's much slower numeric."""
+    return f"CAST({column} AS INTEGER)"
+
+
+# Sums per month of the per-event rows, keeping what counts for each measure: held rows for
+# everything but cancellations (a whole event cancelled after a count keeps the count out).
+_MONTH_SUMS = {
+    "held": f"CASE WHEN em.state = {HELD} THEN em.n ELSE 0 END",
+    "cancelled": f"CASE WHEN em.state = {CANCELLED} THEN em.n ELSE 0 END",
+    "with_attendance": f"CASE WHEN em.state = {HELD} THEN em.n_with ELSE 0 END",
+    "attendance": f"CASE WHEN em.state = {HELD} THEN COALESCE(em.n_att, 0) ELSE 0 END",
+    "children": f"CASE WHEN em.state = {HELD} THEN COALESCE(em.n_children, 0) ELSE 0 END",
+    "youth": f"CASE WHEN em.state = {HELD} THEN COALESCE(em.n_youth, 0) ELSE 0 END",
+    "adults": f"CASE WHEN em.state = {HELD} THEN COALESCE(em.n_adults, 0) ELSE 0 END",
+    "seniors": f"CASE WHEN em.state = {HELD} THEN COALESCE(em.n_seniors, 0) ELSE 0 END",
+    "co_created_held": f"CASE WHEN em.state = {HELD} AND em.co THEN em.n ELSE 0 END",
 }
-assert tuple(_MEASURE_SQL) == MEASURES
+_ADDITIVE = tuple(_MONTH_SUMS)
 
 
 def _figures_sql(
@@ -237,37 +252,98 @@ def _figures_sql(
 ) -> tuple[str, list[Any]]:
     """One SELECT of (kind, idx, branch, track, *MEASURES) for every period and scope.
 
-    ``period_map`` maps a month to the periods it counts in. Cells and track totals join the
-    event's tracks (rule 2: once per track); branch totals and the grand total do not (once per
-    occurrence). Distinct events are counted per period, never summed over months."""
+    ``em`` (the ORM query above) has one row per event, month and state. From it:
+
+    * the additive measures are summed per month for cells (joining the event's tracks: rule 2,
+      once per track) and for branches (not joining them: once per occurrence), then over the
+      months of each period (``period_map`` maps a month to the periods it counts in); track
+      totals and the grand total add up branches, which is right since an event has one branch;
+    * distinct events held need the event: each event's held months become a bit mask, events
+      are counted per mask, and an event counts in a period when its mask meets the period's.
+
+    Every step works on rows far fewer than the occurrences, and hashes instead of sorting."""
     inner, params = _event_months(first=first, last=last, now=now).query.sql_with_params()
     qn = connection.ops.quote_name
     through = qn(Event.tracks.through._meta.db_table)
-    values = ", ".join(f"({m}, '{k}', {i})" for m, k, i in period_map)
-    measures = ", ".join(f"{sql} AS {name}" for name, sql in _MEASURE_SQL.items())
+    month_rows = ", ".join(f"({m}, '{k}', {i})" for m, k, i in period_map)
+    masks: dict[tuple[str, int], int] = {}
+    for m, k, i in period_map:
+        masks[(k, i)] = masks.get((k, i), 0) | (1 << (m - 1))
+    mask_rows = ", ".join(f"('{k}', {i}, {mask})" for (k, i), mask in masks.items())
+    month_sums = ", ".join(f"SUM({_int(expr)}) AS {c}" for c, expr in _MONTH_SUMS.items())
+    period_sums = ", ".join(f"SUM({_int('x.' + c)}) AS {c}" for c in _ADDITIVE)
+
+    def scope(source: str, events: str, keys: tuple[str, ...]) -> str:
+        """Sums of ``source`` per period and ``keys``, with the distinct events of ``events``."""
+        cols = "".join(f", x.{k}" for k in keys)
+        ecols = "".join(f", e.{k}" for k in keys)
+        on = " AND ".join(f"s.{k} = v.{k}" for k in ("kind", "idx", *keys))
+        out = []
+        for name in ("branch", "track"):
+            out.append(f"s.{name}" if name in keys else "NULL")
+        measures = ", ".join(
+            {
+                "events_held": "COALESCE(v.events_held, 0)",
+                "missing_attendance": "s.held - s.with_attendance",
+            }.get(m, f"s.{m}")
+            + f" AS {m}"
+            for m in MEASURES
+        )
+        return f"""SELECT s.kind AS kind, s.idx AS idx, {out[0]} AS branch, {out[1]} AS track,
+       {measures}
+FROM (SELECT pm.kind AS kind, pm.idx AS idx{cols}, {period_sums}
+      FROM {source} x INNER JOIN pm ON pm.bucket = x.bucket
+      GROUP BY pm.kind, pm.idx{cols}) s
+LEFT JOIN (SELECT pk.kind AS kind, pk.idx AS idx{ecols}, SUM({_int("e.n")}) AS events_held
+           FROM {events} e INNER JOIN pk ON (e.mask & pk.mask) <> 0
+           GROUP BY pk.kind, pk.idx{ecols}) v ON {on}"""
+
     sql = f"""
-WITH em AS ({inner}),
-pm (bucket, kind, idx) AS (VALUES {values}),
-emp AS (
-    SELECT pm.kind AS kind, pm.idx AS idx, em.ev AS ev, em.branch AS branch, em.co AS co,
-           em.n_held AS n_held, em.n_cancelled AS n_cancelled, em.n_with AS n_with,
-           em.n_att AS n_att, em.n_children AS n_children, em.n_youth AS n_youth,
-           em.n_adults AS n_adults, em.n_seniors AS n_seniors
-    FROM em INNER JOIN pm ON pm.bucket = em.bucket
+WITH eo AS ({inner}),
+em AS (
+    SELECT eo.*, e.branch_id AS branch, e.co_created AS co
+    FROM eo INNER JOIN {qn(Event._meta.db_table)} e ON e.id = eo.ev
 ),
-emt AS (
-    SELECT emp.*, et.track_id AS track
-    FROM emp INNER JOIN {through} et ON et.event_id = emp.ev
+pm (bucket, kind, idx) AS (VALUES {month_rows}),
+pk (kind, idx, mask) AS (VALUES {mask_rows}),
+cm AS (
+    SELECT em.branch AS branch, et.track_id AS track, em.bucket AS bucket, {month_sums}
+    FROM em INNER JOIN {through} et ON et.event_id = em.ev
+    GROUP BY em.branch, et.track_id, em.bucket
+),
+bm AS (
+    SELECT em.branch AS branch, em.bucket AS bucket, {month_sums}
+    FROM em GROUP BY em.branch, em.bucket
+),
+ev AS (
+    SELECT em.ev AS ev, em.branch AS branch, SUM(1 << (em.bucket - 1)) AS mask
+    FROM em WHERE em.state = {HELD} AND em.n > 0 GROUP BY em.ev, em.branch
+),
+evt AS (
+    SELECT ev.branch AS branch, et.track_id AS track, ev.mask AS mask, COUNT(*) AS n
+    FROM ev INNER JOIN {through} et ON et.event_id = ev.ev
+    GROUP BY ev.branch, et.track_id, ev.mask
+),
+evb AS (
+    SELECT ev.branch AS branch, ev.mask AS mask, COUNT(*) AS n
+    FROM ev GROUP BY ev.branch, ev.mask
 )
-SELECT kind, idx, branch, track, {measures} FROM emt GROUP BY kind, idx, branch, track
+{scope("cm", "evt", ("branch", "track"))}
 UNION ALL
-SELECT kind, idx, NULL, track, {measures} FROM emt GROUP BY kind, idx, track
+{scope("cm", "evt", ("track",))}
 UNION ALL
-SELECT kind, idx, branch, NULL, {measures} FROM emp GROUP BY kind, idx, branch
+{scope("bm", "evb", ("branch",))}
 UNION ALL
-SELECT kind, idx, NULL, NULL, {measures} FROM emp GROUP BY kind, idx
+{scope("bm", "evb", ())}
 """
     return sql, list(params)
+
+
+def _tune(cursor) -> None:
+    """For this transaction only, on PostgreSQL: no JIT compilation. The aggregation has a few
+    hundred expressions; compiling them costs more (0.4-0.6 s measured) than running them."""
+    if connection.vendor == "postgresql":
+        cursor.execute("SET LOCAL jit = off")
 
 
 def figures_compute(
@@ -282,7 +358,8 @@ def figures_compute(
     sql, params = _figures_sql(
         first=first, last=last, now=now or timezone.now(), period_map=period_map
     )
-    with connection.cursor() as cursor:
+    with transaction.atomic(), connection.cursor() as cursor:
+        _tune(cursor)
         cursor.execute(sql, params)
         rows = cursor.fetchall()
     keys = ("period_kind", "period_index", "branch_id", "track_id", *MEASURES)
@@ -293,6 +370,39 @@ def figures_compute(
         }
         for row in rows
     ]
+
+
+_FIGURE_COLUMNS = ("period_kind", "period_index", "branch_id", "track_id", *MEASURES)
+_SCRATCH = "tasks_status_figures_new"
+
+
+def _figures_replace(
+    *, year: int, now: datetime, computed_at: datetime, progress: Progress | None = None
+) -> int:
+    """Compute the year's figures into a temporary table, then replace the stored ones from it.
+
+    The rows never travel to Python and back (sending a few thousand rows of parameters took
+    longer than the aggregation), and the aggregation runs as a CREATE TABLE AS, which
+    PostgreSQL runs with parallel workers (it does not for an INSERT ... SELECT)."""
+    sql, params = _figures_sql(
+        first=date(year, 1, 1), last=date(year, 12, 31), now=now, period_map=_year_period_map()
+    )
+    qn = connection.ops.quote_name
+    columns = ", ".join(qn(c) for c in ("year", *_FIGURE_COLUMNS, "computed_at"))
+    with connection.cursor() as cursor:
+        _tune(cursor)
+        cursor.execute(f"DROP TABLE IF EXISTS {_SCRATCH}")
+        cursor.execute(f"CREATE TEMPORARY TABLE {_SCRATCH} AS {sql}", params)
+        StatusFigure.objects.filter(year=year).delete()
+        _say(progress, 50, _("Writing the new figures"))
+        cursor.execute(
+            f"INSERT INTO {qn(StatusFigure._meta.db_table)} ({columns}) "
+            f"SELECT %s, kind, idx, branch, track, {', '.join(MEASURES)}, %s FROM {_SCRATCH}",
+            [year, computed_at],
+        )
+        count = cursor.rowcount
+        cursor.execute(f"DROP TABLE {_SCRATCH}")
+    return count
 
 
 def status_recompute(
@@ -306,40 +416,17 @@ def status_recompute(
     now = now or timezone.now()
     _say(progress, 5, _("Waiting for the lock of %(year)d") % {"year": year})
     StatusYear.objects.get_or_create(year=year)
-    sql, params = _figures_sql(
-        first=date(year, 1, 1), last=date(year, 12, 31), now=now, period_map=_year_period_map()
-    )
-    table = connection.ops.quote_name(StatusFigure._meta.db_table)
-    columns = ", ".join(
-        connection.ops.quote_name(c)
-        for c in (
-            "year",
-            "period_kind",
-            "period_index",
-            "branch_id",
-            "track_id",
-            *MEASURES,
-            "computed_at",
-        )
-    )
-    head, select = sql.split("\nSELECT kind", 1)
-    insert = (
-        f"{head}\nINSERT INTO {table} ({columns})\n"
-        f"SELECT %s, kind, idx, branch, track, {', '.join(MEASURES)}, %s\n"
-        f"FROM (SELECT kind{select}) AS f"
-    )
     with transaction.atomic():
         marker = StatusYear.objects.select_for_update().get(year=year)
         _say(progress, 20, _("Replacing the figures of %(year)d") % {"year": year})
-        StatusFigure.objects.filter(year=year).delete()
-        with connection.cursor() as cursor:
-            cursor.execute(insert, [*params, year, now])
+        # Computed under the lock, so a slower run can never write older figures last.
+        computed_at = timezone.now()
+        count = _figures_replace(year=year, now=now, computed_at=computed_at, progress=progress)
         _say(progress, 90, _("Saving"))
-        marker.computed_at = timezone.now()
+        marker.computed_at = computed_at
         marker.computed_now = now
         marker.runs = F("runs") + 1
         marker.save(update_fields=["computed_at", "computed_now", "runs"])
-    count = StatusFigure.objects.filter(year=year).count()
     _say(
         progress, 100, _("%(count)d figures of %(year)d computed") % {"count": count, "year": year}
     )

@@ -78,7 +78,7 @@ def test_a_recompute_interrupted_half_way_leaves_the_old_figures_and_a_rerun_com
         pass
 
     def interrupt(percent, message):
-        if percent == 20:  # the old figures are about to be deleted and the new ones written
+        if percent == 50:  # the old figures are deleted, the new ones not yet written
             raise Interrupted
 
     with pytest.raises(Interrupted):
