@@ -21,7 +21,7 @@ from django.utils.translation import gettext_lazy as _
 from events.models import Branch, Track
 
 
-def _scope_constraints(prefix: str, fields: list[str]) -> list[models.UniqueConstraint]:
+def _scope_constraints(prefix: str, fields: list[str]) -> list[models.BaseConstraint]:
     """One unique constraint per scope (cell, branch total, track total, grand total)."""
     return [
         models.UniqueConstraint(

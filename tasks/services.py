@@ -891,9 +891,12 @@ def monthly_attendance_by_track(*, year: int, branch: Branch | None = None) -> l
                 "track": t.slug,
                 "track_name": t.name,
                 "attendance": [
-                    values.get((t.pk, m), {}).get("attendance", 0) for m in range(1, 13)
+                    values[(t.pk, m)]["attendance"] if (t.pk, m) in values else 0
+                    for m in range(1, 13)
                 ],
-                "held": [values.get((t.pk, m), {}).get("held", 0) for m in range(1, 13)],
+                "held": [
+                    values[(t.pk, m)]["held"] if (t.pk, m) in values else 0 for m in range(1, 13)
+                ],
             }
         )
     return out

@@ -132,7 +132,9 @@ class InitiativeSerializer(serializers.ModelSerializer):
 class ActionPlanSerializer(serializers.ModelSerializer):
     targets = TargetSerializer(many=True, required=False)
     initiatives = InitiativeSerializer(many=True, required=False)
-    copied_from = serializers.SlugRelatedField(slug_field="year", read_only=True)
+    copied_from: serializers.SlugRelatedField = serializers.SlugRelatedField(
+        slug_field="year", read_only=True
+    )
 
     class Meta:
         model = ActionPlan
