@@ -33,6 +33,13 @@ class Command(BaseCommand):
         report = demo.seed(today=today)
         for line in report.lines:
             self.stdout.write(line)
+        # The action plans and status figures belong to tasks/, which builds on the events.
+        from django.utils import timezone
+
+        from tasks import demo as tasks_demo
+
+        for line in tasks_demo.seed_plans(today=today or timezone.localdate()):
+            self.stdout.write(line)
         created = ", ".join(f"{what}: {n}" for what, n in report.created.items()) or "nothing"
         self.stdout.write(self.style.SUCCESS(f"Created: {created}."))
         if report.existing:
