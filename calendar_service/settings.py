@@ -202,8 +202,13 @@ SPECTACULAR_SETTINGS = {
     "VERSION": "1",
     "SERVE_INCLUDE_SCHEMA": False,
     "COMPONENT_SPLIT_REQUEST": True,
-    # Several models have a field called "kind"; name the branch's enum explicitly.
-    "ENUM_NAME_OVERRIDES": {"BranchKindEnum": "events.models.Branch.Kind"},
+    # Several models have a field called "kind"; name each choice set explicitly.
+    "ENUM_NAME_OVERRIDES": {
+        "BranchKindEnum": "events.models.Branch.Kind",
+        "JobKindEnum": "tasks.models.Job.Kind",
+        "StatusReportKindEnum": "tasks.models.StatusReport.Kind",
+        "PeriodKindEnum": "tasks.models.PeriodKind",
+    },
 }
 
 # Celery: with REDIS_URL unset, tasks run in-process (eager) so nothing else must run.

@@ -15,37 +15,78 @@ from ..services import SCOPES
 class PeriodQuerySerializer(serializers.Serializer):
     """?year=2026&period=quarter&index=2 or ?year=2026&period=ytd&date=2026-05-31"""
 
-    year = serializers.IntegerField(min_value=2000, max_value=2100)
-    period = serializers.ChoiceField(choices=PeriodKind.choices, default=PeriodKind.YEAR)
-    index = serializers.IntegerField(required=False, min_value=1, max_value=12)
-    date = serializers.DateField(required=False)
+    year = serializers.IntegerField(
+        min_value=2000, max_value=2100, help_text=_("The year the period lies in.")
+    )
+    period = serializers.ChoiceField(
+        choices=PeriodKind.choices,
+        default=PeriodKind.YEAR,
+        help_text=_("Month, quarter, half-year, the whole year, or the year to date."),
+    )
+    index = serializers.IntegerField(
+        required=False,
+        min_value=1,
+        max_value=12,
+        help_text=_(
+            "Which month (1-12), quarter (1-4) or half-year (1-2); required for those periods."
+        ),
+    )
+    date = serializers.DateField(
+        required=False,
+        help_text=_(
+            "Year to date: the last day counted (default: today, or 31 December of a past year)."
+        ),
+    )
 
 
 class FigureQuerySerializer(PeriodQuerySerializer):
     branch = serializers.SlugRelatedField(
-        slug_field="slug", queryset=Branch.objects.all(), required=False
+        slug_field="slug",
+        queryset=Branch.objects.all(),
+        required=False,
+        help_text=_("Slug of a branch: only its rows (per track and its total)."),
     )
     track = serializers.SlugRelatedField(
-        slug_field="slug", queryset=Track.objects.all(), required=False
+        slug_field="slug",
+        queryset=Track.objects.all(),
+        required=False,
+        help_text=_("Slug of a track: only its rows (per branch and its total)."),
     )
-    scope = serializers.ChoiceField(choices=SCOPES, required=False)
+    scope = serializers.ChoiceField(
+        choices=SCOPES,
+        required=False,
+        help_text=_(
+            "Only one kind of row: cell (a branch's track), branch (a branch, all tracks), "
+            "track (a track, all branches) or total (everything)."
+        ),
+    )
 
 
 class MonthlyQuerySerializer(serializers.Serializer):
-    year = serializers.IntegerField(min_value=2000, max_value=2100)
+    year = serializers.IntegerField(
+        min_value=2000, max_value=2100, help_text=_("The year whose 12 months are listed.")
+    )
     branch = serializers.SlugRelatedField(
-        slug_field="slug", queryset=Branch.objects.all(), required=False
+        slug_field="slug",
+        queryset=Branch.objects.all(),
+        required=False,
+        help_text=_("Slug of a branch (default: all branches together)."),
     )
 
 
 class MissingQuerySerializer(PeriodQuerySerializer):
     branch = serializers.SlugRelatedField(
-        slug_field="slug", queryset=Branch.objects.all(), required=False
+        slug_field="slug",
+        queryset=Branch.objects.all(),
+        required=False,
+        help_text=_("Slug of a branch (default: all branches)."),
     )
 
 
 class RecomputeSerializer(serializers.Serializer):
-    year = serializers.IntegerField(min_value=2000, max_value=2100)
+    year = serializers.IntegerField(
+        min_value=2000, max_value=2100, help_text=_("The year whose figures are recomputed.")
+    )
 
 
 class ReportCreateSerializer(serializers.Serializer):
@@ -53,7 +94,7 @@ class ReportCreateSerializer(serializers.Serializer):
 
 
 class JobSerializer(serializers.ModelSerializer):
-    url = serializers.SerializerMethodField()
+    url = serializers.SerializerMethodField(help_text=_("Where to poll the job."))
 
     class Meta:
         model = Job
@@ -70,9 +111,177 @@ class JobSerializer(serializers.ModelSerializer):
             "finished_at",
             "url",
         ]
+        extra_kwargs = {
+            "id": {"help_text": _("Identifier of the job.")},
+            "kind": {"help_text": _("What the job does.")},
+            "params": {"help_text": _("What it was started with, e.g. the year.")},
+            "state": {"help_text": _("Waiting, running, done or failed.")},
+            "progress": {"help_text": _("How far it has come, in percent.")},
+            "message": {"help_text": _("What it is doing now, or why it failed.")},
+            "result": {"help_text": _("When done: what it produced, e.g. the report's id.")},
+            "created_at": {"help_text": _("When it was started.")},
+            "started_at": {"help_text": _("When a worker took it up (empty while waiting).")},
+            "finished_at": {"help_text": _("When it succeeded or failed (empty until then).")},
+        }
 
     def get_url(self, job) -> str:
         return reverse("status-job", kwargs={"pk": job.pk})
+
+
+# --- responses of the status views (the views build plain dicts; these describe them) --------
+
+
+class PeriodSerializer(serializers.Serializer):
+    year = serializers.IntegerField(help_text=_("The year the period lies in."))
+    kind = serializers.ChoiceField(
+        choices=PeriodKind.choices,
+        help_text=_("Month, quarter, half-year, year or year to date."),
+    )
+    index = serializers.IntegerField(
+        help_text=_("Which month, quarter or half-year (1 for a year and the year to date).")
+    )
+    first = serializers.DateField(help_text=_("First day of the period (local date)."))
+    last = serializers.DateField(help_text=_("Last day of the period, inclusive."))
+    # The metaclass moves declared fields out of the class, so this does not replace the
+    # serializer's own ``label`` attribute; the stubs cannot know that.
+    label = serializers.CharField(  # type: ignore[assignment]
+        help_text=_("Short label, e.g. 2026-03, 2026 Q1, 2026 H2.")
+    )
+
+
+class FigureSerializer(serializers.Serializer):
+    """One row of figures: a branch's track (cell), a branch, a track, or the grand total."""
+
+    period_kind = serializers.ChoiceField(
+        choices=PeriodKind.choices, help_text=_("Kind of the period the figures cover.")
+    )
+    period_index = serializers.IntegerField(help_text=_("Index of the period within its year."))
+    branch_id = serializers.IntegerField(
+        allow_null=True, help_text=_("Id of the branch; empty: all branches together.")
+    )
+    track_id = serializers.IntegerField(
+        allow_null=True, help_text=_("Id of the track; empty: all tracks together.")
+    )
+    branch = serializers.SlugField(
+        allow_null=True, help_text=_("Slug of the branch; empty: all branches together.")
+    )
+    branch_name = serializers.CharField(allow_null=True, help_text=_("Name of the branch."))
+    track = serializers.SlugField(
+        allow_null=True, help_text=_("Slug of the track; empty: all tracks together.")
+    )
+    track_name = serializers.CharField(allow_null=True, help_text=_("Name of the track."))
+    held = serializers.IntegerField(help_text=_("Occurrences held."))
+    events_held = serializers.IntegerField(help_text=_("Distinct events with an occurrence held."))
+    cancelled = serializers.IntegerField(help_text=_("Occurrences cancelled."))
+    with_attendance = serializers.IntegerField(help_text=_("Occurrences held with a head count."))
+    missing_attendance = serializers.IntegerField(
+        help_text=_("Occurrences held without a head count.")
+    )
+    attendance = serializers.IntegerField(help_text=_("Total head count."))
+    children = serializers.IntegerField(help_text=_("Children (0-12) counted."))
+    youth = serializers.IntegerField(help_text=_("Youth (13-17) counted."))
+    adults = serializers.IntegerField(help_text=_("Adults (18-64) counted."))
+    seniors = serializers.IntegerField(help_text=_("Seniors (65+) counted."))
+    co_created_held = serializers.IntegerField(help_text=_("Co-created occurrences held."))
+    average_attendance = serializers.FloatField(
+        allow_null=True,
+        help_text=_("Attendance per occurrence with a head count; empty when there is none."),
+    )
+    co_created_share = serializers.FloatField(
+        allow_null=True,
+        help_text=_("Share (0-1) of occurrences held that were co-created; empty when none held."),
+    )
+    target_held = serializers.IntegerField(
+        allow_null=True,
+        help_text=_("Target for events held in the year's action plan; empty: none."),
+    )
+    target_attendance = serializers.IntegerField(
+        allow_null=True,
+        help_text=_("Target for attendance in the year's action plan; empty: none."),
+    )
+    target_co_created = serializers.IntegerField(
+        allow_null=True,
+        help_text=_("Target for co-created events held in the year's action plan; empty: none."),
+    )
+    share_of_target_held = serializers.FloatField(
+        allow_null=True, help_text=_("Occurrences held as a share of the target.")
+    )
+    share_of_target_attendance = serializers.FloatField(
+        allow_null=True, help_text=_("Attendance as a share of the target.")
+    )
+    share_of_target_co_created = serializers.FloatField(
+        allow_null=True, help_text=_("Co-created occurrences held as a share of the target.")
+    )
+
+
+class FiguresSerializer(serializers.Serializer):
+    period = PeriodSerializer(help_text=_("The period the figures cover."))
+    computed_at = serializers.DateTimeField(
+        allow_null=True,
+        help_text=_(
+            "When the stored figures were computed; empty for the year to date (computed on "
+            "the spot) or a year never computed."
+        ),
+    )
+    results = FigureSerializer(
+        many=True,
+        help_text=_("Grand total first, then the track totals, then branch by branch."),
+    )
+
+
+class BranchCoverageSerializer(serializers.Serializer):
+    branch = serializers.SlugField(help_text=_("Slug of the branch."))
+    branch_name = serializers.CharField(help_text=_("Name of the branch."))
+    tracks = serializers.DictField(
+        child=serializers.IntegerField(),
+        help_text=_("Occurrences held per track, by the track's slug (every track listed)."),
+    )
+    covered = serializers.IntegerField(help_text=_("How many tracks it has held at least once."))
+    of = serializers.IntegerField(help_text=_("How many tracks there are."))
+    complete = serializers.BooleanField(help_text=_("True when it has held every track."))
+
+
+class TrackCoverageSerializer(serializers.Serializer):
+    period = PeriodSerializer(help_text=_("The period covered."))
+    results = BranchCoverageSerializer(many=True, help_text=_("One row per branch, in order."))
+
+
+class TrackMonthsSerializer(serializers.Serializer):
+    track = serializers.SlugField(help_text=_("Slug of the track."))
+    track_name = serializers.CharField(help_text=_("Name of the track."))
+    attendance = serializers.ListField(
+        child=serializers.IntegerField(),
+        min_length=12,
+        max_length=12,
+        help_text=_("Attendance of each month, January to December."),
+    )
+    held = serializers.ListField(
+        child=serializers.IntegerField(),
+        min_length=12,
+        max_length=12,
+        help_text=_("Occurrences held in each month, January to December."),
+    )
+
+
+class MonthlyAttendanceSerializer(serializers.Serializer):
+    year = serializers.IntegerField(help_text=_("The year listed."))
+    results = TrackMonthsSerializer(
+        many=True, help_text=_("One row per track, in order (stored figures).")
+    )
+
+
+class MissingOccurrenceSerializer(serializers.Serializer):
+    occurrence = serializers.IntegerField(help_text=_("Id of the occurrence."))
+    event = serializers.IntegerField(help_text=_("Id of its event."))
+    title = serializers.CharField(help_text=_("Title of the event."))
+    branch = serializers.SlugField(help_text=_("Slug of the event's branch."))
+    start = serializers.DateTimeField(help_text=_("Start, in local time (Europe/Copenhagen)."))
+
+
+class MissingAttendanceSerializer(serializers.Serializer):
+    period = PeriodSerializer(help_text=_("The period searched."))
+    count = serializers.IntegerField(help_text=_("How many there are in all."))
+    results = MissingOccurrenceSerializer(many=True, help_text=_("The first 500, oldest first."))
 
 
 class StatusReportSerializer(serializers.ModelSerializer):
@@ -157,4 +366,9 @@ class ActionPlanSerializer(serializers.ModelSerializer):
 
 
 class ActionPlanCopySerializer(serializers.Serializer):
-    year = serializers.IntegerField(min_value=2000, max_value=2100, required=False)
+    year = serializers.IntegerField(
+        min_value=2000,
+        max_value=2100,
+        required=False,
+        help_text=_("The year of the new plan (default: the year after this plan's)."),
+    )

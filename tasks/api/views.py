@@ -10,6 +10,13 @@ from django.http import HttpResponse
 from django.shortcuts import get_object_or_404
 from django.urls import reverse
 from django.utils.text import slugify
+from drf_spectacular.types import OpenApiTypes
+from drf_spectacular.utils import (
+    OpenApiParameter,
+    OpenApiResponse,
+    extend_schema,
+    extend_schema_view,
+)
 from rest_framework import mixins, status, viewsets
 from rest_framework.decorators import action
 from rest_framework.response import Response
@@ -44,6 +51,9 @@ class StatusFiguresView(APIView):
 
     permission_classes = [ReadsStatus]
 
+    @extend_schema(
+        parameters=[serializers.FigureQuerySerializer], responses=serializers.FiguresSerializer
+    )
     def get(self, request):
         data = _query(serializers.FigureQuerySerializer, request)
         period = _period(data)
@@ -70,6 +80,10 @@ class TrackCoverageView(APIView):
 
     permission_classes = [ReadsStatus]
 
+    @extend_schema(
+        parameters=[serializers.PeriodQuerySerializer],
+        responses=serializers.TrackCoverageSerializer,
+    )
     def get(self, request):
         period = _period(_query(serializers.PeriodQuerySerializer, request))
         return Response(
@@ -82,6 +96,10 @@ class MonthlyAttendanceView(APIView):
 
     permission_classes = [ReadsStatus]
 
+    @extend_schema(
+        parameters=[serializers.MonthlyQuerySerializer],
+        responses=serializers.MonthlyAttendanceSerializer,
+    )
     def get(self, request):
         data = _query(serializers.MonthlyQuerySerializer, request)
         rows = services.monthly_attendance_by_track(year=data["year"], branch=data.get("branch"))
@@ -93,6 +111,10 @@ class MissingAttendanceView(APIView):
 
     permission_classes = [ReadsStatus]
 
+    @extend_schema(
+        parameters=[serializers.MissingQuerySerializer],
+        responses=serializers.MissingAttendanceSerializer,
+    )
     def get(self, request):
         data = _query(serializers.MissingQuerySerializer, request)
         period = _period(data)
@@ -115,6 +137,15 @@ class RecomputeView(APIView):
 
     permission_classes = [ManagesStatus]
 
+    @extend_schema(
+        request=serializers.RecomputeSerializer,
+        responses={
+            202: OpenApiResponse(
+                serializers.JobSerializer,
+                description="The job started; poll it at its url (also in Location).",
+            )
+        },
+    )
     def post(self, request):
         data = serializers.RecomputeSerializer(data=request.data)
         data.is_valid(raise_exception=True)
@@ -132,6 +163,14 @@ class JobView(APIView):
 
     permission_classes = [ReadsStatus]
 
+    @extend_schema(
+        parameters=[
+            OpenApiParameter(
+                "id", OpenApiTypes.UUID, OpenApiParameter.PATH, description="Id of the job."
+            )
+        ],
+        responses=serializers.JobSerializer,
+    )
     def get(self, request, pk):
         job = services.job_get(job_id=pk)
         return Response(serializers.JobSerializer(job).data)
@@ -152,6 +191,15 @@ class StatusReportViewSet(
             return serializers.StatusReportDetailSerializer
         return serializers.StatusReportSerializer
 
+    @extend_schema(
+        request=serializers.ReportCreateSerializer,
+        responses={
+            202: OpenApiResponse(
+                serializers.JobSerializer,
+                description="The job generating the report; its result names the report.",
+            )
+        },
+    )
     def create(self, request):
         data = serializers.ReportCreateSerializer(data=request.data)
         data.is_valid(raise_exception=True)
@@ -170,14 +218,17 @@ class StatusReportViewSet(
         response["Content-Disposition"] = f'attachment; filename="{name}.{ext}"'
         return response
 
+    @extend_schema(responses={(200, "text/csv"): OpenApiTypes.BINARY})
     @action(detail=True, methods=["get"], url_path="csv", url_name="csv")
     def csv(self, request, pk=None):
         return self._file(reports.report_csv(self.get_object()), "text/csv; charset=utf-8", "csv")
 
+    @extend_schema(responses={(200, XLSX): OpenApiTypes.BINARY})
     @action(detail=True, methods=["get"], url_path="xlsx", url_name="xlsx")
     def xlsx(self, request, pk=None):
         return self._file(reports.report_xlsx(self.get_object()), XLSX, "xlsx")
 
+    @extend_schema(responses={(200, "text/html"): OpenApiTypes.STR})
     @action(detail=True, methods=["get"], url_path="html", url_name="html")
     def html(self, request, pk=None):
         report = self.get_object()
@@ -186,6 +237,11 @@ class StatusReportViewSet(
         )
 
 
+@extend_schema_view(
+    list=extend_schema(
+        parameters=[OpenApiParameter("year", int, description="Only the plan of this year.")]
+    )
+)
 class ActionPlanViewSet(viewsets.ModelViewSet):
     """Action plans, one per year: read by staff, written by management and administrators.
     ``targets`` and ``initiatives``, when sent, replace the plan's lists. POST
@@ -225,6 +281,10 @@ class ActionPlanViewSet(viewsets.ModelViewSet):
         plan = self._save(serializer, plan=plan)
         return Response(self.get_serializer(self.get_queryset().get(pk=plan.pk)).data)
 
+    @extend_schema(
+        request=serializers.ActionPlanCopySerializer,
+        responses={201: serializers.ActionPlanSerializer},
+    )
     @action(detail=True, methods=["post"], url_path="copy", url_name="copy")
     def copy(self, request, pk=None):
         source = self.get_object()

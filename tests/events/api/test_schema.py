@@ -26,10 +26,11 @@ def schema(generated):
     return generated[0]
 
 
-def test_the_calendar_api_generates_without_warnings(generated):
+def test_the_whole_api_generates_without_warnings(generated):
+    # The whole project, not only events/api: a warning anywhere (an enum name clash with the
+    # status API's "kind" fields, a view without a serializer) fails ``check --deploy``.
     _, messages = generated
-    ours = [line for line in messages.splitlines() if "events/api" in line or "events.api" in line]
-    assert ours == []
+    assert messages.strip() == ""
     assert "BranchKindEnum" in generated[0]["components"]["schemas"]
 
 
