@@ -14,6 +14,7 @@ from collections import Counter
 from dataclasses import dataclass, field
 from datetime import date, datetime, time, timedelta
 from decimal import Decimal
+from typing import Any
 
 from dateutil import rrule as du_rrule
 from django.conf import settings
@@ -538,16 +539,16 @@ def _places(report: Report) -> None:
         (report.created if made else report.existing)["partners"] += 1
 
 
-def _users(report: Report) -> dict[str, object]:
+def _users(report: Report) -> dict[str, Any]:  # username -> user (the user model is swappable)
     User = get_user_model()
     staff_group = Group.objects.get_or_create(name=roles.STAFF_GROUP)[0]
     management_group = Group.objects.get_or_create(name=roles.MANAGEMENT_GROUP)[0]
-    specs = {
+    specs: dict[str, dict[str, Any]] = {
         "admin": {"first_name": "Anne", "last_name": "Administrator", "is_superuser": True},
         "medarbejder": {"first_name": "Mette", "last_name": "Jensen"},
         "ledelse": {"first_name": "Lars", "last_name": "Holm"},
     }
-    users = {}
+    users: dict[str, Any] = {}
     for username, extra in specs.items():
         user, made = User.objects.get_or_create(
             username=username,

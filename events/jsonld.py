@@ -6,20 +6,21 @@ One object per upcoming occurrence, as search engines expect for a series: each 
 
 from __future__ import annotations
 
-from typing import Any
+from typing import Any, cast
 
 from django.urls import reverse
 
 from feeds.links import absolute
 
-from .models import LOCAL_TZ, Event, Occurrence
+from .models import LOCAL_TZ, Branch, Event, Occurrence, Stop
 
 SCHEMA = "https://schema.org"
 
 
 def _place(event: Event, occurrence: Occurrence | None) -> dict[str, Any]:
     branch = event.branch
-    where = event.stop if event.stop_id else branch
+    # ``stop`` is set whenever ``stop_id`` is.
+    where: Stop | Branch = cast(Stop, event.stop) if event.stop_id else branch
     room = (occurrence.effective_room if occurrence is not None else event.room)
     name_parts = [p for p in (room.name if room else event.place, where.name) if p]
     if event.stop_id:
@@ -94,8 +95,11 @@ def event_jsonld(
             ]
         if event.capacity:
             data["maximumAttendeeCapacity"] = event.capacity
-        moved = occurrence is not None and occurrence.moved
-        if moved and occurrence.original_start != occurrence.start:
+        if (
+            occurrence is not None
+            and occurrence.moved
+            and occurrence.original_start != occurrence.start
+        ):
             data["previousStartDate"] = occurrence.original_start.astimezone(LOCAL_TZ).isoformat()
         return data
 

@@ -563,7 +563,7 @@ def occurrence_move(
     if end is None and not errors:
         end = start + (occurrence.end - occurrence.start)
     _require_aware(errors, "end", end)
-    if not errors and end <= start:
+    if not errors and end is not None and end <= start:
         errors.setdefault("end", []).append(_("The end must be after the start."))
     if room is not None and room.branch_id != occurrence.event.branch_id:
         errors.setdefault("room", []).append(
@@ -659,7 +659,7 @@ def attendance_record(
     *,
     occurrence: Occurrence,
     total: int,
-    by_age: dict[str, int] | None = None,
+    by_age: dict[str, Any] | None = None,  # unchecked input, validated here
     note: str = "",
     user=None,
     now: datetime | None = None,

@@ -9,6 +9,7 @@ from __future__ import annotations
 from collections import OrderedDict
 from dataclasses import dataclass, field
 from datetime import date, timedelta
+from typing import Any
 from urllib.parse import urlencode
 
 from django.http import Http404
@@ -85,13 +86,15 @@ def filters_from_request(request) -> Filters:
     """Read branch, stop, track, audience, from and to; unknown slugs and bad dates become
     messages and are left out, so a mistyped link still shows a calendar."""
     filters = Filters()
-    chosen: dict[str, tuple[str, ...]] = {}
+    # keyword arguments of Selection, chosen at run time: each names a tuple-of-slugs field
+    chosen: dict[str, Any] = {}
     for param, attr, _model in FILTER_FIELDS:
         values = tuple(_values(request, param))
         if not values:
             continue
+        one: dict[str, Any] = {attr: values}
         try:
-            selectors.selection_validate(selectors.Selection(**{attr: values}))
+            selectors.selection_validate(selectors.Selection(**one))
         except selectors.UnknownSlug as unknown:
             shown = ", ".join(f"“{s}”" for s in unknown.slugs)
             filters.problems.append(_unknown_message(param, shown))
