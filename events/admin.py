@@ -15,14 +15,15 @@ from __future__ import annotations
 
 import re
 from collections.abc import Callable
-from datetime import date, timedelta
-from typing import Any
+from datetime import date, datetime, timedelta
+from typing import Any, cast
 
 from django import forms
 from django.contrib import admin, messages
 from django.core.exceptions import NON_FIELD_ERRORS, ValidationError
 from django.db import transaction
 from django.db.models import QuerySet
+from django.http import HttpRequest
 from django.urls import reverse
 from django.utils import timezone
 from django.utils.html import format_html
@@ -126,7 +127,8 @@ class DateListField(forms.CharField):
             return ", ".join(str(v) for v in value)
         return value
 
-    def to_python(self, value) -> list[str]:
+    # cleans to a list of ISO dates, not to a str as CharField does
+    def to_python(self, value) -> list[str]:  # type: ignore[override]
         text = super().to_python(value) or ""
         days = []
         for chunk in re.split(r"[\s,;]+", text.strip()):
@@ -221,14 +223,15 @@ class EventAdminForm(forms.ModelForm):
         help_text=_("Dates (YYYY-MM-DD) on which the series is not held, separated by commas."),
     )
 
-    request = None  # set by EventAdmin.get_form
+    request: HttpRequest | None = None  # set by EventAdmin.get_form
 
     class Meta:
         model = Event
         fields = EVENT_FIELDS
 
     def clean(self):
-        data = super().clean()
+        super().clean()
+        data = self.cleaned_data  # what ModelForm.clean returns
         if self.errors:
             return data
         user = getattr(self.request, "user", None)
@@ -249,7 +252,7 @@ class OccurrenceForm(forms.ModelForm):
     adults = forms.IntegerField(label=_("adults (18-64)"), required=False, min_value=0)
     seniors = forms.IntegerField(label=_("seniors (65+)"), required=False, min_value=0)
 
-    request = None
+    request: HttpRequest | None = None  # set by OccurrenceInline/OccurrenceAdmin
 
     class Meta:
         model = Occurrence
@@ -279,7 +282,11 @@ class OccurrenceForm(forms.ModelForm):
             start, end, room = data.get("start"), data.get("end"), data.get("room")
             ops.append(
                 lambda: services.occurrence_move(
-                    occurrence=occ, start=start, end=end, room=room or occ.event.room, user=user
+                    occurrence=occ,
+                    start=cast(datetime, start),  # a required field; the service checks it too
+                    end=end,
+                    room=room or occ.event.room,
+                    user=user,
                 )
             )
         groups = {g: data.get(g) for g in Attendance.AGE_GROUPS}
@@ -383,7 +390,7 @@ class OccurrenceInline(admin.TabularInline):
     def get_formset(self, request, obj=None, **kwargs):
         request._admin_event = obj  # for the room choices, read while the form class is built
         formset = super().get_formset(request, obj, **kwargs)
-        formset.form.request = request
+        cast(type[OccurrenceForm], formset.form).request = request
         return formset
 
     def formfield_for_foreignkey(self, db_field, request, **kwargs):
@@ -508,7 +515,7 @@ class EventAdmin(RoleAdmin):
         return super().formfield_for_foreignkey(db_field, request, **kwargs)
 
     def get_form(self, request, obj=None, change=False, **kwargs):
-        form = super().get_form(request, obj, change=change, **kwargs)
+        form = cast(type[EventAdminForm], super().get_form(request, obj, change=change, **kwargs))
         form.request = request
         return form
 
@@ -637,7 +644,7 @@ class OccurrenceAdmin(RoleAdmin):
 
     def get_form(self, request, obj=None, change=False, **kwargs):
         request._admin_event = obj.event if obj else None
-        form = super().get_form(request, obj, change=change, **kwargs)
+        form = cast(type[OccurrenceForm], super().get_form(request, obj, change=change, **kwargs))
         form.request = request
         return form
 
@@ -708,14 +715,15 @@ class AttendanceRevisionInline(admin.TabularInline):
 
 
 class AttendanceForm(forms.ModelForm):
-    request = None
+    request: HttpRequest | None = None  # set by AttendanceAdmin.get_form
 
     class Meta:
         model = Attendance
         fields = ("occurrence", "total", "children", "youth", "adults", "seniors", "note")
 
     def clean(self):
-        data = super().clean()
+        super().clean()
+        data = self.cleaned_data  # what ModelForm.clean returns
         if self.errors:
             return data
         if any(data.get(g) is not None for g in Attendance.AGE_GROUPS):
@@ -783,7 +791,7 @@ class AttendanceAdmin(RoleAdmin):
         return super().formfield_for_foreignkey(db_field, request, **kwargs)
 
     def get_form(self, request, obj=None, change=False, **kwargs):
-        form = super().get_form(request, obj, change=change, **kwargs)
+        form = cast(type[AttendanceForm], super().get_form(request, obj, change=change, **kwargs))
         form.request = request
         return form
 
