@@ -9,7 +9,7 @@ parameter, never an empty 200.
 
 from __future__ import annotations
 
-from typing import Any
+from typing import TYPE_CHECKING, Any
 
 import django_filters
 from django import forms
@@ -21,6 +21,9 @@ from events import selectors
 from events.models import Event
 
 from .fields import MAX_YEAR, MIN_YEAR
+
+if TYPE_CHECKING:
+    from django_stubs_ext import StrOrPromise
 
 MAX_SLUGS = 50
 
@@ -140,7 +143,7 @@ class TextFilter(_NoOp, django_filters.CharFilter):
     pass
 
 
-def _slugs(help_text: str) -> SlugListFilter:
+def _slugs(help_text: StrOrPromise) -> SlugListFilter:
     return SlugListFilter(
         help_text=format_lazy(
             "{} {}", help_text, _("One or several slugs, comma-separated or repeated.")

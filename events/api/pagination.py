@@ -12,8 +12,9 @@ from rest_framework.pagination import PageNumberPagination
 class BoundedPageNumberPagination(PageNumberPagination):
     page_size = 50
     page_size_query_param = "page_size"
-    page_query_description = gettext_lazy("Page number, from 1.")
-    page_size_query_description = gettext_lazy(
+    # Lazy, so the schema is translated per request; the DRF stubs only allow str.
+    page_query_description = gettext_lazy("Page number, from 1.")  # type: ignore[assignment]
+    page_size_query_description = gettext_lazy(  # type: ignore[assignment]
         "Results per page, from 1 to the maximum (default 50)."
     )
 

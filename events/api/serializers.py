@@ -182,7 +182,7 @@ _PLACE_HELP = {
 
 
 class StopSerializer(serializers.ModelSerializer):
-    branch = serializers.SlugRelatedField(
+    branch: serializers.SlugRelatedField[Branch] = serializers.SlugRelatedField(
         slug_field="slug",
         read_only=True,
         help_text=_("The bookmobile (branch) this stop belongs to."),
@@ -502,7 +502,7 @@ class AttendanceSerializer(serializers.ModelSerializer):
     recorded_at = LocalDateTimeField(
         read_only=True, help_text=_("When the count was last recorded or corrected.")
     )
-    recorded_by = serializers.SlugRelatedField(
+    recorded_by: serializers.SlugRelatedField[Any] = serializers.SlugRelatedField(  # a user
         slug_field="username", read_only=True, allow_null=True, help_text=_("Who recorded it.")
     )
     corrections = serializers.SerializerMethodField(

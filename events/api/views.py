@@ -484,10 +484,10 @@ class AttendanceViewSet(viewsets.GenericViewSet):
         serializer.is_valid(raise_exception=True)
         branch = serializer.validated_data["branch"]
         permissions.check_branch(request, branch)
-        records = services.attendance_record_bulk(
+        saved = services.attendance_record_bulk(
             items=serializer.validated_data["items"], user=request.user, branch=branch
         )
-        records = Attendance.objects.filter(pk__in=[r.pk for r in records]).select_related(
+        records = Attendance.objects.filter(pk__in=[r.pk for r in saved]).select_related(
             "recorded_by"
         )
         return Response(
