@@ -53,7 +53,7 @@ def dashboard_access(view):
     @wraps(view)
     def wrapped(request, *args, **kwargs):
         if not request.user.is_authenticated:
-            return redirect_to_login(request.get_full_path(), LOGIN_URL)
+            return redirect_to_login(request.get_full_path(), str(LOGIN_URL))
         if not may_view(request.user):
             raise PermissionDenied
         return view(request, *args, **kwargs)
@@ -70,7 +70,8 @@ class LoginView(auth_views.LoginView):
 
 
 class LogoutView(auth_views.LogoutView):
-    next_page = reverse_lazy("events:calendar")
+    # Lazy (the URLconf is not loaded yet); resolve_url takes it, the stubs only allow str.
+    next_page = reverse_lazy("events:calendar")  # type: ignore[assignment]
 
 
 # --- choosing a period --------------------------------------------------------------------
@@ -382,7 +383,8 @@ def job_detail(request, pk):
         raise Http404(_("No such job.")) from None
     report = None
     if job.state == Job.State.SUCCEEDED and job.kind == Job.Kind.REPORT:
-        report = StatusReport.objects.filter(pk=(job.result or {}).get("report")).first()
+        report_id: Any = (job.result or {}).get("report")  # None finds no report
+        report = StatusReport.objects.filter(pk=report_id).first()
     context = {
         "job": job,
         "report": report,
