@@ -21,7 +21,7 @@ from typing import Any, cast
 from django import forms
 from django.contrib import admin, messages
 from django.core.exceptions import NON_FIELD_ERRORS, ValidationError
-from django.db import transaction
+from django.db import models, transaction
 from django.db.models import QuerySet
 from django.http import HttpRequest
 from django.urls import reverse
@@ -86,6 +86,8 @@ class RoleAdmin(admin.ModelAdmin):
     ``staff_edits`` lets staff add and change too (within ``staff_may_edit``)."""
 
     staff_edits = False
+    # Links typed without a scheme are https (Django 6's default; silences its warning).
+    formfield_overrides = {models.URLField: {"assume_scheme": "https"}}
 
     def _reader(self, request) -> bool:
         return roles.is_staff_member(request.user) or roles.is_management(request.user)
@@ -216,6 +218,13 @@ def event_save(*, event: Event | None, data: dict[str, Any], user) -> Event:
     return event
 
 
+def _formfield_https(db_field, **kwargs):
+    """Form fields as Django makes them, with https as the scheme of links typed without one."""
+    if isinstance(db_field, models.URLField):
+        kwargs.setdefault("assume_scheme", "https")
+    return db_field.formfield(**kwargs)
+
+
 class EventAdminForm(forms.ModelForm):
     exdates = DateListField(
         label=_("excluded dates"),
@@ -228,6 +237,7 @@ class EventAdminForm(forms.ModelForm):
     class Meta:
         model = Event
         fields = EVENT_FIELDS
+        formfield_callback = _formfield_https
 
     def clean(self):
         super().clean()

@@ -10,7 +10,7 @@ os.environ.setdefault("DEBUG", "true")
 os.environ.setdefault("SECRET_KEY", "test-secret-key-not-for-production")
 
 from calendar_service.settings import *  # noqa: F403
-from calendar_service.settings import REDIS_URL
+from calendar_service.settings import REDIS_URL, VAR_DIR
 
 DEBUG = False
 ALLOWED_HOSTS = ["testserver", "127.0.0.1", "localhost"]
@@ -33,3 +33,6 @@ if REDIS_URL:
             "KEY_PREFIX": f"roskilde-test-{os.getpid()}",
         }
     }
+
+# WhiteNoise serves STATIC_ROOT; tests do not collect static files, so make sure it exists.
+(VAR_DIR / "staticfiles").mkdir(parents=True, exist_ok=True)
