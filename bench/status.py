@@ -12,7 +12,12 @@ and for one year measures, in the same run:
 * ``status_recompute``: the project's job (all periods and scopes, replaced in one transaction);
 * the peer: one hand-written SQL GROUP BY of the same per-branch-per-track sums of that year;
 * the other peer: a plain Python loop over that year's rows computing the same figures as the
-  job; its result is compared with the stored figures, so the benchmark also checks correctness.
+  job, written as a Django developer would, iterating the rows through the ORM
+  (``values_list``); its result is compared with the stored figures, so the benchmark also
+  checks correctness;
+* for reference: the same loop over raw cursor tuples (no ORM), the GROUP BY per month, the
+  GROUP BY under the job's session settings (work_mem), and the GROUP BY with the job's
+  attendance lookup (a LATERAL index-only probe per occurrence).
 
 The database is dropped at the end (``--keep`` keeps it). Never run as a unit test.
 """
@@ -157,7 +162,9 @@ def generate(attendance_records: int) -> dict[str, int]:
             """,
             [],
         )
-        c.execute("ANALYZE")
+        # What autovacuum does after a bulk load: statistics, and the visibility map that lets
+        # index-only scans skip the table.
+        c.execute("VACUUM ANALYZE")
         counts = {}
         for table in (
             "events_event",
@@ -186,6 +193,13 @@ GROUP BY e.branch_id, et.track_id{month_group}
 """
 # The peer: the year's per-branch-per-track sums in one GROUP BY.
 PEER_SQL = _PEER.format(month_col="", month_group="", held=_HELD)
+# For reference: the same with the job's attendance lookup (tasks.services._attendance_join).
+PEER_LATERAL_SQL = PEER_SQL.replace(
+    "LEFT JOIN events_attendance a ON a.occurrence_id = o.id",
+    "LEFT JOIN LATERAL (SELECT a.occurrence_id AS id, a.total FROM events_attendance a "
+    "WHERE a.occurrence_id = o.id OFFSET 0) a ON TRUE",
+)
+assert PEER_LATERAL_SQL != PEER_SQL
 # The same per month (the finest grain the job stores), for reference.
 PEER_MONTH_SQL = _PEER.format(
     month_col=", EXTRACT(MONTH FROM o.local_date) AS month",
@@ -194,10 +208,12 @@ PEER_MONTH_SQL = _PEER.format(
 )
 
 
-def peer_sql(year: int, now: datetime, sql: str = PEER_SQL) -> int:
-    from django.db import connection
+def peer_sql(year: int, now: datetime, sql: str = PEER_SQL, work_mem: str = "") -> int:
+    from django.db import connection, transaction
 
-    with connection.cursor() as c:
+    with transaction.atomic(), connection.cursor() as c:
+        if work_mem:
+            c.execute(f"SET LOCAL work_mem = '{work_mem}'")
         c.execute(sql, {"now": now, "first": date(year, 1, 1), "last": date(year, 12, 31)})
         return len(c.fetchall())
 
@@ -213,69 +229,146 @@ WHERE o.local_date BETWEEN %(first)s AND %(last)s AND e.status <> 'draft'
 """
 
 
-def python_loop(year: int, now: datetime) -> dict[tuple, dict[str, int]]:
-    """The same figures as ``status_recompute``, by a plain loop over the rows in Python."""
+def orm_rows(year: int):
+    """The year's occurrence-track rows through the ORM, as a Django developer would fetch them
+    for a loop (no ``order_by()``: the model's default ordering stays, as it would)."""
+    from events.models import Event, Occurrence
+
+    return (
+        Occurrence.objects.filter(local_date__range=(date(year, 1, 1), date(year, 12, 31)))
+        .exclude(event__status=Event.Status.DRAFT)
+        .values_list(
+            "pk",
+            "event_id",
+            "event__branch_id",
+            "event__co_created",
+            "event__status",
+            "status",
+            "end",
+            "local_date",
+            "attendance__pk",
+            "attendance__total",
+            "attendance__children",
+            "attendance__youth",
+            "attendance__adults",
+            "attendance__seniors",
+            "event__tracks",
+        )
+    )
+
+
+def orm_instance_rows(year: int):
+    """The same rows from model instances, the loop a Django developer might write first:
+    occurrences with their event and attendance (``select_related``) and the event's tracks
+    (``prefetch_related``), in chunks so memory stays bounded."""
+    from django.core.exceptions import ObjectDoesNotExist
+
+    from events.models import Event, Occurrence
+
+    occurrences = (
+        Occurrence.objects.filter(local_date__range=(date(year, 1, 1), date(year, 12, 31)))
+        .exclude(event__status=Event.Status.DRAFT)
+        .select_related("event", "attendance")
+        .prefetch_related("event__tracks")
+    )
+    for occ in occurrences.iterator(chunk_size=2000):
+        try:
+            att = occ.attendance
+        except ObjectDoesNotExist:
+            att = None
+        for track in occ.event.tracks.all():
+            yield (
+                occ.pk,
+                occ.event_id,
+                occ.event.branch_id,
+                occ.event.co_created,
+                occ.event.status,
+                occ.status,
+                occ.end,
+                occ.local_date,
+                att and att.pk,
+                att and att.total,
+                att and att.children,
+                att and att.youth,
+                att and att.adults,
+                att and att.seniors,
+                track.pk,
+            )
+
+
+def cursor_rows(year: int):
+    """The same rows as plain tuples from one SELECT on a database cursor (no ORM)."""
     from django.db import connection
 
+    with connection.cursor() as c:
+        c.execute(LOOP_SQL, {"first": date(year, 1, 1), "last": date(year, 12, 31)})
+        return c.fetchall()
+
+
+def python_loop(year: int, now: datetime, rows=orm_rows) -> dict[tuple, dict[str, int]]:
+    """The same figures as ``status_recompute``, by a plain loop over the rows in Python."""
     figures: dict[tuple, dict[str, int]] = defaultdict(lambda: defaultdict(int))
     events: dict[tuple, set] = defaultdict(set)
     seen_in_scope: set[tuple] = set()
-    with connection.cursor() as c:
-        c.execute(LOOP_SQL, {"first": date(year, 1, 1), "last": date(year, 12, 31)})
-        for (
-            oid,
-            event_id,
-            branch,
-            co,
-            event_status,
-            occ_status,
-            end,
-            local_date,
-            att_id,
-            total,
-            children,
-            youth,
-            adults,
-            seniors,
-            track,
-        ) in c.fetchall():
-            m = local_date.month
-            periods = (
-                ("month", m),
-                ("quarter", (m - 1) // 3 + 1),
-                ("half", 1 if m <= 6 else 2),
-                ("year", 1),
-            )
-            held = occ_status == "scheduled" and event_status != "cancelled" and end <= now
-            cancelled = occ_status == "cancelled" or event_status == "cancelled"
-            for kind, index in periods:
-                for scope in ((branch, track), (None, track), (branch, None), (None, None)):
-                    key = (kind, index, *scope)
-                    if scope[1] is None:  # all-tracks scopes: each occurrence once
-                        marker = (key, oid)
-                        if marker in seen_in_scope:
-                            continue
-                        seen_in_scope.add(marker)
-                    f = figures[key]
-                    f["cancelled"] += cancelled
-                    if held:
-                        f["held"] += 1
-                        events[key].add(event_id)
-                        f["co_created_held"] += bool(co)
-                        if att_id is None:
-                            f["missing_attendance"] += 1
-                        else:
-                            f["with_attendance"] += 1
-                            f["attendance"] += total
-                            f["children"] += children or 0
-                            f["youth"] += youth or 0
-                            f["adults"] += adults or 0
-                            f["seniors"] += seniors or 0
+    for (
+        oid,
+        event_id,
+        branch,
+        co,
+        event_status,
+        occ_status,
+        end,
+        local_date,
+        att_id,
+        total,
+        children,
+        youth,
+        adults,
+        seniors,
+        track,
+    ) in rows(year):
+        m = local_date.month
+        periods = (
+            ("month", m),
+            ("quarter", (m - 1) // 3 + 1),
+            ("half", 1 if m <= 6 else 2),
+            ("year", 1),
+        )
+        held = occ_status == "scheduled" and event_status != "cancelled" and end <= now
+        cancelled = occ_status == "cancelled" or event_status == "cancelled"
+        for kind, index in periods:
+            for scope in ((branch, track), (None, track), (branch, None), (None, None)):
+                key = (kind, index, *scope)
+                if scope[1] is None:  # all-tracks scopes: each occurrence once
+                    marker = (key, oid)
+                    if marker in seen_in_scope:
+                        continue
+                    seen_in_scope.add(marker)
+                f = figures[key]
+                f["cancelled"] += cancelled
+                if held:
+                    f["held"] += 1
+                    events[key].add(event_id)
+                    f["co_created_held"] += bool(co)
+                    if att_id is None:
+                        f["missing_attendance"] += 1
                     else:
-                        f["held"] += 0
+                        f["with_attendance"] += 1
+                        f["attendance"] += total
+                        f["children"] += children or 0
+                        f["youth"] += youth or 0
+                        f["adults"] += adults or 0
+                        f["seniors"] += seniors or 0
+                else:
+                    f["held"] += 0
     for key, f in figures.items():
         f["events_held"] = len(events[key])
     return figures
+
+
+def matches_stored(figures: dict[tuple, dict[str, int]], expected: dict) -> bool:
+    got = {k: {m: v.get(m, 0) for m in expected.get(k, {})} for k, v in figures.items()}
+    return got == expected
 
 
 def stored(year: int) -> dict[tuple, dict[str, int]]:
@@ -360,14 +453,7 @@ def main(argv: list[str] | None = None) -> int:
         except OSError:
             commit = "?"
         print(f"Commit: {commit}; year recomputed: {args.year}; median of {args.repeat} runs\n")
-        header = (
-            "| attendance records (all years) | occurrences in the year | status_recompute "
-            "| SQL GROUP BY branch, track (peer) | recompute / peer "
-            "| same GROUP BY per month | recompute / per-month "
-            "| Python loop | loop / recompute | loop matches job |"
-        )
-        print(header)
-        print("|" + "---|" * 10)
+        sql_rows, loop_rows = [], []
         for size in sizes:
             counts = generate(size)
             from django.db import connection
@@ -378,38 +464,72 @@ def main(argv: list[str] | None = None) -> int:
                     [date(args.year, 1, 1), date(args.year, 12, 31)],
                 )
                 in_year = c.fetchone()[0]
-            services.status_recompute(year=args.year, now=now)  # warm up caches and plans
-            peer_sql(args.year, now)
-            peer_sql(args.year, now, PEER_MONTH_SQL)
-            # Interleaved, so both see the same cache state and machine load.
-            mine_times, sql_times, month_times = [], [], []
+            runs = {
+                "job": lambda: services.status_recompute(year=args.year, now=now),
+                "peer": lambda: peer_sql(args.year, now),
+                "peer_month": lambda: peer_sql(args.year, now, PEER_MONTH_SQL),
+                "peer_work_mem": lambda: peer_sql(args.year, now, work_mem="64MB"),
+                "peer_lateral": lambda: peer_sql(args.year, now, PEER_LATERAL_SQL),
+            }
+            for run in runs.values():  # warm up caches and plans
+                run()
+            # Interleaved, so all see the same cache state and machine load.
+            times: dict[str, list[float]] = {k: [] for k in runs}
             for _ in range(args.repeat):
-                t, _r = timed(lambda: services.status_recompute(year=args.year, now=now), 1)
-                mine_times.append(t)
-                t, _r = timed(lambda: peer_sql(args.year, now), 1)
-                sql_times.append(t)
-                t, _r = timed(lambda: peer_sql(args.year, now, PEER_MONTH_SQL), 1)
-                month_times.append(t)
-            mine, sql = statistics.median(mine_times), statistics.median(sql_times)
-            by_month = statistics.median(month_times)
-            loop_repeat = 1 if size >= 1_000_000 else args.repeat
-            loop, figures = timed(lambda: python_loop(args.year, now), loop_repeat)
-            expected = stored(args.year)
-            got = {k: {m: v.get(m, 0) for m in expected.get(k, {})} for k, v in figures.items()}
-            matches = got == expected
-            print(
-                f"| {counts['events_attendance']:,} | {in_year:,} | {mine * 1000:,.0f} ms "
-                f"| {sql * 1000:,.0f} ms "
-                f"| {mine / sql:.2f}x | {by_month * 1000:,.0f} ms | {mine / by_month:.2f}x "
-                f"| {loop * 1000:,.0f} ms | {loop / mine:.1f}x | {'yes' if matches else 'NO'} |",
-                flush=True,
+                for k, run in runs.items():
+                    t, _r = timed(run, 1)
+                    times[k].append(t)
+            t = {k: statistics.median(v) for k, v in times.items()}
+            mine = t["job"]
+            records = f"{counts['events_attendance']:,}"
+            sql_rows.append(
+                f"| {records} | {in_year:,} | {mine * 1000:,.0f} ms | {t['peer'] * 1000:,.0f} ms "
+                f"| {mine / t['peer']:.2f}x | {t['peer_month'] * 1000:,.0f} ms "
+                f"| {t['peer_work_mem'] * 1000:,.0f} ms | {t['peer_lateral'] * 1000:,.0f} ms "
+                f"| {mine / t['peer_lateral']:.2f}x |"
             )
-            if not matches:
-                missing = set(expected) ^ set(got)
-                print(
-                    f"  mismatch: {len(missing)} keys differ, e.g. {sorted(missing, key=repr)[:3]}",
-                    file=sys.stderr,
-                )
+            print(sql_rows[-1], flush=True)
+            expected = stored(args.year)
+            loop_repeat = 1 if size >= 1_000_000 else args.repeat
+            loop, orm_figures = timed(lambda: python_loop(args.year, now), loop_repeat)
+            raw, raw_figures = timed(
+                lambda: python_loop(args.year, now, rows=cursor_rows), loop_repeat
+            )
+            inst, inst_figures = timed(
+                lambda: python_loop(args.year, now, rows=orm_instance_rows), loop_repeat
+            )
+            ok = {"ORM": matches_stored(orm_figures, expected)}
+            ok["cursor"] = matches_stored(raw_figures, expected)
+            ok["model-instance"] = matches_stored(inst_figures, expected)
+            loop_rows.append(
+                f"| {records} | {loop * 1000:,.0f} ms | {loop / mine:.1f}x "
+                f"| {raw * 1000:,.0f} ms | {raw / mine:.1f}x "
+                f"| {inst * 1000:,.0f} ms | {inst / mine:.1f}x "
+                f"| {', '.join(k for k, v in ok.items() if v) or 'none'} |"
+            )
+            print(loop_rows[-1], flush=True)
+            for name, good in ok.items():
+                if not good:
+                    print(
+                        f"  mismatch: the {name} loop differs from the stored figures",
+                        file=sys.stderr,
+                    )
+        print(
+            "\n| attendance records (all years) | occurrences in the year | status_recompute "
+            "| SQL GROUP BY branch, track (peer) | recompute / peer | same GROUP BY per month "
+            "| peer with work_mem 64MB | peer with the job's attendance lookup "
+            "| recompute / that |"
+        )
+        print("|" + "---:|" * 9)
+        print("\n".join(sql_rows))
+        print(
+            "\n| attendance records | Python loop over ORM rows, values_list (peer) "
+            "| loop / recompute | Python loop over cursor tuples (reference) | that / recompute "
+            "| Python loop over model instances (reference) | that / recompute "
+            "| loops whose figures equal the job's |"
+        )
+        print("|" + "---:|" * 8)
+        print("\n".join(loop_rows))
     finally:
         from django.db import connections
 

@@ -469,6 +469,15 @@ class Attendance(AgeGroupsMixin):
     class Meta:
         verbose_name = _("attendance")
         verbose_name_plural = _("attendance records")
+        indexes = [
+            # The counts by occurrence, so that a year's status figures look up each of the
+            # year's occurrences in the index alone (tasks.services._figures_sql) instead of
+            # reading every attendance record ever made.
+            models.Index(
+                fields=["occurrence", "total", "children", "youth", "adults", "seniors"],
+                name="attendance_counts_idx",
+            )
+        ]
         constraints = [
             models.CheckConstraint(
                 condition=Q(
