@@ -44,6 +44,16 @@ def _period(data) -> services.Period:
     )
 
 
+def _job_accepted(job) -> Response:
+    """202 for a job just started: the job as read back, and where to poll it."""
+    job = services.job_get(job_id=job.pk)
+    return Response(
+        serializers.JobSerializer(job).data,
+        status=status.HTTP_202_ACCEPTED,
+        headers={"Location": reverse("status-job", kwargs={"pk": job.pk})},
+    )
+
+
 class StatusFiguresView(APIView):
     """Figures of a period: ``year``, ``period`` (month, quarter, half, year, ytd), ``index``
     (which month/quarter/half), ``date`` (for ytd), and optionally ``branch``, ``track``
@@ -150,12 +160,7 @@ class RecomputeView(APIView):
         data = serializers.RecomputeSerializer(data=request.data)
         data.is_valid(raise_exception=True)
         job = services.status_recompute_start(year=data.validated_data["year"], user=request.user)
-        job = services.job_get(job_id=job.pk)
-        return Response(
-            serializers.JobSerializer(job).data,
-            status=status.HTTP_202_ACCEPTED,
-            headers={"Location": reverse("status-job", kwargs={"pk": job.pk})},
-        )
+        return _job_accepted(job)
 
 
 class JobView(APIView):
@@ -204,12 +209,7 @@ class StatusReportViewSet(
         data = serializers.ReportCreateSerializer(data=request.data)
         data.is_valid(raise_exception=True)
         job = services.status_report_start(as_of=data.validated_data["as_of"], user=request.user)
-        job = services.job_get(job_id=job.pk)
-        return Response(
-            serializers.JobSerializer(job).data,
-            status=status.HTTP_202_ACCEPTED,
-            headers={"Location": reverse("status-job", kwargs={"pk": job.pk})},
-        )
+        return _job_accepted(job)
 
     def _file(self, content: bytes, content_type: str, ext: str) -> HttpResponse:
         report = self.get_object()
