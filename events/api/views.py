@@ -125,6 +125,15 @@ class IdempotencyKey:
 # --- places and tracks --------------------------------------------------------------------
 
 
+# A short list read by slug: unpaginated and unfiltered. (A comment, not a docstring: the
+# schema would take a docstring as the description of every subclass's operations.)
+class SlugReadOnlyViewSet(viewsets.ReadOnlyModelViewSet):
+    lookup_field = "slug"
+    lookup_value_regex = SLUG_REGEX
+    pagination_class = None
+    filter_backends: list = []
+
+
 @extend_schema_view(
     list=extend_schema(summary=_("The strategy's tracks"), tags=["places and tracks"]),
     retrieve=extend_schema(
@@ -133,13 +142,9 @@ class IdempotencyKey:
         parameters=[SLUG_PARAM],
     ),
 )
-class TrackViewSet(viewsets.ReadOnlyModelViewSet):
+class TrackViewSet(SlugReadOnlyViewSet):
     queryset = Track.objects.all()
     serializer_class = s.TrackSerializer
-    lookup_field = "slug"
-    lookup_value_regex = SLUG_REGEX
-    pagination_class = None
-    filter_backends: list = []
 
 
 @extend_schema_view(
@@ -148,13 +153,9 @@ class TrackViewSet(viewsets.ReadOnlyModelViewSet):
         summary=_("One audience"), tags=["places and tracks"], parameters=[SLUG_PARAM]
     ),
 )
-class AudienceViewSet(viewsets.ReadOnlyModelViewSet):
+class AudienceViewSet(SlugReadOnlyViewSet):
     queryset = Audience.objects.all()
     serializer_class = s.AudienceSerializer
-    lookup_field = "slug"
-    lookup_value_regex = SLUG_REGEX
-    pagination_class = None
-    filter_backends: list = []
 
 
 @extend_schema_view(
@@ -167,16 +168,12 @@ class AudienceViewSet(viewsets.ReadOnlyModelViewSet):
         parameters=[SLUG_PARAM],
     ),
 )
-class BranchViewSet(viewsets.ReadOnlyModelViewSet):
+class BranchViewSet(SlugReadOnlyViewSet):
     queryset = Branch.objects.prefetch_related(
         Prefetch("stops", queryset=Stop.objects.order_by("order", "name")),
         Prefetch("rooms", queryset=Room.objects.order_by("name")),
     )
     serializer_class = s.BranchSerializer
-    lookup_field = "slug"
-    lookup_value_regex = SLUG_REGEX
-    pagination_class = None
-    filter_backends: list = []
 
 
 @extend_schema_view(
@@ -187,13 +184,9 @@ class BranchViewSet(viewsets.ReadOnlyModelViewSet):
         parameters=[SLUG_PARAM],
     ),
 )
-class StopViewSet(viewsets.ReadOnlyModelViewSet):
+class StopViewSet(SlugReadOnlyViewSet):
     queryset = Stop.objects.select_related("branch")
     serializer_class = s.StopSerializer
-    lookup_field = "slug"
-    lookup_value_regex = SLUG_REGEX
-    pagination_class = None
-    filter_backends: list = []
 
 
 # --- events -------------------------------------------------------------------------------
