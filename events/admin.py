@@ -16,7 +16,7 @@ from __future__ import annotations
 import re
 from collections.abc import Callable
 from datetime import date, datetime, timedelta
-from typing import Any, cast
+from typing import Any, ClassVar, cast
 
 from django import forms
 from django.contrib import admin, messages
@@ -76,6 +76,12 @@ def add_service_errors(
 
 def _local(moment) -> str:
     return f"{moment.astimezone(LOCAL_TZ):%Y-%m-%d %H:%M}" if moment else ""
+
+
+def _by_age(data: dict[str, Any]) -> dict[str, Any] | None:
+    """The age groups entered on a form, or None when none of them was."""
+    groups = {g: data.get(g) for g in Attendance.AGE_GROUPS}
+    return groups if any(v is not None for v in groups.values()) else None
 
 
 # --- roles ----------------------------------------------------------------------------------
@@ -299,7 +305,7 @@ class OccurrenceForm(forms.ModelForm):
                     user=user,
                 )
             )
-        groups = {g: data.get(g) for g in Attendance.AGE_GROUPS}
+        by_age = _by_age(data)
         if {"attendance_total", *Attendance.AGE_GROUPS} & changed:
             total = data.get("attendance_total")
             if total is None:
@@ -311,10 +317,9 @@ class OccurrenceForm(forms.ModelForm):
                             ]
                         }
                     )
-                if any(v is not None for v in groups.values()):
+                if by_age is not None:
                     raise ValidationError({"attendance_total": [_("Enter the total head count.")]})
             else:
-                by_age = groups if any(v is not None for v in groups.values()) else None
                 ops.append(
                     lambda: services.attendance_record(
                         occurrence=occ, total=total, by_age=by_age, user=user
@@ -366,13 +371,12 @@ def occurrence_forms_save(request, forms_: list[OccurrenceForm]) -> int:
     return done
 
 
-class OccurrenceInline(admin.TabularInline):
-    model = Occurrence
-    form = OccurrenceForm
-    extra = 0
-    can_delete = False
-    show_change_link = True
-    fields = (
+class OccurrenceFormAdmin(admin.options.BaseModelAdmin):
+    """What the occurrence inline and the occurrence admin share around ``OccurrenceForm``:
+    its fields, and the rooms of the event's branch to move to (``request._admin_event`` is
+    set by ``get_formset``/``get_form``)."""
+
+    fields: ClassVar[tuple[str, ...]] = (
         "original_local",
         "start",
         "end",
@@ -387,12 +391,28 @@ class OccurrenceInline(admin.TabularInline):
         "adults",
         "seniors",
     )
-    readonly_fields = ("original_local", "moved", "detached")
-    verbose_name_plural = _("occurrences (cancel, move, record attendance)")
+    readonly_fields: ClassVar[tuple[str, ...]] = ("original_local", "moved", "detached")
 
     @admin.display(description=_("original start"))
     def original_local(self, obj):
         return _local(obj.original_start)
+
+    def formfield_for_foreignkey(self, db_field, request, **kwargs):
+        if db_field.name == "room":
+            event = getattr(request, "_admin_event", None)
+            kwargs["queryset"] = (
+                Room.objects.filter(branch=event.branch) if event else Room.objects.none()
+            )
+        return super().formfield_for_foreignkey(db_field, request, **kwargs)
+
+
+class OccurrenceInline(OccurrenceFormAdmin, admin.TabularInline):
+    model = Occurrence
+    form = OccurrenceForm
+    extra = 0
+    can_delete = False
+    show_change_link = True
+    verbose_name_plural = _("occurrences (cancel, move, record attendance)")
 
     def get_queryset(self, request):
         return super().get_queryset(request).select_related("attendance", "room", "event__room")
@@ -402,14 +422,6 @@ class OccurrenceInline(admin.TabularInline):
         formset = super().get_formset(request, obj, **kwargs)
         cast(type[OccurrenceForm], formset.form).request = request
         return formset
-
-    def formfield_for_foreignkey(self, db_field, request, **kwargs):
-        if db_field.name == "room":
-            event = getattr(request, "_admin_event", None)
-            kwargs["queryset"] = (
-                Room.objects.filter(branch=event.branch) if event else Room.objects.none()
-            )
-        return super().formfield_for_foreignkey(db_field, request, **kwargs)
 
     def has_add_permission(self, request, obj=None) -> bool:
         return False  # occurrences come from the event's rule
@@ -588,7 +600,7 @@ class EventAdmin(RoleAdmin):
 
 
 @admin.register(Occurrence)
-class OccurrenceAdmin(RoleAdmin):
+class OccurrenceAdmin(OccurrenceFormAdmin, RoleAdmin):
     """Single occurrences: find the ones missing attendance, cancel, move, record attendance."""
 
     form = OccurrenceForm
@@ -615,23 +627,8 @@ class OccurrenceAdmin(RoleAdmin):
     list_select_related = ("event", "event__branch", "attendance")
     search_fields = ("event__title", "event__branch__name", "cancel_reason")
     date_hierarchy = "start"
-    fields = (
-        "event_link",
-        "original_local",
-        "start",
-        "end",
-        "room",
-        "status",
-        "cancel_reason",
-        "moved",
-        "detached",
-        "attendance_total",
-        "children",
-        "youth",
-        "adults",
-        "seniors",
-    )
-    readonly_fields = ("event_link", "original_local", "moved", "detached")
+    fields = ("event_link", *OccurrenceFormAdmin.fields)
+    readonly_fields = ("event_link", *OccurrenceFormAdmin.readonly_fields)
 
     def get_queryset(self, request):
         qs = (
@@ -658,14 +655,6 @@ class OccurrenceAdmin(RoleAdmin):
         form.request = request
         return form
 
-    def formfield_for_foreignkey(self, db_field, request, **kwargs):
-        if db_field.name == "room":
-            event = getattr(request, "_admin_event", None)
-            kwargs["queryset"] = (
-                Room.objects.filter(branch=event.branch) if event else Room.objects.none()
-            )
-        return super().formfield_for_foreignkey(db_field, request, **kwargs)
-
     @admin.display(description=_("branch"), ordering="event__branch__name")
     def branch(self, obj):
         return obj.event.branch
@@ -673,10 +662,6 @@ class OccurrenceAdmin(RoleAdmin):
     @admin.display(description=_("start"), ordering="start")
     def local_start(self, obj):
         return _local(obj.start)
-
-    @admin.display(description=_("original start"))
-    def original_local(self, obj):
-        return _local(obj.original_start)
 
     @admin.display(description=_("event"))
     def event_link(self, obj):
@@ -754,12 +739,10 @@ class AttendanceForm(forms.ModelForm):
 
 
 def attendance_save(*, occurrence: Occurrence, data: dict[str, Any], user) -> Attendance:
-    groups = {g: data.get(g) for g in Attendance.AGE_GROUPS}
-    by_age = groups if any(v is not None for v in groups.values()) else None
     return services.attendance_record(
         occurrence=occurrence,
         total=data["total"],
-        by_age=by_age,
+        by_age=_by_age(data),
         note=data.get("note", ""),
         user=user,
     )
