@@ -221,6 +221,15 @@ def event_detail(request, pk: int):
     return render(request, "events/event_detail.html", context)
 
 
+def _next_weeks(selection: selectors.Selection, now) -> list[Occurrence]:
+    """What a branch or track page lists: the next four weeks, at most MAX_ROWS."""
+    return list(
+        selectors.occurrence_list(
+            selection=selection, start=now, end=now + timedelta(days=WINDOW_DAYS)
+        )[:MAX_ROWS]
+    )
+
+
 def branch_list(request):
     return render(request, "events/branch_list.html", {"branches": Branch.objects.all()})
 
@@ -230,10 +239,7 @@ def branch_detail(request, slug: str):
     branch = get_object_or_404(Branch, slug=slug)
     selection = selectors.Selection(branches=(branch.slug,))
     now = timezone.now()
-    window_end = now + timedelta(days=WINDOW_DAYS)
-    occurrences = list(
-        selectors.occurrence_list(selection=selection, start=now, end=window_end)[:MAX_ROWS]
-    )
+    occurrences = _next_weeks(selection, now)
     route = []
     if branch.is_bookmobile:
         visits = selectors.occurrence_list(
@@ -279,11 +285,7 @@ def track_detail(request, slug: str):
     """A track in the strategy's words, and its events at every branch."""
     track = get_object_or_404(Track, slug=slug)
     selection = selectors.Selection(tracks=(track.slug,))
-    now = timezone.now()
-    window_end = now + timedelta(days=WINDOW_DAYS)
-    occurrences = list(
-        selectors.occurrence_list(selection=selection, start=now, end=window_end)[:MAX_ROWS]
-    )
+    occurrences = _next_weeks(selection, timezone.now())
     per_branch: OrderedDict[Branch, int] = OrderedDict((b, 0) for b in Branch.objects.all())
     for occurrence in occurrences:
         per_branch[occurrence.event.branch] = per_branch.get(occurrence.event.branch, 0) + 1
