@@ -34,6 +34,18 @@ from .fields import BoundedDateField, LocalDateTimeField
 MAX_COUNT = 100_000  # a head count or capacity larger than this is a typo
 
 
+def _count(**kwargs: Any) -> serializers.IntegerField:
+    """A head count or capacity: from 0 to MAX_COUNT."""
+    return serializers.IntegerField(min_value=0, max_value=MAX_COUNT, **kwargs)
+
+
+def _translated_name() -> serializers.CharField:
+    """A track's or audience's name (the model gives it in the language of the request)."""
+    return serializers.CharField(
+        read_only=True, help_text=_("Name in the language of the request.")
+    )
+
+
 # --- subscription links -------------------------------------------------------------------
 
 
@@ -63,9 +75,7 @@ def _links(serializer: serializers.Serializer, **selection: Any) -> dict[str, st
 
 
 class TrackRefSerializer(serializers.ModelSerializer):
-    name = serializers.CharField(
-        read_only=True, help_text=_("Name in the language of the request.")
-    )
+    name = _translated_name()
 
     class Meta:
         model = Track
@@ -74,9 +84,7 @@ class TrackRefSerializer(serializers.ModelSerializer):
 
 
 class AudienceRefSerializer(serializers.ModelSerializer):
-    name = serializers.CharField(
-        read_only=True, help_text=_("Name in the language of the request.")
-    )
+    name = _translated_name()
 
     class Meta:
         model = Audience
@@ -131,9 +139,7 @@ class PartnerRefSerializer(serializers.ModelSerializer):
 
 
 class TrackSerializer(serializers.ModelSerializer):
-    name = serializers.CharField(
-        read_only=True, help_text=_("Name in the language of the request.")
-    )
+    name = _translated_name()
     description = serializers.CharField(
         read_only=True, help_text=_("What the track stands for, in the language of the request.")
     )
@@ -155,9 +161,7 @@ class TrackSerializer(serializers.ModelSerializer):
 
 
 class AudienceSerializer(serializers.ModelSerializer):
-    name = serializers.CharField(
-        read_only=True, help_text=_("Name in the language of the request.")
-    )
+    name = _translated_name()
 
     class Meta:
         model = Audience
@@ -442,12 +446,8 @@ class EventWriteSerializer(StrictFieldsMixin, serializers.Serializer):
         required=False,
         help_text=_("Local dates (YYYY-MM-DD) of the series on which it is not held."),
     )
-    capacity = serializers.IntegerField(
-        min_value=0,
-        max_value=MAX_COUNT,
-        allow_null=True,
-        required=False,
-        help_text=_("How many can take part, if limited."),
+    capacity = _count(
+        allow_null=True, required=False, help_text=_("How many can take part, if limited.")
     )
     url = serializers.URLField(
         max_length=200,
@@ -481,18 +481,10 @@ class ReasonSerializer(StrictFieldsMixin, serializers.Serializer):
 
 
 class AgeGroupsSerializer(StrictFieldsMixin, serializers.Serializer):
-    children = serializers.IntegerField(
-        min_value=0, max_value=MAX_COUNT, required=False, help_text=_("Children (0-12).")
-    )
-    youth = serializers.IntegerField(
-        min_value=0, max_value=MAX_COUNT, required=False, help_text=_("Youth (13-17).")
-    )
-    adults = serializers.IntegerField(
-        min_value=0, max_value=MAX_COUNT, required=False, help_text=_("Adults (18-64).")
-    )
-    seniors = serializers.IntegerField(
-        min_value=0, max_value=MAX_COUNT, required=False, help_text=_("Seniors (65+).")
-    )
+    children = _count(required=False, help_text=_("Children (0-12)."))
+    youth = _count(required=False, help_text=_("Youth (13-17)."))
+    adults = _count(required=False, help_text=_("Adults (18-64)."))
+    seniors = _count(required=False, help_text=_("Seniors (65+)."))
 
 
 class AttendanceSerializer(serializers.ModelSerializer):
@@ -532,7 +524,7 @@ class AttendanceSerializer(serializers.ModelSerializer):
 
 
 class AttendanceWriteSerializer(StrictFieldsMixin, serializers.Serializer):
-    total = serializers.IntegerField(min_value=0, max_value=MAX_COUNT, help_text=_("Head count."))
+    total = _count(help_text=_("Head count."))
     by_age = AgeGroupsSerializer(
         required=False,
         allow_null=True,
