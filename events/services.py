@@ -85,6 +85,7 @@ def event_validate(
     exdates: Iterable[Any],
     title: str,
     status: str,
+    kept_exdates: Iterable[Any] = (),
 ) -> tuple[str, list[str]]:
     """Check an event's fields together. Returns the normalised rule and excluded dates."""
     errors: dict[str, list[str]] = {}
@@ -132,7 +133,13 @@ def event_validate(
         else:
             last = datetime.combine(excluded_dates[-1], datetime.max.time(), tzinfo=LOCAL_TZ)
             on_rule = recurrence.rule_dates(start=start, rule=rule, until=last)
-            off = [d for d in excluded_dates if d not in on_rule]
+            # Past dates the series already excluded are exempt: the past is kept as it was
+            # held (see occurrences_materialise), and its exclusions may predate a new rule.
+            exempt = {_as_date(d) for d in kept_exdates} if kept_exdates else set()
+            today = timezone.localdate()
+            off = [
+                d for d in excluded_dates if d not in on_rule and not (d in exempt and d < today)
+            ]
             if off:
                 errors.setdefault("exdates", []).append(
                     _("These dates are not dates of the series: %(dates)s.")
@@ -237,7 +244,7 @@ def event_create(
     event.tracks.set(tracks)
     event.audiences.set(audiences)
     event.partners.set(partners)
-    occurrences_materialise(event=event, check_conflicts=check_conflicts)
+    occurrences_materialise(event=event, check_conflicts=check_conflicts, keep_past=False)
     _notify_events([event.pk])
     return event
 
@@ -275,6 +282,7 @@ def event_update(*, event: Event, user=None, check_conflicts: bool = True, **cha
         )
     relations = {k: changes.pop(k) for k in ("tracks", "audiences", "partners") if k in changes}
     before = {f: getattr(event, f) for f in _PLACE_AND_TIME_FIELDS}
+    before_exdates = list(event.exdates)
     for name, value in changes.items():
         setattr(event, name, value)
     tracks = relations.get("tracks", list(event.tracks.all()))
@@ -289,6 +297,7 @@ def event_update(*, event: Event, user=None, check_conflicts: bool = True, **cha
         exdates=event.exdates,
         title=event.title,
         status=event.status,
+        kept_exdates=before_exdates,
     )
     event.rrule, event.exdates = rule, excluded
     if event.status != Event.Status.CANCELLED:
@@ -303,7 +312,11 @@ def event_update(*, event: Event, user=None, check_conflicts: bool = True, **cha
     event.save()
     for name, values in relations.items():
         getattr(event, name).set(values)
-    occurrences_materialise(event=event, check_conflicts=check_conflicts)
+    occurrences_materialise(
+        event=event,
+        check_conflicts=check_conflicts,
+        keep_past=before["status"] != Event.Status.DRAFT,
+    )
     _notify_events([event.pk])
     _notify_occurrences(event.occurrences.values_list("pk", flat=True))
     return event
@@ -386,17 +399,29 @@ def _slot_map(event: Event, until: datetime) -> dict[date, datetime]:
 
 
 def occurrences_materialise(
-    *, event: Event, until: datetime | None = None, check_conflicts: bool = False
+    *,
+    event: Event,
+    until: datetime | None = None,
+    check_conflicts: bool = False,
+    keep_past: bool = True,
 ) -> list[Occurrence]:
     """Bring an event's occurrences in line with its rule up to the horizon.
 
     Occurrences are matched to the rule by local date, so a change of time carries each date's
     cancellation, move and attendance along. An occurrence the rule no longer has is deleted,
     unless it has attendance or was moved: then it is kept and flagged ``detached``.
+
+    With ``keep_past`` (every change but the creation of an event, or the reshaping of a
+    draft) the past stays as it was held: an occurrence that has started is never deleted or
+    re-timed; if the rule no longer gives it, it is kept and flagged ``detached``. Dates the new
+    rule gives in the past, where nothing was held, become excluded dates of the series, so the
+    feeds and the figures show no occurrence that never took place.
     Returns the occurrences created.
     """
     until = until or horizon()
+    now = timezone.now()
     slots = _slot_map(event, until)
+    past_excluded: set[date] = set()
     duration = event.end - event.start
     existing: dict[date, Occurrence] = {}
     for occ in Occurrence.objects.filter(event=event).select_related("event"):
@@ -409,6 +434,16 @@ def occurrences_materialise(
     kept: list[Occurrence] = []
     for day, occ in existing.items():
         slot = slots.get(day)
+        if keep_past and occ.start < now:
+            fits = slot is not None and slot == occ.original_start
+            if slot is not None and not fits:
+                past_excluded.add(day)  # the rule's new time that day: it was not held
+            if occ.detached == fits:
+                occ.detached = not fits
+                occ.updated_at = timezone.now()
+                occ.save(update_fields=["detached", "updated_at"])
+                changed.append(occ.pk)
+            continue
         if slot is None:
             if (
                 day > until.astimezone(LOCAL_TZ).date()
@@ -451,6 +486,9 @@ def occurrences_materialise(
     for day, slot in sorted(slots.items()):
         if day in existing:
             continue
+        if keep_past and slot < now:
+            past_excluded.add(day)
+            continue
         occ = Occurrence(event=event, original_start=slot, start=slot, end=slot + duration)
         if check_conflicts and event.status != Event.Status.DRAFT:
             other = _conflicts(occ)
@@ -460,6 +498,9 @@ def occurrences_materialise(
     for occ in created:  # bulk_create skips save(), which sets local_date
         occ.local_date = occ.start.astimezone(LOCAL_TZ).date()
     Occurrence.objects.bulk_create(created, batch_size=500)
+    if past_excluded:
+        event.exdates = sorted({*event.exdates, *(d.isoformat() for d in past_excluded)})
+        Event.objects.filter(pk=event.pk).update(exdates=event.exdates)
     _notify_occurrences(changed)
     return created
 

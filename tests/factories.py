@@ -112,3 +112,22 @@ def make_event(
         branch=branch, title=title, start=start, end=kwargs.pop("end", start + duration),
         tracks=tracks if tracks is not None else [track("hygge")], status=status, **kwargs,
     )
+
+
+def upcoming(*, weekday: int = 1, hour: int = 19, weeks: int = 2) -> datetime:
+    """An aware Copenhagen time in the future: the first ``weekday`` (0 Monday) at ``hour``
+    at least ``weeks`` weeks from today, so tests of changes to the future stay in the future."""
+    from django.utils import timezone
+
+    day = timezone.localdate() + timedelta(weeks=weeks)
+    day += timedelta(days=(weekday - day.weekday()) % 7)
+    return datetime(day.year, day.month, day.day, hour, 0, tzinfo=LOCAL_TZ)
+
+
+def past(*, weekday: int = 1, hour: int = 19, weeks: int = 4) -> datetime:
+    """An aware Copenhagen time on the first ``weekday`` at or after ``weeks`` weeks ago."""
+    from django.utils import timezone
+
+    day = timezone.localdate() - timedelta(weeks=weeks)
+    day += timedelta(days=(weekday - day.weekday()) % 7)
+    return datetime(day.year, day.month, day.day, hour, 0, tzinfo=LOCAL_TZ)

@@ -3,14 +3,16 @@ save goes through the services (SEQUENCE, materialisation, history), errors as f
 
 from __future__ import annotations
 
+from datetime import timedelta
+
 import pytest
 from django.conf import settings
 from django.test import Client
 from django.urls import reverse
 from django.utils import translation
 
-from events.models import Attendance, Event, Occurrence
-from tests.factories import RoomFactory, StopFactory, local, make_event, track
+from events.models import LOCAL_TZ, Attendance, Event, Occurrence
+from tests.factories import RoomFactory, StopFactory, local, make_event, track, upcoming
 
 pytestmark = pytest.mark.django_db
 
@@ -255,29 +257,55 @@ def test_rule_errors_show_on_the_form(staff_user, mine):
     assert mine.sequence == 0
 
 
-def test_a_room_conflict_shows_on_the_form(staff_user, branch, room, mine):
-    make_event(branch=branch, room=room, title="Foredrag", start=local(2026, 1, 7, 14, 0))
+@pytest.fixture
+def upcoming_series(branch, room):
+    return make_event(
+        branch=branch,
+        room=room,
+        title="Strikkecafé",
+        start=upcoming(weekday=1, hour=14),
+        rrule="FREQ=WEEKLY;COUNT=3",
+    )
+
+
+def test_a_room_conflict_shows_on_the_form(staff_user, branch, room, upcoming_series):
+    wednesday = upcoming_series.start + timedelta(days=1)
+    make_event(branch=branch, room=room, title="Foredrag", start=wednesday)
     response = _login(staff_user).post(
-        reverse("admin:events_event_change", args=[mine.pk]),
-        _event_post(mine, start_0="2026-01-07", end_0="2026-01-07"),
+        reverse("admin:events_event_change", args=[upcoming_series.pk]),
+        _event_post(
+            upcoming_series, start_0=f"{wednesday:%Y-%m-%d}", end_0=f"{wednesday:%Y-%m-%d}"
+        ),
     )
     assert response.status_code == 200
     assert response.context["adminform"].form.errors["start"] == [
-        "Overlaps “Foredrag” on 2026-01-07 at 14:00 in the same place."
+        f"Overlaps “Foredrag” on {wednesday:%Y-%m-%d} at 14:00 in the same place."
     ]
 
 
-def test_change_of_time_raises_sequence_and_rematerialises(staff_user, mine):
+def test_change_of_time_raises_sequence_and_rematerialises(staff_user, upcoming_series):
+    response = _login(staff_user).post(
+        reverse("admin:events_event_change", args=[upcoming_series.pk]),
+        _event_post(upcoming_series, start_1="15:00:00", end_1="17:00:00"),
+    )
+    assert response.status_code == 302
+    upcoming_series.refresh_from_db()
+    assert upcoming_series.sequence == 1
+    hours = {o.start.astimezone(LOCAL_TZ).hour for o in upcoming_series.occurrences.all()}
+    assert hours == {15}
+
+
+def test_change_of_time_keeps_the_past_as_it_was_held(staff_user, mine):
+    """``mine`` lies in the past: its occurrences keep their time, flagged as off the rule."""
+    before = {o.pk: o.start for o in mine.occurrences.all()}
     response = _login(staff_user).post(
         reverse("admin:events_event_change", args=[mine.pk]),
         _event_post(mine, start_1="15:00:00", end_1="17:00:00"),
     )
     assert response.status_code == 302
-    mine.refresh_from_db()
-    assert mine.sequence == 1
-    assert {o.start.astimezone(local(2026, 1, 1).tzinfo).hour for o in mine.occurrences.all()} == {
-        15
-    }
+    after = {o.pk: o for o in mine.occurrences.all()}
+    assert {pk: o.start for pk, o in after.items()} == before
+    assert all(o.detached for o in after.values())
 
 
 def test_cancel_an_event_from_the_admin_keeps_the_reason(staff_user, mine):
