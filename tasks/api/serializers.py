@@ -6,18 +6,22 @@ from django.urls import reverse
 from django.utils.translation import gettext_lazy as _
 from rest_framework import serializers
 
+from events.api.fields import MAX_YEAR, MIN_YEAR
 from events.models import Branch, Track
 
 from ..models import ActionPlan, Initiative, Job, PeriodKind, StatusReport, Target
 from ..services import SCOPES
 
 
+def _year(**kwargs) -> serializers.IntegerField:
+    """A year the status API takes: from MIN_YEAR to MAX_YEAR, as dates elsewhere in the API."""
+    return serializers.IntegerField(min_value=MIN_YEAR, max_value=MAX_YEAR, **kwargs)
+
+
 class PeriodQuerySerializer(serializers.Serializer):
     """?year=2026&period=quarter&index=2 or ?year=2026&period=ytd&date=2026-05-31"""
 
-    year = serializers.IntegerField(
-        min_value=2000, max_value=2100, help_text=_("The year the period lies in.")
-    )
+    year = _year(help_text=_("The year the period lies in."))
     period = serializers.ChoiceField(
         choices=PeriodKind.choices,
         default=PeriodKind.YEAR,
@@ -63,9 +67,7 @@ class FigureQuerySerializer(PeriodQuerySerializer):
 
 
 class MonthlyQuerySerializer(serializers.Serializer):
-    year = serializers.IntegerField(
-        min_value=2000, max_value=2100, help_text=_("The year whose 12 months are listed.")
-    )
+    year = _year(help_text=_("The year whose 12 months are listed."))
     branch = serializers.SlugRelatedField(
         slug_field="slug",
         queryset=Branch.objects.all(),
@@ -84,9 +86,7 @@ class MissingQuerySerializer(PeriodQuerySerializer):
 
 
 class RecomputeSerializer(serializers.Serializer):
-    year = serializers.IntegerField(
-        min_value=2000, max_value=2100, help_text=_("The year whose figures are recomputed.")
-    )
+    year = _year(help_text=_("The year whose figures are recomputed."))
 
 
 class ReportCreateSerializer(serializers.Serializer):
@@ -362,13 +362,11 @@ class ActionPlanSerializer(serializers.ModelSerializer):
         ]
         read_only_fields = ["created_at", "updated_at"]
         # Uniqueness of the year is checked by the service, with the field named.
-        extra_kwargs = {"year": {"validators": [], "min_value": 2000, "max_value": 2100}}
+        extra_kwargs = {"year": {"validators": [], "min_value": MIN_YEAR, "max_value": MAX_YEAR}}
 
 
 class ActionPlanCopySerializer(serializers.Serializer):
-    year = serializers.IntegerField(
-        min_value=2000,
-        max_value=2100,
+    year = _year(
         required=False,
         help_text=_("The year of the new plan (default: the year after this plan's)."),
     )
