@@ -338,18 +338,39 @@ def held_q(*, now: datetime | None = None, prefix: str = "") -> Q:
     """Counting rule 1 as a condition, usable in ``filter()`` and in an aggregate's ``filter=``
     (status figures count held and cancelled occurrences in one pass). ``prefix`` reaches the
     occurrence through a relation, e.g. ``"occurrence__"``. A draft's occurrences are never
-    held: a draft was never announced, and no attendance can be recorded for it."""
+    held: a draft was never announced, and no attendance can be recorded for it.
+
+    The occurrence's part and its event's part are also given alone
+    (``occurrence_held_q``, ``event_counted_q``), for queries that read them apart."""
+    return occurrence_held_q(now=now, prefix=prefix) & event_counted_q(prefix=f"{prefix}event__")
+
+
+def occurrence_held_q(*, now: datetime | None = None, prefix: str = "") -> Q:
+    """The occurrence's own part of rule 1: it has ended and is not cancelled itself."""
     now = now or timezone.now()
-    return Q(**{f"{prefix}end__lte": now, f"{prefix}status": Occurrence.Status.SCHEDULED}) & ~Q(
-        **{f"{prefix}event__status__in": (Event.Status.CANCELLED, Event.Status.DRAFT)}
-    )
+    return Q(**{f"{prefix}end__lte": now, f"{prefix}status": Occurrence.Status.SCHEDULED})
+
+
+def event_counted_q(*, prefix: str = "") -> Q:
+    """The event's part of rule 1: the event is neither cancelled as a whole nor a draft.
+    ``prefix`` reaches the event through a relation, e.g. ``"event__"``."""
+    return ~Q(**{f"{prefix}status__in": (Event.Status.CANCELLED, Event.Status.DRAFT)})
 
 
 def cancelled_q(*, prefix: str = "") -> Q:
-    """Counting rule 4: the occurrence, or its whole event, is cancelled."""
-    return Q(**{f"{prefix}status": Occurrence.Status.CANCELLED}) | Q(
-        **{f"{prefix}event__status": Event.Status.CANCELLED}
-    )
+    """Counting rule 4: the occurrence, or its whole event, is cancelled (the two parts alone:
+    ``occurrence_cancelled_q``, ``event_cancelled_q``)."""
+    return occurrence_cancelled_q(prefix=prefix) | event_cancelled_q(prefix=f"{prefix}event__")
+
+
+def occurrence_cancelled_q(*, prefix: str = "") -> Q:
+    """The occurrence's own part of rule 4: this one occurrence is cancelled."""
+    return Q(**{f"{prefix}status": Occurrence.Status.CANCELLED})
+
+
+def event_cancelled_q(*, prefix: str = "") -> Q:
+    """The event's part of rule 4: the whole event is cancelled."""
+    return Q(**{f"{prefix}status": Event.Status.CANCELLED})
 
 
 class Occurrence(models.Model):
@@ -367,7 +388,7 @@ class Occurrence(models.Model):
     )
     start = models.DateTimeField(_("start"), db_index=True)
     end = models.DateTimeField(_("end"))
-    local_date = models.DateField(_("local date"), db_index=True, editable=False)
+    local_date = models.DateField(_("local date"), editable=False)
     room = models.ForeignKey(
         Room,
         verbose_name=_("room"),
@@ -405,7 +426,16 @@ class Occurrence(models.Model):
                 condition=Q(end__gt=models.F("start")), name="occurrence_end_after_start"
             ),
         ]
-        indexes = [models.Index(fields=["local_date", "status"])]
+        indexes = [
+            models.Index(fields=["local_date", "status"]),
+            # By local date, with what the status figures read of each occurrence, so that a
+            # year's occurrences are read from the index alone (tasks.services._figures_into);
+            # it also serves every lookup by local date.
+            models.Index(
+                fields=["local_date", "event", "status", "end", "id"],
+                name="occurrence_counts_idx",
+            ),
+        ]
 
     def __str__(self) -> str:
         return f"{self.event.title} {self.start.astimezone(LOCAL_TZ):%Y-%m-%d %H:%M}"
@@ -471,7 +501,7 @@ class Attendance(AgeGroupsMixin):
         verbose_name_plural = _("attendance records")
         indexes = [
             # The counts by occurrence, so that a year's status figures look up each of the
-            # year's occurrences in the index alone (tasks.services._figures_sql) instead of
+            # year's occurrences in the index alone (tasks.services._figures_into) instead of
             # reading every attendance record ever made.
             models.Index(
                 fields=["occurrence", "total", "children", "youth", "adults", "seniors"],

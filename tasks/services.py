@@ -19,12 +19,14 @@ Further: *events held* counts distinct events with at least one held occurrence 
 a gap, not a zero); the age groups add up what was recorded with a breakdown. Targets are the
 year's; the share of target of a month or quarter is its contribution to the year's target.
 
-The aggregation runs in the database (see ``_figures_sql``): the ORM gives each occurrence its
-event, month and state (where the counting rules are), SQL adds its head counts, groups them per
-event, month and state, then spreads them over the periods and scopes; a few thousand rows come
-back. ``status_recompute`` replaces a year's stored figures with them inside one transaction,
-holding a lock on the year's ``StatusYear`` row; it runs the grouping per event, month and state
-as a statement of its own (``_figures_replace``), so that PostgreSQL runs it in parallel.
+The aggregation runs in the database (``_figures_into``), in two statements: the year's
+occurrences, read from an index alone and without their events, each look up its head counts in
+the attendance index and are grouped per event, month and the occurrence's part of its state
+(the ORM gives those parts: ``events.models.occurrence_held_q`` and friends); then those rows,
+joined with their events (the event's part of the state, its branch and co-created flag), are
+spread over the periods and scopes; a few thousand rows result. ``status_recompute`` replaces a
+year's stored figures with them inside one transaction, holding a lock on the year's
+``StatusYear`` row.
 """
 
 from __future__ import annotations
@@ -51,8 +53,11 @@ from events.models import (
     Event,
     Occurrence,
     Track,
-    cancelled_q,
+    event_cancelled_q,
+    event_counted_q,
     held_q,
+    occurrence_cancelled_q,
+    occurrence_held_q,
 )
 
 from .models import (
@@ -193,48 +198,49 @@ HELD, CANCELLED, NEITHER = 1, 2, 0
 
 
 def _year_occurrences(*, first: date, last: date, now: datetime) -> QuerySet:
-    """Occurrences of [first, last] with what the figures need of each: the event, its branch
-    and co-created flag, the local month (rule 3) and the state, held (rule 1), cancelled
-    (rule 4) or neither (not yet ended), decided once per row so that the sums need no
-    per-aggregate filter; later steps keep what counts for each measure. ``_figures_sql`` adds
-    the head counts and groups them per event, month and state."""
+    """Occurrences of [first, last] with what the figures need of each, and nothing of its
+    event, so that reading them joins no other table: the event, the local month (rule 3) and
+    the occurrence's own part of its state: held if its event counts (rule 1), cancelled
+    (rule 4), or neither (not yet ended). ``_events`` gives the event's part, and
+    ``_figures_sql`` decides the state from the two; ``_event_months_sql`` adds the head counts
+    and groups the occurrences per event, month and that part."""
     state = Case(
-        When(held_q(now=now), then=Value(HELD)),
-        When(cancelled_q(), then=Value(CANCELLED)),
+        When(occurrence_held_q(now=now), then=Value(HELD)),
+        When(occurrence_cancelled_q(), then=Value(CANCELLED)),
         default=Value(NEITHER),
         output_field=IntegerField(),
     )
     return (
         Occurrence.objects.filter(local_date__gte=first, local_date__lte=last)
-        .exclude(event__status=Event.Status.DRAFT)
         .values(
             occ=F("pk"),
             ev=F("event_id"),
-            branch=F("event__branch_id"),
-            co=F("event__co_created"),
             bucket=Cast(ExtractMonth("local_date"), IntegerField()),
-            state=state,
+            ostate=state,
         )
         .order_by()
     )
 
 
-def _attendance_join(occurrence: str) -> str:
-    """The head counts of each occurrence as ``a`` (no row when none was recorded).
+def _events() -> QuerySet:
+    """The events that count (a draft never does: it was never announced) with their branch,
+    co-created flag and their part of each occurrence's state: whether its occurrences can be
+    held (``counted``, rule 1) and whether it is cancelled as a whole (``cancelled``, rule 4)."""
 
-    On PostgreSQL a LATERAL lookup per occurrence (OFFSET 0 keeps the planner from turning it
-    back into a plain join): with ``attendance_counts_idx`` each is an index-only probe, so a
-    year costs its own occurrences, not a hash of every attendance record of all years, which
-    the planner otherwise picks (measured at 1,000,000 records: 0.9 s against 1.2 s of CPU)."""
-    qn = connection.ops.quote_name
-    table = qn(Attendance._meta.db_table)
-    cols = ", ".join(f"a.{qn(c)}" for c in ("occurrence_id", *_COUNTS))
-    if connection.vendor == "postgresql":
-        return (
-            f"LEFT JOIN LATERAL (SELECT {cols} FROM {table} a "
-            f"WHERE a.{qn('occurrence_id')} = {occurrence} OFFSET 0) a ON TRUE"
+    def flag(q) -> Case:
+        return Case(When(q, then=Value(1)), default=Value(0), output_field=IntegerField())
+
+    return (
+        Event.objects.exclude(status=Event.Status.DRAFT)
+        .values(
+            "branch_id",
+            "co_created",
+            ev=F("pk"),
+            counted=flag(event_counted_q()),
+            cancelled=flag(event_cancelled_q()),
         )
-    return f"LEFT JOIN {table} a ON a.{qn('occurrence_id')} = {occurrence}"
+        .order_by()
+    )
 
 
 # Attendance columns summed per event, month and state, and their names there.
@@ -263,44 +269,33 @@ _MONTH_SUMS = {
 _ADDITIVE = tuple(_MONTH_SUMS)
 
 
-def _event_months_sql(
-    *, first: date, last: date, now: datetime, lateral: bool = True
-) -> tuple[str, list[Any]]:
-    """One SELECT of ``em``: one row per event, month and state, with its occurrences (``n``),
-    those with a head count (``n_with``) and the head counts' sums.
+def _event_months_sql(*, first: date, last: date, now: datetime) -> tuple[str, list[Any]]:
+    """One SELECT of one row per event, month and occurrence's part of the state (``ostate``),
+    with its occurrences (``n``), those with a head count (``n_with``) and the head counts' sums.
 
-    ``lateral`` looks the head counts up per occurrence (``_attendance_join``: one process);
-    otherwise a plain LEFT JOIN, which PostgreSQL hashes with parallel workers when the
-    statement is a CREATE TABLE AS and the parallel costs are lowered (``_tune``). Measured at
-    1,000,000 attendance records on 2 cores: 0.60-0.71 s against 0.69-1.0 s (LATERAL), and
-    about 1.0 s for the plain join without parallel workers."""
+    The head counts are joined plainly; ``_figures_into`` runs the statement with hash and merge
+    joins off (``_probe_head_counts``), so that each occurrence's head counts are one probe of
+    ``attendance_counts_idx`` (index only), shared between parallel workers."""
     inner, params = _year_occurrences(first=first, last=last, now=now).query.sql_with_params()
     qn = connection.ops.quote_name
     count_sums = ", ".join(f"SUM(a.{qn(c)}) AS {alias}" for c, alias in _COUNTS.items())
-    if lateral:
-        join = _attendance_join("o.occ")
-    else:
-        join = f"LEFT JOIN {qn(Attendance._meta.db_table)} a ON a.{qn('occurrence_id')} = o.occ"
-    sql = f"""SELECT o.ev AS ev, o.branch AS branch, o.co AS co, o.bucket AS bucket,
-       o.state AS state, COUNT(*) AS n, COUNT(a.{qn("occurrence_id")}) AS n_with, {count_sums}
+    join = f"LEFT JOIN {qn(Attendance._meta.db_table)} a ON a.{qn('occurrence_id')} = o.occ"
+    sql = f"""SELECT o.ev AS ev, o.bucket AS bucket, o.ostate AS ostate, COUNT(*) AS n,
+       COUNT(a.{qn("occurrence_id")}) AS n_with, {count_sums}
 FROM ({inner}) o {join}
-GROUP BY o.ev, o.branch, o.co, o.bucket, o.state"""
+GROUP BY o.ev, o.bucket, o.ostate"""
     return sql, list(params)
 
 
 def _figures_sql(
-    *,
-    first: date,
-    last: date,
-    now: datetime,
-    period_map: Sequence[tuple[int, str, int]],
-    em_table: str | None = None,
+    *, period_map: Sequence[tuple[int, str, int]], em_table: str
 ) -> tuple[str, list[Any]]:
     """One SELECT of (kind, idx, branch, track, *MEASURES) for every period and scope.
 
-    ``em`` has one row per event, month and state: the ORM query above (one row per occurrence)
-    with its head counts, grouped (``_event_months_sql``), or the table ``em_table`` holding
-    those rows. From it:
+    ``em`` has one row per event, month and state: the table ``em_table`` (occurrences with
+    their head counts grouped per event, month and the occurrence's part of the state,
+    ``_event_months_sql``) joined with the events that count (``_events``, which leaves drafts
+    out), which give the branch, the co-created flag and the event's part of the state. From it:
 
     * the additive measures are summed per month for cells (joining the event's tracks: rule 2,
       once per track) and for branches (not joining them: once per occurrence), first plainly
@@ -314,12 +309,10 @@ def _figures_sql(
       planner guessed a few dozen held rows and sorted them).
 
     Every step works on rows far fewer than the occurrences, and hashes instead of sorting."""
-    if em_table is None:
-        em, params = _event_months_sql(first=first, last=last, now=now)
-    else:
-        em, params = f"SELECT * FROM {em_table}", []
     qn = connection.ops.quote_name
     through = qn(Event.tracks.through._meta.db_table)
+    events, params = _events().query.sql_with_params()
+    em_counts = ", ".join(f"m.{c} AS {c}" for c in ("n", "n_with", *_COUNTS.values()))
     month_rows = ", ".join(f"({m}, '{k}', {i})" for m, k, i in period_map)
     masks: dict[tuple[str, int], int] = {}
     for m, k, i in period_map:
@@ -357,7 +350,13 @@ LEFT JOIN (SELECT pk.kind AS kind, pk.idx AS idx{ecols}, SUM({_int("e.n")}) AS e
            GROUP BY pk.kind, pk.idx{ecols}) v ON {on}"""
 
     sql = f"""
-WITH em AS ({em}),
+WITH em AS (
+    SELECT m.ev AS ev, e.branch_id AS branch, e.co_created AS co, m.bucket AS bucket,
+           CASE WHEN m.ostate = {HELD} AND e.counted = 1 THEN {HELD}
+                WHEN m.ostate = {CANCELLED} OR e.cancelled = 1 THEN {CANCELLED}
+                ELSE {NEITHER} END AS state, {em_counts}
+    FROM {em_table} m INNER JOIN ({events}) e ON e.ev = m.ev
+),
 pm (bucket, kind, idx) AS (VALUES {month_rows}),
 pk (kind, idx, mask) AS (VALUES {mask_rows}),
 cs AS (
@@ -404,22 +403,68 @@ UNION ALL
     return sql, list(params)
 
 
-def _tune(cursor, *, parallel: bool = False) -> None:
+def _tune(cursor) -> None:
     """For this transaction only, on PostgreSQL: no JIT compilation (the aggregation has a few
     hundred expressions; compiling them costs more, 0.4-0.6 s measured, than running them), and
     enough memory to group a year's occurrences per event and month by hashing, in memory: the
     default 4 MB makes PostgreSQL sort them, spilling to disk (0.2 s more CPU at 1,000,000).
 
-    ``parallel`` lowers the cost the planner gives parallel workers: it estimates as many groups
-    per event and month as occurrences, so by default passing the joined rows from workers to
-    the grouping looks dearer than joining in one process, which is slower (see
-    ``_event_months_sql``)."""
+    It also lowers the cost the planner gives parallel workers: it estimates as many groups per
+    event and month as occurrences, so by default passing the joined rows from workers to the
+    grouping looks dearer than joining in one process, which is slower."""
     if connection.vendor == "postgresql":
         cursor.execute("SET LOCAL jit = off")
         cursor.execute("SET LOCAL work_mem = '64MB'")
-        if parallel:
-            cursor.execute("SET LOCAL parallel_setup_cost = 100")
-            cursor.execute("SET LOCAL parallel_tuple_cost = 0.01")
+        cursor.execute("SET LOCAL parallel_setup_cost = 100")
+        cursor.execute("SET LOCAL parallel_tuple_cost = 0.01")
+
+
+def _probe_head_counts(cursor, on: bool) -> None:
+    """On PostgreSQL, turn hash and merge joins off (``on``) or back to their defaults, for the
+    statement that joins a year's occurrences with their head counts.
+
+    Left to itself the planner hashes every attendance record of all years (PostgreSQL 15 can
+    only hash the inner side of a parallel LEFT JOIN), or sorts both sides; a year's occurrences
+    each probing ``attendance_counts_idx`` (index only, in parallel workers; the events through
+    their primary key, memoized) is cheaper and costs the year, not the table. Measured at
+    1,000,000 attendance records on 2 cores: 0.26-0.28 s against 0.39-0.46 s hashed."""
+    if connection.vendor == "postgresql":
+        value = "off" if on else "DEFAULT"
+        cursor.execute(f"SET LOCAL enable_hashjoin TO {value}")
+        cursor.execute(f"SET LOCAL enable_mergejoin TO {value}")
+
+
+_FIGURE_COLUMNS = ("period_kind", "period_index", "branch_id", "track_id", *MEASURES)
+_SCRATCH = "tasks_status_figures_new"
+_SCRATCH_EM = "tasks_status_event_months"
+
+
+def _figures_into(
+    cursor,
+    *,
+    table: str,
+    first: date,
+    last: date,
+    now: datetime,
+    period_map: Sequence[tuple[int, str, int]],
+) -> None:
+    """Compute the figures of [first, last] into the temporary table ``table``: columns kind,
+    idx, branch, track and the measures (``_figures_sql``). Inside a transaction.
+
+    Two steps, each a CREATE TABLE AS, which PostgreSQL runs with parallel workers (it does not
+    for an INSERT ... SELECT): the occurrences joined with their head counts and grouped per
+    event, month and state (``_SCRATCH_EM``, tens of thousands of rows for a year), then the
+    periods and scopes from those. The rows never travel to Python."""
+    em, em_params = _event_months_sql(first=first, last=last, now=now)
+    sql, params = _figures_sql(period_map=period_map, em_table=_SCRATCH_EM)
+    _tune(cursor)
+    cursor.execute(f"DROP TABLE IF EXISTS {_SCRATCH_EM}")
+    cursor.execute(f"DROP TABLE IF EXISTS {table}")
+    _probe_head_counts(cursor, True)
+    cursor.execute(f"CREATE TEMPORARY TABLE {_SCRATCH_EM} AS {em}", em_params)
+    _probe_head_counts(cursor, False)
+    cursor.execute(f"CREATE TEMPORARY TABLE {table} AS {sql}", params)
+    cursor.execute(f"DROP TABLE {_SCRATCH_EM}")
 
 
 def figures_compute(
@@ -431,13 +476,18 @@ def figures_compute(
 ) -> list[dict[str, Any]]:
     """Compute figures from the source rows without storing them (year to date, reports).
     Rows: ``period_kind``, ``period_index``, ``branch_id``, ``track_id`` and the measures."""
-    sql, params = _figures_sql(
-        first=first, last=last, now=now or timezone.now(), period_map=period_map
-    )
     with transaction.atomic(), connection.cursor() as cursor:
-        _tune(cursor)
-        cursor.execute(sql, params)
+        _figures_into(
+            cursor,
+            table=_SCRATCH,
+            first=first,
+            last=last,
+            now=now or timezone.now(),
+            period_map=period_map,
+        )
+        cursor.execute(f"SELECT kind, idx, branch, track, {', '.join(MEASURES)} FROM {_SCRATCH}")
         rows = cursor.fetchall()
+        cursor.execute(f"DROP TABLE {_SCRATCH}")
     keys = ("period_kind", "period_index", "branch_id", "track_id", *MEASURES)
     return [
         {
@@ -448,35 +498,22 @@ def figures_compute(
     ]
 
 
-_FIGURE_COLUMNS = ("period_kind", "period_index", "branch_id", "track_id", *MEASURES)
-_SCRATCH = "tasks_status_figures_new"
-_SCRATCH_EM = "tasks_status_event_months"
-
-
 def _figures_replace(
     *, year: int, now: datetime, computed_at: datetime, progress: Progress | None = None
 ) -> int:
-    """Compute the year's figures into a temporary table, then replace the stored ones from it.
-
-    The rows never travel to Python and back (sending a few thousand rows of parameters took
-    longer than the aggregation). Two steps, each a CREATE TABLE AS, which PostgreSQL runs with
-    parallel workers (it does not for an INSERT ... SELECT): the year's occurrences joined with
-    their head counts and grouped per event, month and state (``_SCRATCH_EM``, tens of
-    thousands of rows), then the periods and scopes from those (``_figures_sql``)."""
-    first, last = date(year, 1, 1), date(year, 12, 31)
-    em, em_params = _event_months_sql(first=first, last=last, now=now, lateral=False)
-    sql, params = _figures_sql(
-        first=first, last=last, now=now, period_map=_year_period_map(), em_table=_SCRATCH_EM
-    )
+    """Compute the year's figures into a temporary table (``_figures_into``), then replace the
+    stored ones from it."""
     qn = connection.ops.quote_name
     columns = ", ".join(qn(c) for c in ("year", *_FIGURE_COLUMNS, "computed_at"))
     with connection.cursor() as cursor:
-        _tune(cursor, parallel=True)
-        cursor.execute(f"DROP TABLE IF EXISTS {_SCRATCH_EM}")
-        cursor.execute(f"DROP TABLE IF EXISTS {_SCRATCH}")
-        cursor.execute(f"CREATE TEMPORARY TABLE {_SCRATCH_EM} AS {em}", em_params)
-        cursor.execute(f"CREATE TEMPORARY TABLE {_SCRATCH} AS {sql}", params)
-        cursor.execute(f"DROP TABLE {_SCRATCH_EM}")
+        _figures_into(
+            cursor,
+            table=_SCRATCH,
+            first=date(year, 1, 1),
+            last=date(year, 12, 31),
+            now=now,
+            period_map=_year_period_map(),
+        )
         StatusFigure.objects.filter(year=year).delete()
         _say(progress, 50, _("Writing the new figures"))
         cursor.execute(
