@@ -452,6 +452,12 @@ class Occurrence(models.Model):
         return self.status == self.Status.CANCELLED or self.event.status == Event.Status.CANCELLED
 
     @property
+    def counted_years(self) -> set[int]:
+        """The years whose status figures may count this occurrence: that of its local date
+        (rule 3), and that of its original slot, in case it was moved across New Year."""
+        return {self.local_date.year, self.original_start.astimezone(LOCAL_TZ).year}
+
+    @property
     def effective_room(self) -> Room | None:
         return self.room or self.event.room
 

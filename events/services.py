@@ -172,11 +172,11 @@ def _notify_events(event_ids: Iterable[int]) -> None:
     transaction.on_commit(lambda: events_changed.send(sender=Event, event_ids=ids))
 
 
-def _notify_occurrences(occurrence_ids: Iterable[int]) -> None:
-    ids = sorted(set(occurrence_ids))
-    if ids:
+def _notify_occurrences(occurrence_ids: Iterable[int], *, years: Iterable[int] = ()) -> None:
+    ids, gone = sorted(set(occurrence_ids)), sorted(set(years))
+    if ids or gone:
         transaction.on_commit(
-            lambda: occurrences_changed.send(sender=Occurrence, occurrence_ids=ids)
+            lambda: occurrences_changed.send(sender=Occurrence, occurrence_ids=ids, years=gone)
         )
 
 
@@ -355,8 +355,10 @@ def event_delete(*, event: Event, user=None) -> None:
             }
         )
     event_id = event.pk
+    years = {y for occ in event.occurrences.all() for y in occ.counted_years}
     event.delete()
     _notify_events([event_id])
+    _notify_occurrences([], years=years)
 
 
 # --- occurrences --------------------------------------------------------------------------
@@ -431,6 +433,7 @@ def occurrences_materialise(
     )
     created: list[Occurrence] = []
     changed: list[int] = []
+    gone_years: set[int] = set()
     kept: list[Occurrence] = []
     for day, occ in existing.items():
         slot = slots.get(day)
@@ -458,6 +461,7 @@ def occurrences_materialise(
                     occ.save(update_fields=["detached", "updated_at"])
                     changed.append(occ.pk)
             else:
+                gone_years |= occ.counted_years
                 occ.delete()
             continue
         fields = []
@@ -501,7 +505,7 @@ def occurrences_materialise(
     if past_excluded:
         event.exdates = sorted({*event.exdates, *(d.isoformat() for d in past_excluded)})
         Event.objects.filter(pk=event.pk).update(exdates=event.exdates)
-    _notify_occurrences(changed)
+    _notify_occurrences(changed, years=gone_years)
     return created
 
 

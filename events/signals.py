@@ -11,5 +11,7 @@ from django.dispatch import Signal
 events_changed = Signal()
 
 # Sent with ``occurrence_ids`` (a list of ints): occurrences whose counted figures may have
-# changed (attendance recorded or corrected, cancelled, moved, event cancelled).
+# changed (attendance recorded or corrected, cancelled, moved, event cancelled); and ``years``
+# (a list of ints, maybe empty): local years that counted occurrences deleted since (an event
+# deleted, or occurrences its new rule no longer has).
 occurrences_changed = Signal()

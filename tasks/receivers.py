@@ -5,5 +5,5 @@ from __future__ import annotations
 from . import services
 
 
-def occurrences_changed(sender, occurrence_ids=(), **kwargs) -> None:
-    services.status_recompute_request(occurrence_ids=occurrence_ids)
+def occurrences_changed(sender, occurrence_ids=(), years=(), **kwargs) -> None:
+    services.status_recompute_request(occurrence_ids=occurrence_ids, years=years)

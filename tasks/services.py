@@ -568,9 +568,12 @@ def _pending_key(year: int) -> str:
     return f"tasks:status-recompute-pending:{year}"
 
 
-def status_recompute_request(*, occurrence_ids: Iterable[int]) -> list[int]:
+def status_recompute_request(
+    *, occurrence_ids: Iterable[int] = (), years: Iterable[int] = ()
+) -> list[int]:
     """Schedule a recompute of the years these occurrences count in (their local date, and the
-    year of their original slot in case one moved across New Year).
+    year of their original slot in case one moved across New Year, as
+    ``Occurrence.counted_years``), and of ``years`` (those of occurrences deleted since).
 
     Coalesced: the first request for a year schedules one job ``STATUS_RECOMPUTE_DELAY`` seconds
     ahead and marks the year pending in the cache; requests while it is pending add nothing, so
@@ -579,17 +582,16 @@ def status_recompute_request(*, occurrence_ids: Iterable[int]) -> list[int]:
     from .tasks import status_recompute_task
 
     ids = list(occurrence_ids)
-    if not ids:
-        return []
-    years: set[int] = set()
-    for local, original in Occurrence.objects.filter(pk__in=ids).values_list(
-        "local_date", "original_start"
-    ):
-        years.add(local.year)
-        years.add(original.astimezone(LOCAL_TZ).year)
+    due: set[int] = set(years)
+    if ids:
+        for local, original in Occurrence.objects.filter(pk__in=ids).values_list(
+            "local_date", "original_start"
+        ):
+            due.add(local.year)
+            due.add(original.astimezone(LOCAL_TZ).year)
     delay = int(getattr(settings, "STATUS_RECOMPUTE_DELAY", 30))
     scheduled = []
-    for year in sorted(years):
+    for year in sorted(due):
         if cache.add(_pending_key(year), True, timeout=delay or 1):
             status_recompute_task.apply_async(kwargs={"year": year}, countdown=delay)
             scheduled.append(year)

@@ -208,3 +208,51 @@ def test_moving_an_occurrence_across_new_year_recomputes_both_years(
             occurrence=event.occurrences.get(), start=local(2027, 1, 4, 10, 0)
         )
     assert sorted(c.kwargs["kwargs"]["year"] for c in enqueue.call_args_list) == [2026, 2027]
+
+
+@pytest.mark.django_db
+def test_deleting_an_event_recomputes_the_years_it_counted_in(
+    branch, django_capture_on_commit_callbacks
+):
+    # Held on 22 and 29 December 2026 and 5 January 2027, never counted (so it may be deleted).
+    gone = event_with(branch=branch, start=local(2026, 12, 22, 10, 0), rrule="FREQ=WEEKLY;COUNT=3")
+    event_with(branch=branch, start=local(2026, 5, 5, 10, 0), counts=[7])
+    services.status_recompute(year=2026, now=NOW)
+    services.status_recompute(year=2027, now=NOW)
+    total = {"year": 2026, "period_kind": "year", "branch": None, "track": None}
+    assert StatusFigure.objects.get(**total).held == 3
+    assert StatusFigure.objects.filter(year=2027).exists()
+
+    with (
+        mock.patch("tasks.services.timezone.now", return_value=NOW),
+        django_capture_on_commit_callbacks(execute=True),
+    ):
+        events_services.event_delete(event=gone)
+
+    figure = StatusFigure.objects.get(**total)
+    assert (figure.held, figure.missing_attendance, figure.attendance) == (1, 0, 7)
+    assert not StatusFigure.objects.filter(year=2027).exists()
+
+
+@pytest.mark.django_db
+def test_occurrences_a_new_rule_drops_recompute_the_years_they_counted_in(
+    branch, django_capture_on_commit_callbacks
+):
+    # On 1 December 2027: 21 and 28 December and 4 January 2028, the last one cancelled, so it
+    # counts in 2028. The new rule ends the series before it: it is deleted.
+    with mock.patch("events.services.timezone.now", return_value=local(2027, 12, 1, 12, 0)):
+        event = event_with(
+            branch=branch, start=local(2027, 12, 21, 10, 0), rrule="FREQ=WEEKLY;COUNT=3"
+        )
+        last = event.occurrences.order_by("start").last()
+        assert last.local_date.year == 2028
+        events_services.occurrence_cancel(occurrence=last, reason="Nytår")
+
+        with (
+            mock.patch.object(tasks.status_recompute_task, "apply_async") as enqueue,
+            django_capture_on_commit_callbacks(execute=True),
+        ):
+            events_services.event_update(event=event, rrule="FREQ=WEEKLY;COUNT=2")
+
+    assert not event.occurrences.filter(pk=last.pk).exists()
+    assert sorted(c.kwargs["kwargs"]["year"] for c in enqueue.call_args_list) == [2027, 2028]
