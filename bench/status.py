@@ -209,7 +209,7 @@ def peer_sql(
     job sets for its statement that joins the occurrences with their head counts."""
     from django.db import connection, transaction
 
-    from tasks.services import _probe_head_counts, _tune
+    from tasks.services.figures import _probe_head_counts, _tune
 
     with transaction.atomic(), connection.cursor() as c:
         if work_mem:

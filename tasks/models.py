@@ -1,6 +1,6 @@
 """What the jobs produce: action plans, status figures, status reports, and job records.
 
-Rules live in ``tasks/services.py``; these models hold structure and constraints only.
+Rules live in ``tasks/services/``; these models hold structure and constraints only.
 
 Scopes. A figure or a target is for one branch and one track (a *cell*), for a branch across all
 tracks (track empty), for a track across all branches (branch empty), or the grand total (both
@@ -168,7 +168,7 @@ class PeriodKind(models.TextChoices):
 
 
 class FigureValues(models.Model):
-    """The measures of one figure (see ``tasks.services`` for how each is counted)."""
+    """The measures of one figure (see ``tasks.services.figures`` for how each is counted)."""
 
     held = models.PositiveIntegerField(_("occurrences held"), default=0)
     events_held = models.PositiveIntegerField(_("distinct events held"), default=0)

@@ -1,8 +1,9 @@
 """The management dashboard: status figures against the action plan, coverage, a chart of
 attendance by month, missing attendance, co-created share, and the KIU status reports.
 
-Every figure comes from ``tasks.services`` (the counting rules live there); this module only
-chooses the period, arranges the rows for the templates and starts jobs through the services.
+Every figure comes from ``tasks.services`` (the counting rules live in its ``figures``); this
+module only chooses the period, arranges the rows for the templates and starts jobs through the
+services.
 """
 
 from __future__ import annotations

@@ -81,7 +81,7 @@ def test_recompute_task_with_a_job_records_state_and_result(branch):
     event_with(branch=branch, start=local(2026, 4, 1, 10, 0), counts=[12])
     job = services.job_create(kind=Job.Kind.RECOMPUTE, params={"year": 2026})
 
-    with mock.patch("tasks.services.timezone.now", return_value=NOW):
+    with mock.patch("tasks.services.figures.timezone.now", return_value=NOW):
         tasks.status_recompute_task.delay(year=2026, job_id=str(job.pk))
 
     job.refresh_from_db()
@@ -95,7 +95,7 @@ def test_recompute_task_with_a_job_records_state_and_result(branch):
 
 @pytest.mark.django_db
 def test_recompute_task_without_a_year_covers_the_nightly_years():
-    with mock.patch("tasks.services.timezone.now", return_value=local(2027, 1, 10, 3, 15)):
+    with mock.patch("tasks.services.figures.timezone.now", return_value=local(2027, 1, 10, 3, 15)):
         result = tasks.status_recompute_task.delay().get()
     assert [r["year"] for r in result["years"]] == [2026, 2027]
     assert set(StatusYear.objects.values_list("year", flat=True)) == {2026, 2027}
@@ -115,7 +115,7 @@ def test_a_failing_job_is_marked_failed():
 
 @pytest.mark.django_db
 def test_report_task_as_beat_runs_it_makes_one_frozen_report_per_day():
-    with mock.patch("tasks.services.timezone.now", return_value=local(2026, 6, 1, 6, 0)):
+    with mock.patch("tasks.services.figures.timezone.now", return_value=local(2026, 6, 1, 6, 0)):
         first = tasks.status_report_generate_task.delay(scheduled=True).get()
         again = tasks.status_report_generate_task.delay(scheduled=True).get()
     assert first == again
@@ -149,7 +149,7 @@ def test_two_hundred_head_counts_in_one_bulk_upload_cause_one_recompute(
     assert len(occurrences) == 200
 
     with (
-        mock.patch("tasks.services.timezone.now", return_value=NOW),
+        mock.patch("tasks.services.figures.timezone.now", return_value=NOW),
         django_capture_on_commit_callbacks(execute=True),
     ):
         events_services.attendance_record_bulk(
@@ -224,7 +224,7 @@ def test_deleting_an_event_recomputes_the_years_it_counted_in(
     assert StatusFigure.objects.filter(year=2027).exists()
 
     with (
-        mock.patch("tasks.services.timezone.now", return_value=NOW),
+        mock.patch("tasks.services.figures.timezone.now", return_value=NOW),
         django_capture_on_commit_callbacks(execute=True),
     ):
         events_services.event_delete(event=gone)

@@ -101,7 +101,7 @@ def test_monthly_attendance_and_missing_attendance(staff_client, counted):
     monthly = staff_client.get("/api/v1/status/monthly/", {"year": 2026}).json()["results"]
     hygge = next(r for r in monthly if r["track"] == "hygge")
     assert hygge["attendance"][:5] == [0, 10, 0, 0, 7]
-    with mock.patch("tasks.services.timezone.now", return_value=NOW):
+    with mock.patch("tasks.services.figures.timezone.now", return_value=NOW):
         missing = staff_client.get("/api/v1/status/missing-attendance/", {"year": 2026}).json()
     assert missing["count"] == 1
     assert missing["results"][0]["start"] == "2026-02-10T10:00:00+01:00"
@@ -113,7 +113,7 @@ def test_management_starts_a_recompute_and_polls_the_job(
     event_with(branch=branch, start=local(2026, 4, 1, 10, 0), counts=[12])
 
     with (
-        mock.patch("tasks.services.timezone.now", return_value=NOW),
+        mock.patch("tasks.services.figures.timezone.now", return_value=NOW),
         django_capture_on_commit_callbacks(execute=True),
     ):
         response = management_client.post(

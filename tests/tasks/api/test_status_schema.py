@@ -182,7 +182,7 @@ def counted(branch, other_branch):
 def test_the_status_views_answer_what_the_schema_says(
     schema, management_client, counted, path, query
 ):
-    with mock.patch("tasks.services.timezone.now", return_value=NOW):
+    with mock.patch("tasks.services.figures.timezone.now", return_value=NOW):
         response = management_client.get(path, query)
 
     assert response.status_code == 200

@@ -1,0 +1,105 @@
+"""Status reports: frozen figures of the year so far with the action plan, made on demand or
+for the KIU meetings in June and December."""
+
+from __future__ import annotations
+
+from datetime import date, datetime, timedelta
+
+from django.db import IntegrityError, transaction
+from django.db.models import QuerySet
+from django.utils import timezone
+from django.utils.translation import gettext as _
+
+from events.models import Track
+
+from ..models import PeriodKind, StatusReport
+from .figures import Period, Progress, _say, figures_compute
+from .plans import action_plan_get, action_plan_snapshot
+from .read import _decorate, status_figures_from_rows, track_coverage
+
+
+def status_report_list() -> QuerySet[StatusReport]:
+    return StatusReport.objects.order_by("-as_of", "-generated_at")
+
+
+def _report_kind(as_of: date) -> str:
+    if (as_of.month, as_of.day) == (6, 1):
+        return StatusReport.Kind.JUNE
+    if (as_of.month, as_of.day) == (12, 1):
+        return StatusReport.Kind.DECEMBER
+    return StatusReport.Kind.ON_DEMAND
+
+
+def status_report_generate(
+    *,
+    as_of: date,
+    scheduled: bool = False,
+    user=None,
+    now: datetime | None = None,
+    progress: Progress | None = None,
+) -> StatusReport:
+    """Freeze a status report: the figures of the year up to the day before ``as_of``
+    (1 June: the year to 31 May; 1 December: to 30 November, with next year's plan attached).
+
+    A scheduled report is made once per day: run again (a retry), it returns the one it made.
+    Reports on demand are always new."""
+    now = now or timezone.now()
+    if scheduled:
+        existing = StatusReport.objects.filter(as_of=as_of, scheduled=True).first()
+        if existing is not None:
+            return existing
+    last = as_of - timedelta(days=1)
+    period = Period(last.year, PeriodKind.YTD, 1, date(last.year, 1, 1), last)
+    _say(progress, 10, _("Counting %(label)s") % {"label": period.label})
+    months = [(m, PeriodKind.YTD.value, 1) for m in range(1, last.month + 1)]
+    months += [(m, PeriodKind.MONTH.value, m) for m in range(1, last.month + 1)]
+    raw = figures_compute(first=period.first, last=period.last, now=now, period_map=months)
+    ytd = [r for r in raw if r["period_kind"] == PeriodKind.YTD]
+    monthly = [r for r in raw if r["period_kind"] == PeriodKind.MONTH and r["branch_id"] is None]
+    _say(progress, 60, _("Adding the action plan"))
+    figures = status_figures_from_rows(ytd, period=period)
+    kind = _report_kind(as_of)
+    next_plan = None
+    if as_of.month == 12:
+        next_plan = action_plan_snapshot(action_plan_get(year=last.year + 1))
+    data = {
+        "period": period.as_dict(),
+        "held_as_of": now.isoformat(),
+        "plan": action_plan_snapshot(action_plan_get(year=period.year)),
+        "next_plan": next_plan,
+        "figures": figures,
+        "monthly": _decorate(monthly, year=period.year),
+        "coverage": track_coverage(period=period, figures=ytd),
+        "tracks": [
+            {"slug": t.slug, "name": t.name} for t in Track.objects.order_by("order", "slug")
+        ],
+    }
+    if kind == StatusReport.Kind.JUNE:
+        title = _("Status for the KIU meeting in June %(year)d") % {"year": as_of.year}
+    elif kind == StatusReport.Kind.DECEMBER:
+        title = _("Status for the KIU meeting in December %(year)d") % {"year": as_of.year}
+    else:
+        title = _("Status %(first)s to %(last)s") % {
+            "first": period.first.isoformat(),
+            "last": last.isoformat(),
+        }
+    _say(progress, 90, _("Saving the report"))
+    try:
+        with transaction.atomic():
+            report = StatusReport.objects.create(
+                as_of=as_of,
+                year=period.year,
+                period_start=period.first,
+                period_end=last,
+                kind=kind,
+                scheduled=scheduled,
+                title=title,
+                data=data,
+                generated_by=user if getattr(user, "is_authenticated", False) else None,
+            )
+    except IntegrityError:
+        if not scheduled:
+            raise
+        return StatusReport.objects.get(as_of=as_of, scheduled=True)
+    _say(progress, 100, _("Report ready"))
+    return report
