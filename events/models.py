@@ -429,8 +429,8 @@ class Occurrence(models.Model):
         indexes = [
             models.Index(fields=["local_date", "status"]),
             # By local date, with what the status figures read of each occurrence, so that a
-            # year's occurrences are read from the index alone (tasks.services._figures_into);
-            # it also serves every lookup by local date.
+            # year's occurrences are read from the index alone
+            # (tasks.services.figures._figures_into); it also serves every lookup by local date.
             models.Index(
                 fields=["local_date", "event", "status", "end", "id"],
                 name="occurrence_counts_idx",
@@ -507,8 +507,8 @@ class Attendance(AgeGroupsMixin):
         verbose_name_plural = _("attendance records")
         indexes = [
             # The counts by occurrence, so that a year's status figures look up each of the
-            # year's occurrences in the index alone (tasks.services._figures_into) instead of
-            # reading every attendance record ever made.
+            # year's occurrences in the index alone (tasks.services.figures._figures_into)
+            # instead of reading every attendance record ever made.
             models.Index(
                 fields=["occurrence", "total", "children", "youth", "adults", "seniors"],
                 name="attendance_counts_idx",
