@@ -285,7 +285,15 @@ class MissingAttendanceSerializer(serializers.Serializer):
 
 
 class StatusReportSerializer(serializers.ModelSerializer):
-    links = serializers.SerializerMethodField()
+    """A frozen status report, without its figures (listed); read-only: reports are generated,
+    never edited."""
+
+    links = serializers.SerializerMethodField(
+        help_text=_(
+            "Where to download it: csv (the figures), xlsx (figures, track coverage, months and "
+            "the action plans) and html (a readable, printable page)."
+        )
+    )
 
     class Meta:
         model = StatusReport
@@ -301,6 +309,33 @@ class StatusReportSerializer(serializers.ModelSerializer):
             "generated_at",
             "links",
         ]
+        extra_kwargs = {
+            "id": {"help_text": _("Identifier of the report.")},
+            "title": {
+                "help_text": _("Title given when it was generated, e.g. the KIU meeting it is for.")
+            },
+            "kind": {
+                "help_text": _(
+                    "For the June KIU meeting (dated 1 June), the December KIU meeting (dated "
+                    "1 December), or on demand (any other date)."
+                )
+            },
+            "year": {"help_text": _("The year its figures cover.")},
+            "period_start": {"help_text": _("First day counted: 1 January of the year.")},
+            "period_end": {"help_text": _("Last day counted: the day before as_of.")},
+            "scheduled": {
+                "help_text": _(
+                    "True when the schedule generated it (1 June and 1 December); false when "
+                    "someone asked for it."
+                )
+            },
+            "generated_at": {
+                "help_text": _(
+                    "When it was generated: it holds the figures as they were then, and they "
+                    "never change afterwards."
+                )
+            },
+        }
 
     def get_links(self, report) -> dict[str, str]:
         return {
@@ -310,39 +345,116 @@ class StatusReportSerializer(serializers.ModelSerializer):
 
 
 class StatusReportDetailSerializer(StatusReportSerializer):
+    """A frozen status report with its figures."""
+
     class Meta(StatusReportSerializer.Meta):
         fields = [*StatusReportSerializer.Meta.fields, "data"]
+        extra_kwargs = {
+            **StatusReportSerializer.Meta.extra_kwargs,
+            "data": {
+                "help_text": _(
+                    "The frozen figures: period; held_as_of (when occurrences were counted as "
+                    "held); plan (the year's action plan as it was, or null); next_plan (next "
+                    "year's plan in a report dated in December, otherwise null); figures (the "
+                    "year to date in every scope, as rows of the figures view); monthly (each "
+                    "month, all branches: per track and in total); coverage (tracks held per "
+                    "branch); tracks (slug and name, in order)."
+                )
+            },
+        }
 
 
 class TargetSerializer(serializers.ModelSerializer):
+    """A target of the plan for one scope: a branch's track, a branch, a track, or everything.
+    Each number is for the whole year; the figures compare the period's count with it."""
+
     branch = serializers.SlugRelatedField(
-        slug_field="slug", queryset=Branch.objects.all(), allow_null=True, required=False
+        slug_field="slug",
+        queryset=Branch.objects.all(),
+        allow_null=True,
+        required=False,
+        help_text=_("Slug of the branch; empty: all branches together."),
     )
     track = serializers.SlugRelatedField(
-        slug_field="slug", queryset=Track.objects.all(), allow_null=True, required=False
+        slug_field="slug",
+        queryset=Track.objects.all(),
+        allow_null=True,
+        required=False,
+        help_text=_("Slug of the track; empty: all tracks together."),
     )
 
     class Meta:
         model = Target
         fields = ["branch", "track", "held", "attendance", "co_created"]
+        extra_kwargs = {
+            "held": {
+                "help_text": _(
+                    "Target for occurrences held in the year (held in the figures); empty: none."
+                )
+            },
+            "attendance": {
+                "help_text": _("Target for the total head count of the year; empty: none.")
+            },
+            "co_created": {
+                "help_text": _("Target for co-created occurrences held in the year; empty: none.")
+            },
+        }
 
 
 class InitiativeSerializer(serializers.ModelSerializer):
-    track = serializers.SlugRelatedField(slug_field="slug", queryset=Track.objects.all())
+    """An initiative of the plan: free text under one track, optionally at one branch."""
+
+    track = serializers.SlugRelatedField(
+        slug_field="slug",
+        queryset=Track.objects.all(),
+        help_text=_("Slug of the track it serves."),
+    )
     branch = serializers.SlugRelatedField(
-        slug_field="slug", queryset=Branch.objects.all(), allow_null=True, required=False
+        slug_field="slug",
+        queryset=Branch.objects.all(),
+        allow_null=True,
+        required=False,
+        help_text=_("Slug of the branch it is at; empty: all branches."),
     )
 
     class Meta:
         model = Initiative
         fields = ["track", "branch", "text", "order"]
+        extra_kwargs = {
+            "text": {"help_text": _("What is to be done, in free text (not blank).")},
+            "order": {
+                "help_text": _(
+                    "Place among its track's initiatives, lowest first; 0 or left out: its "
+                    "place in the list sent."
+                )
+            },
+        }
 
 
 class ActionPlanSerializer(serializers.ModelSerializer):
-    targets = TargetSerializer(many=True, required=False)
-    initiatives = InitiativeSerializer(many=True, required=False)
+    """An action plan. Staff read it; management and administrators write it."""
+
+    targets = TargetSerializer(
+        many=True,
+        required=False,
+        help_text=_(
+            "The plan's targets, at most one per branch and track. When sent, they replace the "
+            "plan's targets; left out, they are kept."
+        ),
+    )
+    initiatives = InitiativeSerializer(
+        many=True,
+        required=False,
+        help_text=_(
+            "The plan's initiatives, by track. When sent, they replace the plan's initiatives; "
+            "left out, they are kept."
+        ),
+    )
     copied_from: serializers.SlugRelatedField = serializers.SlugRelatedField(
-        slug_field="year", read_only=True
+        slug_field="year",
+        read_only=True,
+        allow_null=True,
+        help_text=_("Year of the plan this one was copied from; empty: not a copy."),
     )
 
     class Meta:
@@ -361,8 +473,26 @@ class ActionPlanSerializer(serializers.ModelSerializer):
             "updated_at",
         ]
         read_only_fields = ["created_at", "updated_at"]
-        # Uniqueness of the year is checked by the service, with the field named.
-        extra_kwargs = {"year": {"validators": [], "min_value": MIN_YEAR, "max_value": MAX_YEAR}}
+        extra_kwargs = {
+            "id": {"help_text": _("Identifier of the plan.")},
+            # Uniqueness of the year is checked by the service, with the field named.
+            "year": {
+                "validators": [],
+                "min_value": MIN_YEAR,
+                "max_value": MAX_YEAR,
+                "help_text": _("The year the plan is for; one plan per year."),
+            },
+            "status": {
+                "help_text": _(
+                    "Draft or adopted. A plan adopted without a date gets today's as adopted_on."
+                )
+            },
+            "title": {"help_text": _("Title, e.g. Handleplan 2026; may be empty.")},
+            "notes": {"help_text": _("Free-text notes; may be empty.")},
+            "adopted_on": {"help_text": _("The day it was adopted; empty: not (yet) adopted.")},
+            "created_at": {"help_text": _("When it was created.")},
+            "updated_at": {"help_text": _("When it was last changed.")},
+        }
 
 
 class ActionPlanCopySerializer(serializers.Serializer):

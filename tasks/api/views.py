@@ -10,6 +10,7 @@ from django.http import HttpResponse
 from django.shortcuts import get_object_or_404
 from django.urls import reverse
 from django.utils.text import slugify
+from django.utils.translation import gettext_lazy as _
 from drf_spectacular.types import OpenApiTypes
 from drf_spectacular.utils import (
     OpenApiParameter,
@@ -181,6 +182,20 @@ class JobView(APIView):
         return Response(serializers.JobSerializer(job).data)
 
 
+@extend_schema_view(
+    list=extend_schema(
+        description=_(
+            "Frozen status reports, newest first, without their figures. Staff, management and "
+            "administrators may read them."
+        )
+    ),
+    retrieve=extend_schema(
+        description=_(
+            "One status report with its frozen figures: as they were when it was generated, "
+            "never recomputed."
+        )
+    ),
+)
 class StatusReportViewSet(
     mixins.ListModelMixin, mixins.RetrieveModelMixin, viewsets.GenericViewSet
 ):
@@ -197,11 +212,16 @@ class StatusReportViewSet(
         return serializers.StatusReportSerializer
 
     @extend_schema(
+        description=_(
+            "Generate a status report of the year up to the day before as_of, in the "
+            "background. Dated 1 June or 1 December, it is the report for that KIU meeting. "
+            "Management and administrators only."
+        ),
         request=serializers.ReportCreateSerializer,
         responses={
             202: OpenApiResponse(
                 serializers.JobSerializer,
-                description="The job generating the report; its result names the report.",
+                description=_("The job generating the report; its result names the report."),
             )
         },
     )
@@ -218,17 +238,32 @@ class StatusReportViewSet(
         response["Content-Disposition"] = f'attachment; filename="{name}.{ext}"'
         return response
 
-    @extend_schema(responses={(200, "text/csv"): OpenApiTypes.BINARY})
+    @extend_schema(
+        description=_(
+            "The report's figures (year to date, every scope) as a CSV file, UTF-8 with a byte "
+            "order mark; headings in the language asked for (Accept-Language)."
+        ),
+        responses={(200, "text/csv"): OpenApiTypes.BINARY},
+    )
     @action(detail=True, methods=["get"], url_path="csv", url_name="csv")
     def csv(self, request, pk=None):
         return self._file(reports.report_csv(self.get_object()), "text/csv; charset=utf-8", "csv")
 
-    @extend_schema(responses={(200, XLSX): OpenApiTypes.BINARY})
+    @extend_schema(
+        description=_(
+            "The report as an Excel workbook: figures, track coverage, months, and the action "
+            "plan (and next year's, if the report has it)."
+        ),
+        responses={(200, XLSX): OpenApiTypes.BINARY},
+    )
     @action(detail=True, methods=["get"], url_path="xlsx", url_name="xlsx")
     def xlsx(self, request, pk=None):
         return self._file(reports.report_xlsx(self.get_object()), XLSX, "xlsx")
 
-    @extend_schema(responses={(200, "text/html"): OpenApiTypes.STR})
+    @extend_schema(
+        description=_("The report as a readable, printable web page."),
+        responses={(200, "text/html"): OpenApiTypes.STR},
+    )
     @action(detail=True, methods=["get"], url_path="html", url_name="html")
     def html(self, request, pk=None):
         report = self.get_object()
@@ -239,8 +274,36 @@ class StatusReportViewSet(
 
 @extend_schema_view(
     list=extend_schema(
-        parameters=[OpenApiParameter("year", int, description="Only the plan of this year.")]
-    )
+        description=_(
+            "Action plans, newest year first. Staff, management and administrators may read them."
+        ),
+        parameters=[OpenApiParameter("year", int, description=_("Only the plan of this year."))],
+    ),
+    retrieve=extend_schema(description=_("One action plan with its targets and initiatives.")),
+    create=extend_schema(
+        description=_(
+            "Create the action plan of a year, with its targets and initiatives (one plan per "
+            "year). Management and administrators only."
+        )
+    ),
+    update=extend_schema(
+        description=_(
+            "Change a plan. targets and initiatives, when sent, replace the plan's lists; left "
+            "out, they are kept. Management and administrators only."
+        )
+    ),
+    partial_update=extend_schema(
+        description=_(
+            "Change some of a plan's fields. targets and initiatives, when sent, replace the "
+            "plan's lists. Management and administrators only."
+        )
+    ),
+    destroy=extend_schema(
+        description=_(
+            "Delete a plan with its targets and initiatives. Reports already generated keep "
+            "the plan as they froze it. Management and administrators only."
+        )
+    ),
 )
 class ActionPlanViewSet(viewsets.ModelViewSet):
     """Action plans, one per year: read by staff, written by management and administrators.
@@ -282,6 +345,11 @@ class ActionPlanViewSet(viewsets.ModelViewSet):
         return Response(self.get_serializer(self.get_queryset().get(pk=plan.pk)).data)
 
     @extend_schema(
+        description=_(
+            "Start another year's plan (default: the next year) as a draft copy of this one: "
+            "its notes, targets and initiatives, with the year in the title replaced. Refused "
+            "(400) if that year has a plan already. Management and administrators only."
+        ),
         request=serializers.ActionPlanCopySerializer,
         responses={201: serializers.ActionPlanSerializer},
     )
