@@ -76,6 +76,12 @@ class MonthlyQuerySerializer(serializers.Serializer):
     )
 
 
+class PlanQuerySerializer(serializers.Serializer):
+    """?year=2026 on the action plan list."""
+
+    year = _year(required=False, help_text=_("Only the plan of this year."))
+
+
 class MissingQuerySerializer(PeriodQuerySerializer):
     branch = serializers.SlugRelatedField(
         slug_field="slug",

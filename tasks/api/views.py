@@ -277,7 +277,7 @@ class StatusReportViewSet(
         description=_(
             "Action plans, newest year first. Staff, management and administrators may read them."
         ),
-        parameters=[OpenApiParameter("year", int, description=_("Only the plan of this year."))],
+        parameters=[serializers.PlanQuerySerializer],
     ),
     retrieve=extend_schema(description=_("One action plan with its targets and initiatives.")),
     create=extend_schema(
@@ -317,9 +317,10 @@ class ActionPlanViewSet(viewsets.ModelViewSet):
         qs = ActionPlan.objects.prefetch_related(
             "targets__branch", "targets__track", "initiatives__track", "initiatives__branch"
         ).select_related("copied_from")
-        year = self.request.query_params.get("year")
-        if year and year.isdigit():
-            qs = qs.filter(year=int(year))
+        if self.action == "list":
+            year = _query(serializers.PlanQuerySerializer, self.request).get("year")
+            if year is not None:
+                qs = qs.filter(year=year)
         return qs.order_by("-year")
 
     def _save(self, serializer, plan=None):

@@ -260,6 +260,22 @@ def test_plan_errors_name_the_field(management_client, branch):
     assert "targets" in unknown.json()
 
 
+def test_plan_list_filters_by_year_and_refuses_a_bad_one(staff_client):
+    ActionPlan.objects.create(year=2026)
+    ActionPlan.objects.create(year=2027)
+
+    assert [p["year"] for p in staff_client.get("/api/v1/action-plans/").json()["results"]] == [
+        2027,
+        2026,
+    ]
+    only = staff_client.get("/api/v1/action-plans/?year=2026").json()["results"]
+    assert [p["year"] for p in only] == [2026]
+    for bad in ("2026x", "-1", "1066"):
+        response = staff_client.get(f"/api/v1/action-plans/?year={bad}")
+        assert response.status_code == 400, bad
+        assert "year" in response.json()
+
+
 def test_copy_last_years_plan_as_next_years_draft(admin_client_api, branch):
     plan = ActionPlan.objects.create(year=2026, status="adopted", title="Handleplan 2026")
     Target.objects.create(plan=plan, branch=branch, track=track("hygge"), held=20)
