@@ -109,9 +109,24 @@ class Target(models.Model):
         related_name="+",
         help_text=_("Empty: all tracks together."),
     )
-    held = models.PositiveIntegerField(_("events held"), null=True, blank=True)
-    attendance = models.PositiveIntegerField(_("attendance"), null=True, blank=True)
-    co_created = models.PositiveIntegerField(_("co-created events held"), null=True, blank=True)
+    held = models.PositiveIntegerField(
+        _("events held"),
+        null=True,
+        blank=True,
+        help_text=_(
+            "For the whole year. Counted as held occurrences: a weekly series counts each time "
+            "it takes place."
+        ),
+    )
+    attendance = models.PositiveIntegerField(
+        _("attendance"), null=True, blank=True, help_text=_("For the whole year: people.")
+    )
+    co_created = models.PositiveIntegerField(
+        _("co-created events held"),
+        null=True,
+        blank=True,
+        help_text=_("For the whole year, counted as held occurrences of co-created events."),
+    )
 
     class Meta:
         ordering = ["plan", "branch__order", "branch__name", "track__order"]

@@ -149,11 +149,16 @@ class RecomputeView(APIView):
     permission_classes = [ManagesStatus]
 
     @extend_schema(
+        description=_(
+            "Recompute the stored figures of a year in the background, from the source rows "
+            "(idempotent: a second run gives the same figures). Answers 202 with the job to "
+            "poll. Management and administrators only."
+        ),
         request=serializers.RecomputeSerializer,
         responses={
             202: OpenApiResponse(
                 serializers.JobSerializer,
-                description="The job started; poll it at its url (also in Location).",
+                description=_("The job started; poll it at its url (also in Location)."),
             )
         },
     )
@@ -170,9 +175,13 @@ class JobView(APIView):
     permission_classes = [ReadsStatus]
 
     @extend_schema(
+        description=_(
+            "A background job's state and progress (percent and message), and its result "
+            "when it has finished."
+        ),
         parameters=[
             OpenApiParameter(
-                "id", OpenApiTypes.UUID, OpenApiParameter.PATH, description="Id of the job."
+                "id", OpenApiTypes.UUID, OpenApiParameter.PATH, description=_("Id of the job.")
             )
         ],
         responses=serializers.JobSerializer,
