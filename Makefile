@@ -1,7 +1,7 @@
 # Shortcuts for the two README commands and the usual checks.
 PY ?= python3.11
 
-.PHONY: serve test lint typecheck bench
+.PHONY: serve test lint typecheck bench messages
 
 serve:
 	$(PY) dev.py serve
@@ -17,3 +17,8 @@ typecheck:
 
 bench:
 	.venv/bin/python -m bench
+
+# Collect the translatable strings into locale/da/LC_MESSAGES/django.po (GNU gettext needed);
+# then translate what came back empty or fuzzy. tests/pages/test_translations.py checks it.
+messages:
+	DEBUG=true .venv/bin/python manage.py makemessages -l da --no-obsolete --ignore 'tests/*' --ignore 'bench/*'
