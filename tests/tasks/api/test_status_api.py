@@ -274,6 +274,12 @@ def test_plan_list_filters_by_year_and_refuses_a_bad_one(staff_client):
         response = staff_client.get(f"/api/v1/action-plans/?year={bad}")
         assert response.status_code == 400, bad
         assert "year" in response.json()
+    for param in ("page=0", "page=x", "page_size=0", "page_size=100000"):
+        response = staff_client.get(f"/api/v1/action-plans/?{param}")
+        assert response.status_code == 400, param
+        assert param.split("=")[0] in response.json()
+    one = staff_client.get("/api/v1/action-plans/?page_size=1").json()
+    assert (one["count"], len(one["results"])) == (2, 1)
 
 
 def test_copy_last_years_plan_as_next_years_draft(admin_client_api, branch):
