@@ -355,7 +355,9 @@ def event_delete(*, event: Event, user=None) -> None:
             }
         )
     event_id = event.pk
-    years = {y for occ in event.occurrences.all() for y in occ.counted_years}
+    years = set().union(
+        *(o.counted_years for o in event.occurrences.only("local_date", "original_start"))
+    )
     event.delete()
     _notify_events([event_id])
     _notify_occurrences([], years=years)

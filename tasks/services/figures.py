@@ -572,11 +572,10 @@ def status_recompute_request(
     ids = list(occurrence_ids)
     due: set[int] = set(years)
     if ids:
-        for local, original in Occurrence.objects.filter(pk__in=ids).values_list(
+        for occurrence in Occurrence.objects.filter(pk__in=ids).only(
             "local_date", "original_start"
         ):
-            due.add(local.year)
-            due.add(original.astimezone(LOCAL_TZ).year)
+            due |= occurrence.counted_years
     delay = int(getattr(settings, "STATUS_RECOMPUTE_DELAY", 30))
     scheduled = []
     for year in sorted(due):
