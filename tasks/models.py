@@ -114,18 +114,21 @@ class Target(models.Model):
         null=True,
         blank=True,
         help_text=_(
-            "For the whole year. Counted as held occurrences: a weekly series counts each time "
-            "it takes place."
+            "Held occurrences in the whole year: a weekly series counts each time it takes "
+            "place. Empty: no target."
         ),
     )
     attendance = models.PositiveIntegerField(
-        _("attendance"), null=True, blank=True, help_text=_("For the whole year: people.")
+        _("attendance"),
+        null=True,
+        blank=True,
+        help_text=_("The year's total head count. Empty: no target."),
     )
     co_created = models.PositiveIntegerField(
         _("co-created events held"),
         null=True,
         blank=True,
-        help_text=_("For the whole year, counted as held occurrences of co-created events."),
+        help_text=_("Held occurrences of co-created events in the whole year. Empty: no target."),
     )
 
     class Meta:

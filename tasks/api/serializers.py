@@ -391,20 +391,8 @@ class TargetSerializer(serializers.ModelSerializer):
 
     class Meta:
         model = Target
+        # held, attendance, co_created: described by the model (Target).
         fields = ["branch", "track", "held", "attendance", "co_created"]
-        extra_kwargs = {
-            "held": {
-                "help_text": _(
-                    "Target for occurrences held in the year (held in the figures); empty: none."
-                )
-            },
-            "attendance": {
-                "help_text": _("Target for the total head count of the year; empty: none.")
-            },
-            "co_created": {
-                "help_text": _("Target for co-created occurrences held in the year; empty: none.")
-            },
-        }
 
 
 class InitiativeSerializer(serializers.ModelSerializer):
