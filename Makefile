@@ -13,7 +13,7 @@ lint:
 	.venv/bin/ruff check .
 
 typecheck:
-	.venv/bin/mypy calendar_service events feeds tasks
+	.venv/bin/mypy calendar_service events feeds tasks pages demo
 
 bench:
 	.venv/bin/python -m bench

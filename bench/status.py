@@ -445,8 +445,7 @@ def main(argv: list[str] | None = None) -> int:
         setup_django()
         from django.utils import timezone
 
-        from tasks import services
-
+        from tasks.services.figures import status_recompute
         now = timezone.now()
         print(f"# Status figures benchmark, {now.astimezone().date().isoformat()}")
         print(f"Machine: {machine()}")
@@ -469,7 +468,7 @@ def main(argv: list[str] | None = None) -> int:
                 )
                 in_year = c.fetchone()[0]
             runs = {
-                "job": lambda: services.status_recompute(year=args.year, now=now),
+                "job": lambda: status_recompute(year=args.year, now=now),
                 "peer": lambda: peer_sql(args.year, now),
                 "peer_month": lambda: peer_sql(args.year, now, PEER_MONTH_SQL),
                 "peer_work_mem": lambda: peer_sql(args.year, now, work_mem="64MB"),

@@ -78,6 +78,8 @@ INSTALLED_APPS = [
     "events",
     "feeds",
     "tasks",
+    "pages",
+    "demo",
 ]
 
 MIDDLEWARE = [

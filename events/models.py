@@ -310,7 +310,7 @@ class Event(models.Model):
     def get_absolute_url(self) -> str:
         from django.urls import reverse
 
-        return reverse("events:event-detail", kwargs={"pk": self.pk})
+        return reverse("pages:event-detail", kwargs={"pk": self.pk})
 
     @property
     def is_recurring(self) -> bool:

@@ -50,3 +50,10 @@ def can_edit_branch(user, branch_id: int) -> bool:
 
 def can_see_drafts_of(user, branch_id: int) -> bool:
     return is_management(user) or branch_id in branch_ids(user)
+
+
+def may_read_attendance(user) -> bool:
+    """Head counts are internal: staff, management and administrators read them."""
+    return bool(user and getattr(user, "is_authenticated", False)) and (
+        is_management(user) or is_staff_member(user)
+    )

@@ -2,7 +2,9 @@ from django.contrib import admin, messages
 from django.core.exceptions import ValidationError
 from django.utils.translation import gettext_lazy as _
 
-from . import services
+from tasks.dispatch import status_recompute_start
+from tasks.services.plans import action_plan_copy
+
 from .models import ActionPlan, Initiative, Job, StatusFigure, StatusReport, StatusYear, Target
 
 
@@ -29,7 +31,7 @@ class ActionPlanAdmin(admin.ModelAdmin):
     def copy_to_next_year(self, request, queryset):
         for plan in queryset:
             try:
-                new = services.action_plan_copy(source=plan)
+                new = action_plan_copy(source=plan)
             except ValidationError as exc:
                 text = "; ".join(exc.messages)
                 self.message_user(request, f"{plan.year}: {text}", messages.ERROR)
@@ -67,7 +69,7 @@ class StatusYearAdmin(admin.ModelAdmin):
     @admin.action(description=_("Recompute in the background"))
     def recompute(self, request, queryset):
         for row in queryset:
-            services.status_recompute_start(year=row.year, user=request.user)
+            status_recompute_start(year=row.year, user=request.user)
         self.message_user(request, _("Recompute started."))
 
 

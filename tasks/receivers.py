@@ -2,8 +2,8 @@
 
 from __future__ import annotations
 
-from . import services
+from tasks.dispatch import status_recompute_request
 
 
 def occurrences_changed(sender, occurrence_ids=(), years=(), **kwargs) -> None:
-    services.status_recompute_request(occurrence_ids=occurrence_ids, years=years)
+    status_recompute_request(occurrence_ids=occurrence_ids, years=years)

@@ -10,8 +10,10 @@ from django.contrib.auth import get_user_model
 from django.db import OperationalError
 
 from events import services as events_services
-
-from . import services
+from tasks.services.figures import local_today, status_recompute, status_years_due
+from tasks.services.jobs import job_run
+from tasks.services.pending import status_recompute_started
+from tasks.services.reports import status_report_generate
 
 RETRY = {
     "autoretry_for": (OperationalError,),
@@ -24,16 +26,16 @@ RETRY = {
 @shared_task(**RETRY, soft_time_limit=10 * 60, time_limit=12 * 60)
 def status_recompute_task(year: int | None = None, job_id: str | None = None) -> dict:
     """Recompute one year's figures (``year``), or the years the nightly run covers."""
-    years = [year] if year is not None else services.status_years_due()
+    years = [year] if year is not None else status_years_due()
     for y in years:
-        services.status_recompute_started(year=y)
+        status_recompute_started(year=y)
 
     def work(progress=None) -> dict:
-        results = [services.status_recompute(year=y, progress=progress) for y in years]
+        results = [status_recompute(year=y, progress=progress) for y in years]
         return {"years": results}
 
     if job_id:
-        return services.job_run(job_id=job_id, work=work)
+        return job_run(job_id=job_id, work=work)
     return work()
 
 
@@ -45,17 +47,17 @@ def status_report_generate_task(
     user_id: int | None = None,
 ) -> dict:
     """Freeze a status report as of a date (ISO), by default today in Copenhagen (beat)."""
-    day = date.fromisoformat(as_of) if as_of else services.local_today()
+    day = date.fromisoformat(as_of) if as_of else local_today()
     user = get_user_model().objects.filter(pk=user_id).first() if user_id else None
 
     def work(progress=None) -> dict:
-        report = services.status_report_generate(
+        report = status_report_generate(
             as_of=day, scheduled=scheduled, user=user, progress=progress
         )
         return {"report": report.pk, "as_of": report.as_of.isoformat()}
 
     if job_id:
-        return services.job_run(job_id=job_id, work=work)
+        return job_run(job_id=job_id, work=work)
     return work()
 
 

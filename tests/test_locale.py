@@ -9,14 +9,14 @@ pytestmark = pytest.mark.django_db
 
 
 def test_pages_are_danish_even_for_an_english_browser(client):
-    html = client.get(reverse("events:calendar"), HTTP_ACCEPT_LANGUAGE="en").content.decode()
+    html = client.get(reverse("pages:calendar"), HTTP_ACCEPT_LANGUAGE="en").content.decode()
     assert '<html lang="da">' in html
 
 
 def test_the_language_switch_chooses_english(client):
     client.post(reverse("set_language"), {"language": "en", "next": "/"})
     assert client.cookies[settings.LANGUAGE_COOKIE_NAME].value == "en"
-    html = client.get(reverse("events:calendar"), HTTP_ACCEPT_LANGUAGE="da").content.decode()
+    html = client.get(reverse("pages:calendar"), HTTP_ACCEPT_LANGUAGE="da").content.decode()
     assert '<html lang="en">' in html
 
 

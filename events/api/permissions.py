@@ -55,13 +55,7 @@ class ReadsAttendance(BasePermission):
     message = _("Only staff and management may see attendance.")
 
     def has_permission(self, request, view) -> bool:
-        return may_read_attendance(request.user)
-
-
-def may_read_attendance(user) -> bool:
-    return bool(user and user.is_authenticated) and (
-        roles.is_management(user) or roles.is_staff_member(user)
-    )
+        return roles.may_read_attendance(request.user)
 
 
 def check_branch(request, branch: Branch | None) -> None:

@@ -15,7 +15,7 @@ from django.utils.translation import gettext_lazy as _
 from drf_spectacular.utils import extend_schema_field
 from rest_framework import serializers
 
-from events import selectors
+from events import roles, selectors
 from events.models import (
     Attendance,
     Audience,
@@ -28,7 +28,6 @@ from events.models import (
     Track,
 )
 
-from . import permissions
 from .fields import BoundedDateField, LocalDateTimeField
 
 MAX_COUNT = 100_000  # a head count or capacity larger than this is a typo
@@ -670,7 +669,7 @@ class OccurrenceSerializer(serializers.ModelSerializer):
     @extend_schema_field(AttendanceSummarySerializer(allow_null=True))
     def get_attendance(self, obj: Occurrence) -> dict[str, Any] | None:
         request = self.context.get("request")
-        if request is None or not permissions.may_read_attendance(request.user):
+        if request is None or not roles.may_read_attendance(request.user):
             return None
         attendance = getattr(obj, "attendance", None) if _has_attendance(obj) else None
         if attendance is None:

@@ -11,7 +11,7 @@ from django.utils.translation import gettext_lazy as _
 from rest_framework.permissions import SAFE_METHODS, BasePermission
 
 from events import roles
-from events.api.permissions import may_read_attendance
+from events.roles import may_read_attendance
 
 
 def may_manage_status(user) -> bool:

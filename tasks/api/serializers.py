@@ -10,7 +10,7 @@ from events.api.fields import MAX_YEAR, MIN_YEAR
 from events.models import Branch, Track
 
 from ..models import ActionPlan, Initiative, Job, PeriodKind, StatusReport, Target
-from ..services import SCOPES
+from ..services.read import SCOPES
 
 
 def _year(**kwargs) -> serializers.IntegerField:

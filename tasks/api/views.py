@@ -24,8 +24,20 @@ from rest_framework.response import Response
 from rest_framework.views import APIView
 
 from events.models import LOCAL_TZ
+from tasks.dispatch import status_recompute_start, status_report_start
+from tasks.services.figures import Period, period_get
+from tasks.services.jobs import job_get
+from tasks.services.plans import action_plan_copy, action_plan_save
+from tasks.services.read import (
+    missing_attendance_list,
+    monthly_attendance_by_track,
+    status_figures,
+    status_figures_as_of,
+    track_coverage,
+)
+from tasks.services.reports import status_report_list
 
-from .. import reports, services
+from .. import exports
 from ..models import ActionPlan
 from . import serializers
 from .permissions import ManagesStatus, ReadsStatus
@@ -39,15 +51,15 @@ def _query(serializer_class, request):
     return serializer.validated_data
 
 
-def _period(data) -> services.Period:
-    return services.period_get(
+def _period(data) -> Period:
+    return period_get(
         year=data["year"], kind=data["period"], index=data.get("index"), on=data.get("date")
     )
 
 
 def _job_accepted(job) -> Response:
     """202 for a job just started: the job as read back, and where to poll it."""
-    job = services.job_get(job_id=job.pk)
+    job = job_get(job_id=job.pk)
     return Response(
         serializers.JobSerializer(job).data,
         status=status.HTTP_202_ACCEPTED,
@@ -68,13 +80,13 @@ class StatusFiguresView(APIView):
     def get(self, request):
         data = _query(serializers.FigureQuerySerializer, request)
         period = _period(data)
-        rows = services.status_figures(
+        rows = status_figures(
             period=period,
             branch=data.get("branch"),
             track=data.get("track"),
             scope=data.get("scope"),
         )
-        computed = services.status_figures_as_of(year=period.year)
+        computed = status_figures_as_of(year=period.year)
         return Response(
             {
                 "period": period.as_dict(),
@@ -98,7 +110,7 @@ class TrackCoverageView(APIView):
     def get(self, request):
         period = _period(_query(serializers.PeriodQuerySerializer, request))
         return Response(
-            {"period": period.as_dict(), "results": services.track_coverage(period=period)}
+            {"period": period.as_dict(), "results": track_coverage(period=period)}
         )
 
 
@@ -113,7 +125,7 @@ class MonthlyAttendanceView(APIView):
     )
     def get(self, request):
         data = _query(serializers.MonthlyQuerySerializer, request)
-        rows = services.monthly_attendance_by_track(year=data["year"], branch=data.get("branch"))
+        rows = monthly_attendance_by_track(year=data["year"], branch=data.get("branch"))
         return Response({"year": data["year"], "results": rows})
 
 
@@ -129,7 +141,7 @@ class MissingAttendanceView(APIView):
     def get(self, request):
         data = _query(serializers.MissingQuerySerializer, request)
         period = _period(data)
-        qs = services.missing_attendance_list(period=period, branch=data.get("branch"))
+        qs = missing_attendance_list(period=period, branch=data.get("branch"))
         rows = [
             {
                 "occurrence": o.pk,
@@ -165,7 +177,7 @@ class RecomputeView(APIView):
     def post(self, request):
         data = serializers.RecomputeSerializer(data=request.data)
         data.is_valid(raise_exception=True)
-        job = services.status_recompute_start(year=data.validated_data["year"], user=request.user)
+        job = status_recompute_start(year=data.validated_data["year"], user=request.user)
         return _job_accepted(job)
 
 
@@ -187,7 +199,7 @@ class JobView(APIView):
         responses=serializers.JobSerializer,
     )
     def get(self, request, pk):
-        job = services.job_get(job_id=pk)
+        job = job_get(job_id=pk)
         return Response(serializers.JobSerializer(job).data)
 
 
@@ -213,7 +225,7 @@ class StatusReportViewSet(
     permission_classes = [ReadsStatus]
 
     def get_queryset(self):
-        return services.status_report_list()
+        return status_report_list()
 
     def get_serializer_class(self):
         if self.action == "retrieve":
@@ -237,7 +249,7 @@ class StatusReportViewSet(
     def create(self, request):
         data = serializers.ReportCreateSerializer(data=request.data)
         data.is_valid(raise_exception=True)
-        job = services.status_report_start(as_of=data.validated_data["as_of"], user=request.user)
+        job = status_report_start(as_of=data.validated_data["as_of"], user=request.user)
         return _job_accepted(job)
 
     def _file(self, content: bytes, content_type: str, ext: str) -> HttpResponse:
@@ -256,7 +268,7 @@ class StatusReportViewSet(
     )
     @action(detail=True, methods=["get"], url_path="csv", url_name="csv")
     def csv(self, request, pk=None):
-        return self._file(reports.report_csv(self.get_object()), "text/csv; charset=utf-8", "csv")
+        return self._file(exports.report_csv(self.get_object()), "text/csv; charset=utf-8", "csv")
 
     @extend_schema(
         description=_(
@@ -267,7 +279,7 @@ class StatusReportViewSet(
     )
     @action(detail=True, methods=["get"], url_path="xlsx", url_name="xlsx")
     def xlsx(self, request, pk=None):
-        return self._file(reports.report_xlsx(self.get_object()), XLSX, "xlsx")
+        return self._file(exports.report_xlsx(self.get_object()), XLSX, "xlsx")
 
     @extend_schema(
         description=_("The report as a readable, printable web page."),
@@ -277,7 +289,7 @@ class StatusReportViewSet(
     def html(self, request, pk=None):
         report = self.get_object()
         return HttpResponse(
-            reports.report_html(report, request=request), content_type="text/html; charset=utf-8"
+            exports.report_html(report, request=request), content_type="text/html; charset=utf-8"
         )
 
 
@@ -336,7 +348,7 @@ class ActionPlanViewSet(viewsets.ModelViewSet):
         data = dict(serializer.validated_data)
         targets = data.pop("targets", None)
         initiatives = data.pop("initiatives", None)
-        return services.action_plan_save(
+        return action_plan_save(
             plan=plan, targets=targets, initiatives=initiatives, **data
         )
 
@@ -368,7 +380,7 @@ class ActionPlanViewSet(viewsets.ModelViewSet):
         source = self.get_object()
         data = serializers.ActionPlanCopySerializer(data=request.data)
         data.is_valid(raise_exception=True)
-        plan = services.action_plan_copy(source=source, year=data.validated_data.get("year"))
+        plan = action_plan_copy(source=source, year=data.validated_data.get("year"))
         return Response(
             self.get_serializer(self.get_queryset().get(pk=plan.pk)).data,
             status=status.HTTP_201_CREATED,

@@ -34,13 +34,11 @@ The derived measures (averages, shares) are added when the figures are read
 
 from __future__ import annotations
 
-from collections.abc import Callable, Iterable, Sequence
+from collections.abc import Callable, Sequence
 from dataclasses import dataclass
 from datetime import date, datetime, timedelta
 from typing import Any
 
-from django.conf import settings
-from django.core.cache import cache
 from django.core.exceptions import ValidationError
 from django.db import connection, transaction
 from django.db.models import Case, F, IntegerField, QuerySet, Value, When
@@ -547,43 +545,3 @@ def status_years_due(*, now: datetime | None = None) -> list[int]:
     head counts of December)."""
     today = local_today(now)
     return [today.year - 1, today.year] if today.month == 1 else [today.year]
-
-
-# --- coalesced recompute after writes ---------------------------------------------------------
-
-
-def _pending_key(year: int) -> str:
-    return f"tasks:status-recompute-pending:{year}"
-
-
-def status_recompute_request(
-    *, occurrence_ids: Iterable[int] = (), years: Iterable[int] = ()
-) -> list[int]:
-    """Schedule a recompute of the years these occurrences count in (their local date, and the
-    year of their original slot in case one moved across New Year, as
-    ``Occurrence.counted_years``), and of ``years`` (those of occurrences deleted since).
-
-    Coalesced: the first request for a year schedules one job ``STATUS_RECOMPUTE_DELAY`` seconds
-    ahead and marks the year pending in the cache; requests while it is pending add nothing, so
-    200 head counts in a row cause one recompute. The job clears the mark when it starts, so a
-    change made while it runs schedules the next one. Returns the years newly scheduled."""
-    from ..tasks import status_recompute_task
-
-    ids = list(occurrence_ids)
-    due: set[int] = set(years)
-    if ids:
-        for occurrence in Occurrence.objects.filter(pk__in=ids).only(
-            "local_date", "original_start"
-        ):
-            due |= occurrence.counted_years
-    delay = int(getattr(settings, "STATUS_RECOMPUTE_DELAY", 30))
-    scheduled = []
-    for year in sorted(due):
-        if cache.add(_pending_key(year), True, timeout=delay or 1):
-            status_recompute_task.apply_async(kwargs={"year": year}, countdown=delay)
-            scheduled.append(year)
-    return scheduled
-
-
-def status_recompute_started(*, year: int) -> None:
-    cache.delete(_pending_key(year))

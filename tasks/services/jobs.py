@@ -1,19 +1,18 @@
-"""Background jobs: creating them, their progress and state as they run, and starting the
-recompute and report jobs (the Celery entry points are in ``tasks.tasks``)."""
+"""Background jobs: creating them, and their progress and state as they run (started by
+``tasks.dispatch``; the Celery entry points are in ``tasks.tasks``)."""
 
 from __future__ import annotations
 
 from collections.abc import Callable
-from datetime import date
 from typing import Any
 
 from django.core.cache import cache
-from django.db import connection, transaction
+from django.db import connection
 from django.utils import timezone
 from django.utils.translation import gettext as _
 
 from ..models import Job
-from .figures import Progress, period_get
+from .figures import Progress
 
 
 def _progress_key(job_id: Any) -> str:
@@ -71,29 +70,3 @@ def job_run(*, job_id: Any, work: Callable[[Progress], dict[str, Any]]) -> dict[
     )
     cache.delete(_progress_key(job_id))
     return result
-
-
-def status_recompute_start(*, year: int, user=None) -> Job:
-    """Start a recompute of ``year`` in the background; answers the job to poll."""
-    from ..tasks import status_recompute_task
-
-    period_get(year=year)  # validates the year
-    job = job_create(kind=Job.Kind.RECOMPUTE, params={"year": year}, user=user)
-    transaction.on_commit(
-        lambda: status_recompute_task.apply_async(kwargs={"year": year, "job_id": str(job.pk)})
-    )
-    return job
-
-
-def status_report_start(*, as_of: date, user=None) -> Job:
-    """Generate a report for ``as_of`` in the background; answers the job to poll."""
-    from ..tasks import status_report_generate_task
-
-    job = job_create(kind=Job.Kind.REPORT, params={"as_of": as_of.isoformat()}, user=user)
-    user_id = user.pk if getattr(user, "is_authenticated", False) else None
-    transaction.on_commit(
-        lambda: status_report_generate_task.apply_async(
-            kwargs={"as_of": as_of.isoformat(), "job_id": str(job.pk), "user_id": user_id}
-        )
-    )
-    return job

@@ -72,7 +72,7 @@ def demo(transactional_db):
     reference rows a transactional test's flush removed seeded again."""
     from django.apps import apps
 
-    from events import demo as demo_data
+    from demo import events as demo_data
     from events.models import LOCAL_TZ
     from tests.browser.plan import plan_with_targets
 

@@ -4,17 +4,18 @@ show (the demo loader makes events and attendance; targets are management's to s
 from __future__ import annotations
 
 from events.models import Branch, Track
-from tasks import services
 from tasks.models import ActionPlan, Target
+from tasks.services.figures import period_get, status_recompute
+from tasks.services.read import status_figures
 
 # Target = this share of what the year's figures will be, so cells land across the scale.
 FACTORS = (0.6, 0.9, 1.1, 1.4, 2.2, 0.8, 1.25)
 
 
 def plan_with_targets(*, year: int) -> ActionPlan:
-    services.status_recompute(year=year)
-    period = services.period_get(year=year)
-    figures = {(r["branch_id"], r["track_id"]): r for r in services.status_figures(period=period)}
+    status_recompute(year=year)
+    period = period_get(year=year)
+    figures = {(r["branch_id"], r["track_id"]): r for r in status_figures(period=period)}
     plan, _ = ActionPlan.objects.update_or_create(
         year=year, defaults={"title": f"Handleplan {year}", "status": ActionPlan.Status.ADOPTED}
     )

@@ -12,8 +12,8 @@ pytestmark = [pytest.mark.browser, pytest.mark.slow]
 
 def test_manager_sees_heat_map_and_generates_a_report(page, demo, screenshot):
     from events.models import Branch, Track
-    from tasks import services
-
+    from tasks.services.figures import period_get
+    from tasks.services.read import status_figures
     page.goto("/ledelse/")
     page.wait_for_url("**/konto/login/**")
     page.locator("#id_username").fill("ledelse")
@@ -23,8 +23,8 @@ def test_manager_sees_heat_map_and_generates_a_report(page, demo, screenshot):
 
     # the year's figures as computed by tasks.services, shown in the heat map
     page.goto(f"/ledelse/?year={demo['year']}&period=year&measure=attendance")
-    period = services.period_get(year=demo["year"])
-    figures = services.status_figures(period=period, scope="cell")
+    period = period_get(year=demo["year"])
+    figures = status_figures(period=period, scope="cell")
     busiest = max(figures, key=lambda r: r["attendance"])
     assert busiest["attendance"] > 0
     branch = Branch.objects.get(pk=busiest["branch_id"])

@@ -10,7 +10,8 @@ from django.contrib.auth import get_user_model
 from django.core.management import call_command
 from django.utils import timezone
 
-from events import demo, roles
+from demo import events as demo
+from events import roles
 from events.models import (
     LOCAL_TZ,
     Attendance,

@@ -22,15 +22,15 @@ def html_of(client, url, language="da") -> str:
 
 
 def test_branch_list_links_every_branch(client, branch, other_branch, bookmobile):
-    html = html_of(client, reverse("events:branch-list"))
+    html = html_of(client, reverse("pages:branch-list"))
     for b in (branch, other_branch, bookmobile):
-        assert f'href="{reverse("events:branch-detail", args=[b.slug])}"' in html
+        assert f'href="{reverse("pages:branch-detail", args=[b.slug])}"' in html
 
 
 def test_branch_page_lists_its_events_only_with_address_map_and_feed(client, branch, other_branch):
     factories.make_event(branch=branch, title="Lokalt foredrag", start=soon(2))
     factories.make_event(branch=other_branch, title="Andet sted", start=soon(2))
-    html = html_of(client, reverse("events:branch-detail", args=[branch.slug]))
+    html = html_of(client, reverse("pages:branch-detail", args=[branch.slug]))
     assert "Lokalt foredrag" in html
     assert "Andet sted" not in html
     assert "Dronning Margrethes Vej 14, 4000 Roskilde" in html
@@ -63,7 +63,7 @@ def test_bookmobile_page_shows_its_route_with_stops_and_times(client, bookmobile
     services.occurrence_cancel(
         occurrence=visits.occurrences.order_by("start").first(), reason="Vejarbejde"
     )
-    html = html_of(client, reverse("events:branch-detail", args=[bookmobile.slug]))
+    html = html_of(client, reverse("pages:branch-detail", args=[bookmobile.slug]))
     route = html[html.index('id="route-title"') : html.index('id="upcoming-title"')]
     assert route.index("Svogerslev") < route.index("Vindinge") < route.index("Dåstrup")
     assert "14:00\u201315:30" in route  # usual time at Svogerslev
@@ -74,12 +74,12 @@ def test_bookmobile_page_shows_its_route_with_stops_and_times(client, bookmobile
 
 
 def test_unknown_branch_and_track_are_404(client, db):
-    assert client.get(reverse("events:branch-detail", args=["atlantis"])).status_code == 404
-    assert client.get(reverse("events:track-detail", args=["atlantis"])).status_code == 404
+    assert client.get(reverse("pages:branch-detail", args=["atlantis"])).status_code == 404
+    assert client.get(reverse("pages:track-detail", args=["atlantis"])).status_code == 404
 
 
 def test_track_list_shows_the_seven_tracks_with_their_meaning(client, db):
-    html = html_of(client, reverse("events:track-list"))
+    html = html_of(client, reverse("pages:track-list"))
     for slug in (
         "fordybelse",
         "hygge",
@@ -89,7 +89,7 @@ def test_track_list_shows_the_seven_tracks_with_their_meaning(client, db):
         "indgang-til-faellesskab",
         "digitale-forbindelser",
     ):
-        assert f'href="{reverse("events:track-detail", args=[slug])}"' in html
+        assert f'href="{reverse("pages:track-detail", args=[slug])}"' in html
     assert factories.track("hygge").description_da in html
 
 
@@ -106,7 +106,7 @@ def test_track_page_shows_meaning_and_events_at_every_branch(client, branch, oth
         start=soon(2),
         tracks=[factories.track("digitale-forbindelser")],
     )
-    html = html_of(client, reverse("events:track-detail", args=["hygge"]))
+    html = html_of(client, reverse("pages:track-detail", args=["hygge"]))
     assert factories.track("hygge").description_da in html
     assert "Hygge i Jyllinge" in html
     assert "Hygge i Viby" in html
@@ -117,7 +117,7 @@ def test_track_page_shows_meaning_and_events_at_every_branch(client, branch, oth
 def test_track_page_in_english_uses_the_english_name_and_meaning(client, db):
     hygge = factories.track("hygge")
     client.post(reverse("set_language"), {"language": "en", "next": "/"})
-    html = html_of(client, reverse("events:track-detail", args=["hygge"]), language="en")
+    html = html_of(client, reverse("pages:track-detail", args=["hygge"]), language="en")
     with translation.override("en"):
         assert hygge.name_en in html
         assert hygge.description_en in html

@@ -18,7 +18,7 @@ pytestmark = pytest.mark.django_db
 
 
 def page(client, **params) -> str:
-    response = client.get(reverse("events:calendar"), params, HTTP_ACCEPT_LANGUAGE="da")
+    response = client.get(reverse("pages:calendar"), params, HTTP_ACCEPT_LANGUAGE="da")
     assert response.status_code == 200
     return response.content.decode()
 
@@ -69,7 +69,7 @@ def test_groups_upcoming_occurrences_by_local_day(client, scene):
 
 def test_each_event_shows_its_tracks_as_labels_linking_to_the_track(client, scene):
     html = page(client)
-    assert f'href="{reverse("events:track-detail", args=["indgang-til-faellesskab"])}"' in html
+    assert f'href="{reverse("pages:track-detail", args=["indgang-til-faellesskab"])}"' in html
     assert "Indgang til fællesskab" in html
 
 

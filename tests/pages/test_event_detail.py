@@ -18,7 +18,7 @@ pytestmark = pytest.mark.django_db
 
 def get(client, event, **headers):
     return client.get(
-        reverse("events:event-detail", args=[event.pk]), HTTP_ACCEPT_LANGUAGE="da", **headers
+        reverse("pages:event-detail", args=[event.pk]), HTTP_ACCEPT_LANGUAGE="da", **headers
     )
 
 
@@ -51,7 +51,7 @@ def test_shows_upcoming_dates_place_tracks_audience_partners(client, series):
     assert "https://www.openstreetmap.org/?mlat=55.641900&amp;mlon=12.080300" in html
     assert "Fordybelse" in html
     assert "Hygge" in html
-    assert reverse("events:track-detail", args=["fordybelse"]) in html
+    assert reverse("pages:track-detail", args=["fordybelse"]) in html
     assert "Voksne" in html
     assert 'href="https://lokalraad.example"' in html
     assert "Jyllinge Lokalråd" in html
@@ -177,4 +177,4 @@ def test_draft_is_hidden_from_citizens_and_shown_to_management(client, branch, m
 
 
 def test_unknown_event_is_404(client, db):
-    assert client.get(reverse("events:event-detail", args=[999999])).status_code == 404
+    assert client.get(reverse("pages:event-detail", args=[999999])).status_code == 404

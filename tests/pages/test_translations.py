@@ -34,7 +34,7 @@ def test_every_msgid_is_translated_into_danish_with_the_same_placeholders():
 
 @pytest.mark.django_db
 def test_pages_are_danish_by_default(client):
-    html = client.get(reverse("events:calendar"), HTTP_ACCEPT_LANGUAGE="da").content.decode()
+    html = client.get(reverse("pages:calendar"), HTTP_ACCEPT_LANGUAGE="da").content.decode()
     assert '<html lang="da">' in html
     assert "Det sker på bibliotekerne" in html
     assert 'name="language" value="en"' in html
@@ -63,7 +63,7 @@ def test_admin_shows_model_names_in_danish(client, admin_user):
     assert "Biblioteker" in html
 
 
-SOURCES = ("calendar_service", "events", "feeds", "tasks", "manage.py", "locale")
+SOURCES = ("calendar_service", "events", "feeds", "tasks", "pages", "demo", "manage.py", "locale")
 
 
 def test_the_catalogue_has_a_danish_translation_of_every_string_the_code_marks(tmp_path):

@@ -5,8 +5,8 @@ from datetime import date, timedelta
 import pytest
 from django.utils import timezone
 
+from demo import plans as demo
 from events import services as event_services
-from tasks import demo
 from tasks.models import ActionPlan
 from tests.factories import make_event
 

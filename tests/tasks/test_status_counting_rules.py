@@ -7,8 +7,14 @@ from datetime import date, timedelta
 import pytest
 
 from events import services as events_services
-from tasks import services
 from tasks.models import ActionPlan, Target
+from tasks.services.figures import period_get, status_recompute
+from tasks.services.read import (
+    missing_attendance_list,
+    monthly_attendance_by_track,
+    status_figures,
+    track_coverage,
+)
 from tests.factories import local, track
 from tests.tasks.util import NOW, event_with, figure, values
 
@@ -23,7 +29,7 @@ def test_rule_1_only_occurrences_that_have_ended_and_are_not_cancelled_are_held(
     )  # running until 13:00
     event_with(branch=branch, start=local(2026, 11, 26, 10, 0))  # tomorrow
 
-    services.status_recompute(year=2026, now=now)
+    status_recompute(year=2026, now=now)
 
     total = figure(2026, "month", 11)
     # Held: only the one that ended; the running one's count (7) is not counted yet.
@@ -45,7 +51,7 @@ def test_rule_2_an_occurrence_with_three_tracks_counts_once_per_track_and_once_i
     )
     event_with(branch=branch, start=local(2026, 5, 6, 10, 0), slugs=("hygge",), counts=[10])
 
-    services.status_recompute(year=2026, now=NOW)
+    status_recompute(year=2026, now=NOW)
 
     cols = ("held", "events_held", "attendance")
     assert values(figure(2026, "month", 5, branch, "hygge"), *cols) == (2, 2, 40)
@@ -66,7 +72,7 @@ def test_rule_2_track_totals_add_branches_and_the_grand_total_counts_each_occurr
     )
     event_with(branch=other_branch, start=local(2026, 2, 4, 10, 0), slugs=("hygge",), counts=[8])
 
-    services.status_recompute(year=2026, now=NOW)
+    status_recompute(year=2026, now=NOW)
 
     assert values(figure(2026, "quarter", 1, None, "hygge"), "held", "attendance") == (2, 13)
     assert values(figure(2026, "quarter", 1, None, "fordybelse"), "held", "attendance") == (1, 5)
@@ -93,7 +99,7 @@ def test_rule_3_period_by_local_date_near_midnight_and_across_the_spring_dst_cha
         branch=branch, start=local(2026, 7, 1, 0, 30), duration=timedelta(minutes=20), counts=[20]
     )
 
-    services.status_recompute(year=2026, now=NOW)
+    status_recompute(year=2026, now=NOW)
 
     assert values(figure(2026, "month", 3), "held", "attendance") == (3, 1 + 2 + 3)
     assert values(figure(2026, "month", 4), "held", "attendance") == (2, 4 + 5)
@@ -125,7 +131,7 @@ def test_rule_3_autumn_dst_change_and_new_year_in_local_time(branch):
         branch=branch, start=local(2027, 1, 1, 0, 30), duration=timedelta(hours=1), counts=[50]
     )
 
-    services.status_recompute(year=2026, now=NOW)
+    status_recompute(year=2026, now=NOW)
 
     assert values(figure(2026, "month", 10), "held", "attendance") == (2, 7)
     assert values(figure(2026, "month", 11), "held", "attendance") == (1, 6)
@@ -139,7 +145,7 @@ def test_rule_3_a_moved_occurrence_counts_in_the_period_it_moved_to(branch):
     last = event.occurrences.order_by("start").last()  # 24 March
     events_services.occurrence_move(occurrence=last, start=local(2026, 4, 2, 19, 0))
 
-    services.status_recompute(year=2026, now=NOW)
+    status_recompute(year=2026, now=NOW)
 
     assert figure(2026, "month", 3).held == 3
     assert figure(2026, "month", 4).held == 1
@@ -162,7 +168,7 @@ def test_rule_4_cancelled_occurrences_count_as_cancelled_only(branch):
     )
     events_services.event_cancel(event=gone, reason="Aflyst")
 
-    services.status_recompute(year=2026, now=NOW)
+    status_recompute(year=2026, now=NOW)
 
     sept = figure(2026, "month", 9)
     # Held: 1 Sept (11 people) and 15 Sept (no count);
@@ -184,10 +190,10 @@ def test_rule_5_held_without_attendance_is_missing_attendance_not_zero(branch):
         counts=[10, 20, None],
     )
 
-    services.status_recompute(year=2026, now=NOW)
+    status_recompute(year=2026, now=NOW)
 
-    [row] = services.status_figures(
-        period=services.period_get(year=2026, kind="month", index=4), scope="total"
+    [row] = status_figures(
+        period=period_get(year=2026, kind="month", index=4), scope="total"
     )
     assert (row["held"], row["with_attendance"], row["missing_attendance"], row["attendance"]) == (
         3,
@@ -196,7 +202,7 @@ def test_rule_5_held_without_attendance_is_missing_attendance_not_zero(branch):
         30,
     )
     assert row["average_attendance"] == 15.0  # 30 / 2 counted, not 30 / 3
-    missing = list(services.missing_attendance_list(period=services.period_get(year=2026), now=NOW))
+    missing = list(missing_attendance_list(period=period_get(year=2026), now=NOW))
     assert [o.start for o in missing] == [local(2026, 4, 21, 10, 0)]
 
 
@@ -216,9 +222,9 @@ def test_rule_6_co_created_share_is_held_co_created_over_held(branch, other_bran
     cancelled = event_with(branch=branch, start=local(2026, 8, 7, 10, 0), co_created=True)
     events_services.occurrence_cancel(occurrence=cancelled.occurrences.get(), reason="")
 
-    services.status_recompute(year=2026, now=NOW)
+    status_recompute(year=2026, now=NOW)
 
-    rows = services.status_figures(period=services.period_get(year=2026, kind="month", index=8))
+    rows = status_figures(period=period_get(year=2026, kind="month", index=8))
     by_scope = {(r["branch"], r["track"]): r for r in rows}
     assert by_scope[("jyllinge", None)]["co_created_held"] == 2
     assert by_scope[("jyllinge", None)]["co_created_share"] == 0.4  # 2 of 5
@@ -239,9 +245,9 @@ def test_rule_7_share_of_target_and_empty_where_there_is_no_target(branch, other
     Target.objects.create(plan=plan, branch=branch, track=None, attendance=50)  # held: no target
     Target.objects.create(plan=plan, branch=other_branch, track=track("hygge"), held=10)
 
-    services.status_recompute(year=2026, now=NOW)
+    status_recompute(year=2026, now=NOW)
 
-    rows = services.status_figures(period=services.period_get(year=2026))
+    rows = status_figures(period=period_get(year=2026))
     by_scope = {(r["branch"], r["track"]): r for r in rows}
     cell = by_scope[("jyllinge", "hygge")]
     assert (cell["share_of_target_held"], cell["share_of_target_attendance"]) == (0.5, 0.4)
@@ -264,7 +270,7 @@ def test_rule_7_share_of_target_and_empty_where_there_is_no_target(branch, other
 def test_draft_events_are_never_counted(branch):
     event_with(branch=branch, start=local(2026, 6, 2, 10, 0), status="draft")
 
-    services.status_recompute(year=2026, now=NOW)
+    status_recompute(year=2026, now=NOW)
 
     assert figure(2026, "year", 1) is None
 
@@ -278,7 +284,7 @@ def test_age_groups_add_up_what_was_recorded_with_a_breakdown(branch):
     )
     event_with(branch=branch, start=local(2026, 6, 3, 10, 0), counts=[7])
 
-    services.status_recompute(year=2026, now=NOW)
+    status_recompute(year=2026, now=NOW)
 
     assert values(
         figure(2026, "month", 6), "attendance", "children", "youth", "adults", "seniors"
@@ -296,8 +302,8 @@ def test_year_to_date_stops_at_the_given_day(branch):
         branch=branch, start=local(2026, 6, 1, 0, 10), duration=timedelta(minutes=20), counts=[100]
     )
 
-    rows = services.status_figures(
-        period=services.period_get(year=2026, kind="ytd", on=date(2026, 5, 31)),
+    rows = status_figures(
+        period=period_get(year=2026, kind="ytd", on=date(2026, 5, 31)),
         scope="total",
         now=NOW,
     )
@@ -322,12 +328,12 @@ def test_track_coverage_lists_which_tracks_each_branch_held(branch, other_branch
     )
     events_services.occurrence_cancel(occurrence=cancelled.occurrences.get(), reason="")
 
-    services.status_recompute(year=2026, now=NOW)
+    status_recompute(year=2026, now=NOW)
 
     coverage = {
         c["branch"]: c
-        for c in services.track_coverage(
-            period=services.period_get(year=2026, kind="quarter", index=1)
+        for c in track_coverage(
+            period=period_get(year=2026, kind="quarter", index=1)
         )
     }
     assert coverage["viby"]["complete"] is True
@@ -342,9 +348,9 @@ def test_monthly_attendance_per_track(branch):
         branch=branch, start=local(2026, 12, 1, 10, 0), slugs=("hygge", "fordybelse"), counts=[8]
     )
 
-    services.status_recompute(year=2026, now=NOW)
+    status_recompute(year=2026, now=NOW)
 
-    rows = {r["track"]: r for r in services.monthly_attendance_by_track(year=2026)}
+    rows = {r["track"]: r for r in monthly_attendance_by_track(year=2026)}
     assert rows["hygge"]["attendance"] == [3] + [0] * 10 + [8]
     assert rows["fordybelse"]["attendance"] == [0] * 11 + [8]
     assert rows["viden-og-vejledning"]["held"] == [0] * 12

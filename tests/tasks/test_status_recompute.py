@@ -9,8 +9,8 @@ import pytest
 from django.db import connection, connections
 
 from events import services as events_services
-from tasks import services
 from tasks.models import StatusFigure, StatusYear
+from tasks.services.figures import status_recompute
 from tests.conftest import require, uses_postgres
 from tests.factories import BranchFactory, local
 from tests.tasks.util import NOW, event_with, reseed
@@ -42,9 +42,9 @@ def some_events(branch):
 def test_recompute_twice_gives_identical_figures(branch):
     some_events(branch)
 
-    services.status_recompute(year=2026, now=NOW)
+    status_recompute(year=2026, now=NOW)
     first = snapshot()
-    services.status_recompute(year=2026, now=NOW)
+    status_recompute(year=2026, now=NOW)
 
     assert snapshot() == first
     # 4 stored period kinds; the grand total's year figure counts 7 held and 35 people.
@@ -56,10 +56,10 @@ def test_recompute_twice_gives_identical_figures(branch):
 @pytest.mark.django_db
 def test_recompute_replaces_figures_after_a_correction(branch):
     event = event_with(branch=branch, start=local(2026, 5, 5, 10, 0), counts=[10])
-    services.status_recompute(year=2026, now=NOW)
+    status_recompute(year=2026, now=NOW)
 
     events_services.attendance_record(occurrence=event.occurrences.get(), total=3, now=NOW)
-    services.status_recompute(year=2026, now=NOW)
+    status_recompute(year=2026, now=NOW)
 
     assert (
         StatusFigure.objects.get(year=2026, period_kind="year", branch=None, track=None).attendance
@@ -70,7 +70,7 @@ def test_recompute_replaces_figures_after_a_correction(branch):
 @pytest.mark.django_db
 def test_a_recompute_interrupted_half_way_leaves_the_old_figures_and_a_rerun_completes(branch):
     some_events(branch)
-    services.status_recompute(year=2026, now=NOW)
+    status_recompute(year=2026, now=NOW)
     before = snapshot()
     event_with(branch=branch, start=local(2026, 10, 6, 10, 0), counts=[50])
 
@@ -82,12 +82,12 @@ def test_a_recompute_interrupted_half_way_leaves_the_old_figures_and_a_rerun_com
             raise Interrupted
 
     with pytest.raises(Interrupted):
-        services.status_recompute(year=2026, now=NOW, progress=interrupt)
+        status_recompute(year=2026, now=NOW, progress=interrupt)
     assert snapshot() == before  # rolled back as a whole: nothing half-replaced
 
-    services.status_recompute(year=2026, now=NOW)
+    status_recompute(year=2026, now=NOW)
     after = snapshot()
-    services.status_recompute(year=2026, now=NOW)
+    status_recompute(year=2026, now=NOW)
     assert snapshot() == after
     assert (
         StatusFigure.objects.get(year=2026, period_kind="year", branch=None, track=None).attendance
@@ -101,7 +101,7 @@ def test_two_recomputes_at_once_do_not_double_count():
     reseed()
     branch = BranchFactory(slug="jyllinge", name="Jyllinge")
     some_events(branch)
-    services.status_recompute(year=2026, now=NOW)
+    status_recompute(year=2026, now=NOW)
     expected = snapshot()
     StatusFigure.objects.all().delete()
     StatusYear.objects.all().delete()  # both runs also race to create the year's lock row
@@ -112,7 +112,7 @@ def test_two_recomputes_at_once_do_not_double_count():
     def run():
         try:
             barrier.wait(timeout=10)
-            services.status_recompute(year=2026, now=NOW)
+            status_recompute(year=2026, now=NOW)
         except BaseException as exc:
             errors.append(exc)
         finally:
@@ -155,14 +155,14 @@ def test_the_second_of_two_concurrent_recomputes_waits_for_the_first():
 
     def first():
         try:
-            services.status_recompute(year=2026, now=NOW, progress=slow)
+            status_recompute(year=2026, now=NOW, progress=slow)
         finally:
             connections.close_all()
 
     def second():
         try:
             inside.wait(timeout=10)
-            services.status_recompute(year=2026, now=NOW, progress=second_progress)
+            status_recompute(year=2026, now=NOW, progress=second_progress)
         finally:
             connections.close_all()
 

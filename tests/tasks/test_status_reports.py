@@ -11,8 +11,12 @@ from django.core.management import call_command
 from openpyxl import load_workbook
 
 from events import services as events_services
-from tasks import reports, services
+from tasks import exports
 from tasks.models import ActionPlan, Initiative, StatusFigure, StatusReport, Target
+from tasks.services.figures import period_get
+from tasks.services.plans import action_plan_copy
+from tasks.services.read import missing_attendance_list
+from tasks.services.reports import status_report_generate
 from tests.factories import local, track
 from tests.tasks.util import event_with
 
@@ -42,7 +46,7 @@ def spring(branch):
 
 
 def test_june_report_covers_the_year_to_31_may_and_stays_frozen(branch, spring):
-    report = services.status_report_generate(as_of=date(2026, 6, 1), scheduled=True, now=JUNE_1)
+    report = status_report_generate(as_of=date(2026, 6, 1), scheduled=True, now=JUNE_1)
 
     assert (report.kind, report.period_start, report.period_end) == (
         "june",
@@ -59,8 +63,8 @@ def test_june_report_covers_the_year_to_31_may_and_stays_frozen(branch, spring):
     assert report.data["plan"]["initiatives"][0]["text"] == "Fredagshygge i Jyllinge"
 
     # A late head count after the meeting changes live figures, not the frozen report.
-    missing = services.missing_attendance_list(
-        period=services.period_get(year=2026, kind="ytd", on=date(2026, 5, 31))
+    missing = missing_attendance_list(
+        period=period_get(year=2026, kind="ytd", on=date(2026, 5, 31))
     )
     events_services.attendance_record(occurrence=missing.get(), total=40)
     report.refresh_from_db()
@@ -68,14 +72,14 @@ def test_june_report_covers_the_year_to_31_may_and_stays_frozen(branch, spring):
         "attendance"
     ] == 30
     # Made once: the schedule running again returns the same report.
-    assert services.status_report_generate(as_of=date(2026, 6, 1), scheduled=True).pk == report.pk
+    assert status_report_generate(as_of=date(2026, 6, 1), scheduled=True).pk == report.pk
     assert StatusReport.objects.count() == 1
 
 
 def test_december_report_attaches_next_years_plan(branch, spring):
-    services.action_plan_copy(source=spring)
+    action_plan_copy(source=spring)
 
-    report = services.status_report_generate(as_of=date(2026, 12, 1), now=local(2026, 12, 1, 6, 0))
+    report = status_report_generate(as_of=date(2026, 12, 1), now=local(2026, 12, 1, 6, 0))
 
     assert (report.kind, report.period_end) == ("december", date(2026, 11, 30))
     assert report.data["next_plan"]["year"] == 2027
@@ -84,16 +88,16 @@ def test_december_report_attaches_next_years_plan(branch, spring):
 
 
 def test_report_on_demand_for_any_date(branch, spring):
-    report = services.status_report_generate(as_of=date(2026, 3, 11), now=JUNE_1)
+    report = status_report_generate(as_of=date(2026, 3, 11), now=JUNE_1)
     assert (report.kind, report.period_end) == ("on_demand", date(2026, 3, 10))
     total = next(r for r in report.data["figures"] if r["branch"] is None and r["track"] is None)
     assert (total["held"], total["attendance"]) == (2, 30)
 
 
 def test_csv_has_a_row_per_scope_with_names_and_targets(branch, spring):
-    report = services.status_report_generate(as_of=date(2026, 6, 1), now=JUNE_1)
+    report = status_report_generate(as_of=date(2026, 6, 1), now=JUNE_1)
 
-    text = reports.report_csv(report).decode("utf-8-sig")
+    text = exports.report_csv(report).decode("utf-8-sig")
 
     rows = list(csv.reader(io.StringIO(text)))
     assert rows[0] == [report.title]
@@ -110,9 +114,9 @@ def test_csv_has_a_row_per_scope_with_names_and_targets(branch, spring):
 
 
 def test_xlsx_has_figures_coverage_months_and_plan_sheets(branch, spring):
-    report = services.status_report_generate(as_of=date(2026, 6, 1), now=JUNE_1)
+    report = status_report_generate(as_of=date(2026, 6, 1), now=JUNE_1)
 
-    book = load_workbook(io.BytesIO(reports.report_xlsx(report)))
+    book = load_workbook(io.BytesIO(exports.report_xlsx(report)))
 
     assert book.sheetnames == ["Figures", "Track coverage", "Months", "Action plan 2026"]
     figures = book["Figures"]
@@ -128,9 +132,9 @@ def test_xlsx_has_figures_coverage_months_and_plan_sheets(branch, spring):
 
 
 def test_html_page_is_readable(branch, spring):
-    report = services.status_report_generate(as_of=date(2026, 6, 1), now=JUNE_1)
+    report = status_report_generate(as_of=date(2026, 6, 1), now=JUNE_1)
 
-    html = reports.report_html(report)
+    html = exports.report_html(report)
 
     assert "<h1>Status for the KIU meeting in June 2026</h1>" in html
     assert "Fredagshygge i Jyllinge" in html

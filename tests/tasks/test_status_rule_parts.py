@@ -10,7 +10,7 @@ import pytest
 
 from events import services as events_services
 from events.models import Event, Occurrence, cancelled_q
-from tasks import services
+from tasks.services.figures import figures_compute, status_recompute
 from tests.factories import local
 from tests.tasks.util import event_with, figure, values
 
@@ -42,7 +42,7 @@ def test_figures_count_what_held_q_and_cancelled_q_select(branch, other_branch):
     events_services.event_cancel(event=gone, reason="Aflyst")
     four_evenings(other_branch, status=Event.Status.DRAFT)
 
-    services.status_recompute(year=2026, now=NOW)
+    status_recompute(year=2026, now=NOW)
 
     june = figure(2026, "month", 6)
     # By hand: the published event held 1 June (12 people); 8 June is cancelled, 15 and 22 June
@@ -64,9 +64,9 @@ def test_year_to_date_counts_the_same_as_the_stored_year(branch):
     gone = four_evenings(branch, counts=[30])
     events_services.event_cancel(event=gone, reason="Aflyst")
 
-    services.status_recompute(year=2026, now=NOW)
+    status_recompute(year=2026, now=NOW)
     months = [(m, "ytd", 1) for m in range(1, 13)]
-    computed = services.figures_compute(
+    computed = figures_compute(
         first=local(2026, 1, 1, 0, 0).date(),
         last=local(2026, 12, 31, 0, 0).date(),
         now=NOW,

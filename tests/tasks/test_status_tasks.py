@@ -12,8 +12,11 @@ from django.db import OperationalError
 
 from calendar_service.celery import app
 from events import services as events_services
-from tasks import services, tasks
+from tasks import tasks
 from tasks.models import Job, StatusFigure, StatusReport, StatusYear
+from tasks.services.figures import status_recompute
+from tasks.services.jobs import job_create
+from tasks.services.pending import status_recompute_started
 from tests.factories import local
 from tests.tasks.util import NOW, event_with
 
@@ -79,7 +82,7 @@ def test_tasks_retry_on_database_errors_with_backoff():
 @pytest.mark.django_db
 def test_recompute_task_with_a_job_records_state_and_result(branch):
     event_with(branch=branch, start=local(2026, 4, 1, 10, 0), counts=[12])
-    job = services.job_create(kind=Job.Kind.RECOMPUTE, params={"year": 2026})
+    job = job_create(kind=Job.Kind.RECOMPUTE, params={"year": 2026})
 
     with mock.patch("tasks.services.figures.timezone.now", return_value=NOW):
         tasks.status_recompute_task.delay(year=2026, job_id=str(job.pk))
@@ -103,9 +106,9 @@ def test_recompute_task_without_a_year_covers_the_nightly_years():
 
 @pytest.mark.django_db
 def test_a_failing_job_is_marked_failed():
-    job = services.job_create(kind=Job.Kind.RECOMPUTE, params={"year": 2026})
+    job = job_create(kind=Job.Kind.RECOMPUTE, params={"year": 2026})
     with (
-        mock.patch("tasks.services.status_recompute", side_effect=RuntimeError("disk full")),
+        mock.patch("tasks.tasks.status_recompute", side_effect=RuntimeError("disk full")),
         pytest.raises(RuntimeError),
     ):
         tasks.status_recompute_task.delay(year=2026, job_id=str(job.pk))
@@ -189,7 +192,7 @@ def test_a_change_while_the_recompute_runs_schedules_the_next_one(
     with mock.patch.object(tasks.status_recompute_task, "apply_async") as enqueue:
         with django_capture_on_commit_callbacks(execute=True):
             events_services.attendance_record(occurrence=first, total=2, now=NOW)
-        services.status_recompute_started(year=2026)  # what the job does as it starts
+        status_recompute_started(year=2026)  # what the job does as it starts
         with django_capture_on_commit_callbacks(execute=True):
             events_services.attendance_record(occurrence=second, total=2, now=NOW)
     assert enqueue.call_count == 2
@@ -217,8 +220,8 @@ def test_deleting_an_event_recomputes_the_years_it_counted_in(
     # Held on 22 and 29 December 2026 and 5 January 2027, never counted (so it may be deleted).
     gone = event_with(branch=branch, start=local(2026, 12, 22, 10, 0), rrule="FREQ=WEEKLY;COUNT=3")
     event_with(branch=branch, start=local(2026, 5, 5, 10, 0), counts=[7])
-    services.status_recompute(year=2026, now=NOW)
-    services.status_recompute(year=2027, now=NOW)
+    status_recompute(year=2026, now=NOW)
+    status_recompute(year=2027, now=NOW)
     total = {"year": 2026, "period_kind": "year", "branch": None, "track": None}
     assert StatusFigure.objects.get(**total).held == 3
     assert StatusFigure.objects.filter(year=2027).exists()

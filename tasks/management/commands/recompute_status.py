@@ -12,8 +12,10 @@ import time
 from django.core.exceptions import ValidationError
 from django.core.management.base import BaseCommand, CommandError
 
-from tasks import services
+from tasks.dispatch import status_recompute_start
 from tasks.models import Job
+from tasks.services.figures import period_get, status_recompute, status_years_due
+from tasks.services.jobs import job_get
 
 
 def progress_bar(percent: int, message: str, width: int = 30) -> str:
@@ -36,10 +38,10 @@ class Command(BaseCommand):
         )
 
     def handle(self, *args, **options):
-        years = options["year"] or services.status_years_due()
+        years = options["year"] or status_years_due()
         for year in years:
             try:
-                services.period_get(year=year)
+                period_get(year=year)
             except ValidationError as exc:
                 raise CommandError("; ".join(exc.messages)) from exc
             if options["background"]:
@@ -52,14 +54,14 @@ class Command(BaseCommand):
         self.stdout.flush()
 
     def _here(self, year: int) -> None:
-        result = services.status_recompute(year=year, progress=self._show)
+        result = status_recompute(year=year, progress=self._show)
         self.stdout.write("")
         self.stdout.write(self.style.SUCCESS(f"{year}: {result['figures']} figures"))
 
     def _background(self, year: int) -> None:
-        job = services.status_recompute_start(year=year)
+        job = status_recompute_start(year=year)
         while True:
-            job = services.job_get(job_id=job.pk)
+            job = job_get(job_id=job.pk)
             self._show(job.progress, job.message or job.get_state_display())
             if job.state in (Job.State.SUCCEEDED, Job.State.FAILED):
                 break

@@ -10,7 +10,7 @@ from datetime import date
 
 from django.core.management.base import BaseCommand, CommandError
 
-from tasks import services
+from tasks.services.reports import status_report_generate
 
 from .recompute_status import progress_bar
 
@@ -39,7 +39,7 @@ class Command(BaseCommand):
             self.stdout.write("\r" + progress_bar(percent, message).ljust(78), ending="")
             self.stdout.flush()
 
-        report = services.status_report_generate(
+        report = status_report_generate(
             as_of=as_of, scheduled=options["scheduled"], progress=show
         )
         self.stdout.write("")

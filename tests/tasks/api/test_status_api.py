@@ -8,8 +8,8 @@ from unittest import mock
 import pytest
 from openpyxl import load_workbook
 
-from tasks import services
 from tasks.models import ActionPlan, Target
+from tasks.services.figures import status_recompute
 from tests.factories import local, track
 from tests.tasks.util import NOW, event_with
 
@@ -26,7 +26,7 @@ def counted(branch, other_branch):
         counts=[10, None],
     )
     event_with(branch=other_branch, start=local(2026, 5, 5, 10, 0), slugs=("hygge",), counts=[7])
-    services.status_recompute(year=2026, now=NOW)
+    status_recompute(year=2026, now=NOW)
 
 
 def test_staff_read_figures_filtered_by_period_branch_and_track(staff_client, counted):

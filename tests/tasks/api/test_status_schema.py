@@ -12,7 +12,7 @@ import pytest
 import yaml
 from django.core.management import call_command
 
-from tasks import services
+from tasks.services.figures import status_recompute
 from tests.factories import local
 from tests.tasks.util import NOW, event_with
 
@@ -239,7 +239,7 @@ def counted(branch, other_branch):
         counts=[10, None],
     )
     event_with(branch=other_branch, start=local(2026, 5, 5, 10, 0), slugs=("hygge",), counts=[7])
-    services.status_recompute(year=2026, now=NOW)
+    status_recompute(year=2026, now=NOW)
 
 
 @pytest.mark.parametrize(

@@ -1,0 +1,389 @@
+"""The management dashboard: status figures against the action plan, coverage, a chart of
+attendance by month, missing attendance, co-created share, and the KIU status reports.
+
+Every figure comes from ``tasks.services`` (the counting rules live in its ``figures``); this
+module only chooses the period, arranges the rows for the templates and starts jobs through the
+services.
+"""
+
+from __future__ import annotations
+
+import math
+from collections import OrderedDict
+from datetime import date
+from functools import wraps
+from typing import Any
+
+from django.contrib import messages
+from django.contrib.auth.views import redirect_to_login
+from django.core.exceptions import PermissionDenied, ValidationError
+from django.http import Http404
+from django.shortcuts import get_object_or_404, redirect, render
+from django.urls import reverse, reverse_lazy
+from django.utils.translation import gettext as _
+from django.utils.translation import gettext_lazy
+from django.views.decorators.http import require_POST
+
+from events import roles
+from events.models import Branch, Track
+from tasks.dispatch import status_recompute_start, status_report_start
+from tasks.models import Job, PeriodKind, StatusReport, StatusYear
+from tasks.services.figures import Period, local_today, period_get
+from tasks.services.jobs import job_get
+from tasks.services.read import (
+    missing_attendance_list,
+    monthly_attendance_by_track,
+    status_figures,
+    status_figures_as_of,
+    track_coverage,
+)
+from tasks.services.reports import status_report_list
+
+LOGIN_URL = reverse_lazy("pages:login")
+MEASURES = {
+    "attendance": gettext_lazy("Attendance"),
+    "held": gettext_lazy("Occurrences held"),
+}
+HEAT_LEVELS = 5  # share of target in fifths; level 5 = target reached
+
+
+def may_view(user) -> bool:
+    """Management, staff and administrators see the dashboard (as they read the status API)."""
+    return roles.may_read_attendance(user)
+
+
+def may_start_jobs(user) -> bool:
+    """Reports and recomputes are started by management and administrators."""
+    return roles.is_management(user)
+
+
+def dashboard_access(view):
+    @wraps(view)
+    def wrapped(request, *args, **kwargs):
+        if not request.user.is_authenticated:
+            return redirect_to_login(request.get_full_path(), str(LOGIN_URL))
+        if not may_view(request.user):
+            raise PermissionDenied
+        return view(request, *args, **kwargs)
+
+    return wrapped
+
+
+# --- choosing a period --------------------------------------------------------------------
+
+
+def _period_choices() -> list[tuple[str, str]]:
+    choices = [("year", _("Whole year")), ("ytd", _("Year to date"))]
+    choices += [(f"half-{i}", _("Half-year %(n)d") % {"n": i}) for i in (1, 2)]
+    choices += [(f"quarter-{i}", _("Quarter %(n)d") % {"n": i}) for i in range(1, 5)]
+    months = [date(2000, m, 1) for m in range(1, 13)]
+    from django.utils.dateformat import format as date_format
+
+    choices += [(f"month-{d.month}", date_format(d, "F").capitalize()) for d in months]
+    return choices
+
+
+def _period_from_request(request) -> tuple[Period, str, list[str]]:
+    """The year and period asked for (default: this year so far), and problems to show."""
+    problems: list[str] = []
+    today = local_today()
+    try:
+        year = int(request.GET.get("year") or today.year)
+    except ValueError:
+        problems.append(_("The year must be a number; showing %(year)d.") % {"year": today.year})
+        year = today.year
+    choice = request.GET.get("period") or ("ytd" if year == today.year else "year")
+    kind, _sep, raw_index = choice.partition("-")
+    try:
+        index = int(raw_index) if raw_index else None
+        period = period_get(year=year, kind=kind, index=index)
+    except (ValueError, ValidationError) as exc:
+        messages_ = exc.messages if isinstance(exc, ValidationError) else [str(exc)]
+        problems += messages_
+        year = year if 2000 <= year <= 2100 else today.year
+        choice = "ytd" if year == today.year else "year"
+        period = period_get(
+            year=year, kind=PeriodKind.YTD if choice == "ytd" else PeriodKind.YEAR
+        )
+    return period, choice, problems
+
+
+def _years() -> list[int]:
+    years = set(StatusYear.objects.values_list("year", flat=True))
+    years.add(local_today().year)
+    return sorted(years, reverse=True)
+
+
+# --- arranging figures --------------------------------------------------------------------
+
+
+def _heat_level(share: float | None) -> str:
+    if share is None:
+        return "heat-none"
+    return f"heat-{min(HEAT_LEVELS, math.floor(share * HEAT_LEVELS))}"
+
+
+def _cell(row: dict[str, Any] | None, measure: str) -> dict[str, Any]:
+    row = row or {}
+    value = row.get(measure, 0) or 0
+    target = row.get(f"target_{measure}")
+    share = row.get(f"share_of_target_{measure}")
+    return {
+        "value": value,
+        "target": target,
+        "share": share,
+        "percent": None if share is None else round(share * 100),
+        "level": _heat_level(share),
+        "reached": share is not None and share >= 1,
+    }
+
+
+def heat_map(figures: list[dict[str, Any]], *, measure: str) -> dict[str, Any]:
+    """Tracks as rows, branches as columns, with track totals, branch totals and the total."""
+    rows_by_scope = {(r["branch_id"], r["track_id"]): r for r in figures}
+    branches = list(Branch.objects.all())
+    tracks = list(Track.objects.all())
+    rows = []
+    for track in tracks:
+        rows.append(
+            {
+                "track": track,
+                "cells": [
+                    {"branch": b, **_cell(rows_by_scope.get((b.pk, track.pk)), measure)}
+                    for b in branches
+                ],
+                "total": _cell(rows_by_scope.get((None, track.pk)), measure),
+            }
+        )
+    return {
+        "branches": branches,
+        "rows": rows,
+        "branch_totals": [
+            {"branch": b, **_cell(rows_by_scope.get((b.pk, None)), measure)} for b in branches
+        ],
+        "total": _cell(rows_by_scope.get((None, None)), measure),
+    }
+
+
+def co_created(figures: list[dict[str, Any]]) -> dict[str, Any]:
+    """The co-created share in total and per branch (rule 6, from the figures)."""
+    branches = {b.pk: b for b in Branch.objects.all()}
+
+    def entry(row):
+        share = row.get("co_created_share")
+        return {
+            "held": row["held"],
+            "co_created": row["co_created_held"],
+            "share": share,
+            "percent": None if share is None else round(share * 100),
+        }
+
+    total = next((r for r in figures if r["branch_id"] is None and r["track_id"] is None), None)
+    per_branch = [
+        {"branch": branches[r["branch_id"]], **entry(r)}
+        for r in figures
+        if r["branch_id"] is not None and r["track_id"] is None and r["branch_id"] in branches
+    ]
+    return {"total": entry(total) if total else None, "branches": per_branch}
+
+
+def _nice_ceiling(value: float) -> int:
+    """1, 2, 5 times a power of ten at or above ``value`` (axis maximum)."""
+    if value <= 0:
+        return 10
+    power = 10 ** math.floor(math.log10(value))
+    for step in (1, 2, 5, 10):
+        if value <= step * power:
+            return int(step * power)
+    return int(10 * power)
+
+
+def line_chart(series: list[dict[str, Any]], *, key: str, year: int) -> dict[str, Any]:
+    """SVG geometry of a 12-month line chart, one line per track (drawn by the template)."""
+    width, height = 720, 300
+    left, right, top, bottom = 56, 16, 16, 36
+    plot_w, plot_h = width - left - right, height - top - bottom
+    vmax = _nice_ceiling(max((v for s in series for v in s[key]), default=0))
+
+    def x(month_index: int) -> float:
+        return round(left + plot_w * month_index / 11, 1)
+
+    def y(value: float) -> float:
+        return round(top + plot_h * (1 - value / vmax), 1)
+
+    tracks = {t.slug: t for t in Track.objects.all()}
+    lines = []
+    for s in series:
+        points = [(x(i), y(v), v, date(year, i + 1, 1)) for i, v in enumerate(s[key])]
+        lines.append(
+            {
+                "track": tracks.get(s["track"]),
+                "name": s["track_name"],
+                "points": " ".join(f"{px},{py}" for px, py, _v, _d in points),
+                "dots": [{"x": px, "y": py, "value": v, "month": d} for px, py, v, d in points],
+                "values": s[key],
+                "total": sum(s[key]),
+            }
+        )
+    return {
+        "width": width,
+        "height": height,
+        "left": left,
+        "right": width - right,
+        "top": top,
+        "bottom": height - bottom,
+        "max": vmax,
+        "yticks": [{"y": y(vmax * i / 4), "label": round(vmax * i / 4)} for i in range(5)],
+        "xticks": [{"x": x(i), "month": date(year, i + 1, 1)} for i in range(12)],
+        "lines": lines,
+        "months": [date(year, m, 1) for m in range(1, 13)],
+    }
+
+
+def missing_by_branch(period: Period, *, shown: int = 8) -> list[dict[str, Any]]:
+    """Held occurrences without attendance (rule 5), per branch: a count and the oldest few."""
+    grouped: OrderedDict[int, dict[str, Any]] = OrderedDict()
+    for occurrence in missing_attendance_list(period=period):
+        branch = occurrence.event.branch
+        entry = grouped.setdefault(branch.pk, {"branch": branch, "count": 0, "items": []})
+        entry["count"] += 1
+        if len(entry["items"]) < shown:
+            entry["items"].append(occurrence)
+    return sorted(grouped.values(), key=lambda e: (-e["count"], e["branch"].name))
+
+
+# --- pages --------------------------------------------------------------------------------
+
+
+@dashboard_access
+def dashboard(request):
+    period, choice, problems = _period_from_request(request)
+    measure = request.GET.get("measure", "attendance")
+    if measure not in MEASURES:
+        problems.append(_("Unknown measure; showing attendance."))
+        measure = "attendance"
+    figures = status_figures(period=period)
+    context = {
+        "period": period,
+        "choice": choice,
+        "problems": problems,
+        "measure": measure,
+        "measure_label": MEASURES[measure],
+        "measures": list(MEASURES.items()),
+        "years": _years(),
+        "period_choices": _period_choices(),
+        "computed_at": status_figures_as_of(year=period.year),
+        "heat": heat_map(figures, measure=measure),
+        "coverage": track_coverage(period=period),
+        "tracks": list(Track.objects.all()),
+        "chart": line_chart(
+            monthly_attendance_by_track(year=period.year),
+            key="attendance",
+            year=period.year,
+        ),
+        "missing": missing_by_branch(period),
+        "co_created": co_created(figures),
+        "reports": list(status_report_list()[:10]),
+        "may_start_jobs": may_start_jobs(request.user),
+        "today": local_today(),
+        "recent_jobs": list(Job.objects.order_by("-created_at")[:5]),
+    }
+    return render(request, "pages/dashboard.html", context)
+
+
+def _download_urls(report: StatusReport) -> dict[str, str]:
+    """The reports API's CSV and XLSX downloads of one report (owned by tasks.api)."""
+    return {
+        fmt: reverse(f"status-report-{fmt}", kwargs={"pk": report.pk}) for fmt in ("csv", "xlsx")
+    }
+
+
+@dashboard_access
+def report_list(request):
+    reports = [{"report": r, "downloads": _download_urls(r)} for r in status_report_list()]
+    context = {
+        "reports": reports,
+        "may_start_jobs": may_start_jobs(request.user),
+        "today": local_today(),
+    }
+    return render(request, "pages/report_list.html", context)
+
+
+def _report_tables(data: dict[str, Any]) -> dict[str, Any]:
+    figures = data.get("figures", [])
+    return {
+        "total": next(
+            (r for r in figures if r["branch_id"] is None and r["track_id"] is None), None
+        ),
+        "by_track": [r for r in figures if r["branch_id"] is None and r["track_id"] is not None],
+        "by_branch": [r for r in figures if r["branch_id"] is not None and r["track_id"] is None],
+        "tracks": data.get("tracks", []),
+        "coverage": data.get("coverage", []),
+        "plan": data.get("plan"),
+        "next_plan": data.get("next_plan"),
+        "period": data.get("period", {}),
+    }
+
+
+@dashboard_access
+def report_detail(request, pk: int):
+    report = get_object_or_404(StatusReport, pk=pk)
+    context = {
+        "report": report,
+        "downloads": _download_urls(report),
+        "tables": _report_tables(report.data or {}),
+    }
+    return render(request, "pages/report_detail.html", context)
+
+
+def _job_poll_url(job: Job) -> str:
+    """The tasks API's job endpoint, which the progress script polls."""
+    return reverse("status-job", kwargs={"pk": job.pk})
+
+
+@require_POST
+@dashboard_access
+def report_start(request):
+    if not may_start_jobs(request.user):
+        raise PermissionDenied
+    raw = request.POST.get("as_of") or local_today().isoformat()
+    try:
+        as_of = date.fromisoformat(raw)
+    except ValueError:
+        messages.error(request, _("“%(value)s” is not a date (YYYY-MM-DD).") % {"value": raw})
+        return redirect("pages:report-list")
+    job = status_report_start(as_of=as_of, user=request.user)
+    return redirect("pages:job-detail", pk=job.pk)
+
+
+@require_POST
+@dashboard_access
+def recompute_start(request):
+    if not may_start_jobs(request.user):
+        raise PermissionDenied
+    try:
+        year = int(request.POST.get("year", ""))
+        job = status_recompute_start(year=year, user=request.user)
+    except (ValueError, ValidationError):
+        messages.error(request, _("Give a year between 2000 and 2100."))
+        return redirect("pages:dashboard")
+    return redirect("pages:job-detail", pk=job.pk)
+
+
+@dashboard_access
+def job_detail(request, pk):
+    try:
+        job = job_get(job_id=pk)
+    except (Job.DoesNotExist, ValidationError, ValueError):
+        raise Http404(_("No such job.")) from None
+    report = None
+    if job.state == Job.State.SUCCEEDED and job.kind == Job.Kind.REPORT:
+        report_id: Any = (job.result or {}).get("report")  # None finds no report
+        report = StatusReport.objects.filter(pk=report_id).first()
+    context = {
+        "job": job,
+        "report": report,
+        "poll_url": _job_poll_url(job),
+        "finished": job.state in (Job.State.SUCCEEDED, Job.State.FAILED),
+    }
+    return render(request, "pages/job_detail.html", context)

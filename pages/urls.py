@@ -1,0 +1,27 @@
+"""The HTML pages: the public calendar (Danish first, English by the language switch), the
+login, and the management dashboard with the KIU status reports."""
+
+from django.urls import path
+
+from . import account, dashboard, public
+
+app_name = "pages"
+urlpatterns = [
+    # Public calendar
+    path("", public.calendar, name="calendar"),
+    path("arrangementer/<int:pk>/", public.event_detail, name="event-detail"),
+    path("biblioteker/", public.branch_list, name="branch-list"),
+    path("biblioteker/<slug:slug>/", public.branch_detail, name="branch-detail"),
+    path("spor/", public.track_list, name="track-list"),
+    path("spor/<slug:slug>/", public.track_detail, name="track-detail"),
+    # Login
+    path("konto/login/", account.LoginView.as_view(), name="login"),
+    path("konto/logout/", account.LogoutView.as_view(), name="logout"),
+    # Management dashboard
+    path("ledelse/", dashboard.dashboard, name="dashboard"),
+    path("ledelse/rapporter/", dashboard.report_list, name="report-list"),
+    path("ledelse/rapporter/ny/", dashboard.report_start, name="report-start"),
+    path("ledelse/rapporter/<int:pk>/", dashboard.report_detail, name="report-detail"),
+    path("ledelse/genberegn/", dashboard.recompute_start, name="recompute-start"),
+    path("ledelse/job/<uuid:pk>/", dashboard.job_detail, name="job-detail"),
+]

@@ -1,0 +1,68 @@
+"""Sending work to the Celery workers: the coalesced recompute requested after a write commits,
+and the recompute and report jobs that management start. The workers run ``tasks.tasks``,
+which call the services; nothing here computes anything, and no service imports this module."""
+
+from __future__ import annotations
+
+from collections.abc import Iterable
+from datetime import date
+
+from django.conf import settings
+from django.db import transaction
+
+from events.models import Occurrence
+
+from .models import Job
+from .services.figures import period_get
+from .services.jobs import job_create
+from .services.pending import status_recompute_mark
+from .tasks import status_recompute_task, status_report_generate_task
+
+
+def status_recompute_request(
+    *, occurrence_ids: Iterable[int] = (), years: Iterable[int] = ()
+) -> list[int]:
+    """Schedule a recompute of the years these occurrences count in (their local date, and the
+    year of their original slot in case one moved across New Year, as
+    ``Occurrence.counted_years``), and of ``years`` (those of occurrences deleted since).
+
+    Coalesced: the first request for a year schedules one job ``STATUS_RECOMPUTE_DELAY`` seconds
+    ahead and marks the year pending in the cache; requests while it is pending add nothing, so
+    200 head counts in a row cause one recompute. The job clears the mark when it starts, so a
+    change made while it runs schedules the next one. Returns the years newly scheduled."""
+    ids = list(occurrence_ids)
+    due: set[int] = set(years)
+    if ids:
+        for occurrence in Occurrence.objects.filter(pk__in=ids).only(
+            "local_date", "original_start"
+        ):
+            due |= occurrence.counted_years
+    delay = int(getattr(settings, "STATUS_RECOMPUTE_DELAY", 30))
+    scheduled = []
+    for year in sorted(due):
+        if status_recompute_mark(year=year, timeout=delay):
+            status_recompute_task.apply_async(kwargs={"year": year}, countdown=delay)
+            scheduled.append(year)
+    return scheduled
+
+
+def status_recompute_start(*, year: int, user=None) -> Job:
+    """Start a recompute of ``year`` in the background; answers the job to poll."""
+    period_get(year=year)  # validates the year
+    job = job_create(kind=Job.Kind.RECOMPUTE, params={"year": year}, user=user)
+    transaction.on_commit(
+        lambda: status_recompute_task.apply_async(kwargs={"year": year, "job_id": str(job.pk)})
+    )
+    return job
+
+
+def status_report_start(*, as_of: date, user=None) -> Job:
+    """Generate a report for ``as_of`` in the background; answers the job to poll."""
+    job = job_create(kind=Job.Kind.REPORT, params={"as_of": as_of.isoformat()}, user=user)
+    user_id = user.pk if getattr(user, "is_authenticated", False) else None
+    transaction.on_commit(
+        lambda: status_report_generate_task.apply_async(
+            kwargs={"as_of": as_of.isoformat(), "job_id": str(job.pk), "user_id": user_id}
+        )
+    )
+    return job
