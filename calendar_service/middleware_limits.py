@@ -1,25 +1,24 @@
-"""Limits at the door: request size (413) and login attempts.
+"""Limits at the door: request size (413) and login attempts (django-axes).
 
 - ``RequestSizeLimitMiddleware``: Django only notices an oversized body when ``request.body``
   is read and then answers 400; DRF's parsers read the stream directly and do not notice at
   all. This answers 413 for any request whose declared length exceeds
   ``DATA_UPLOAD_MAX_MEMORY_SIZE``, before a view runs.
-- ``RateLimitedModelBackend``: Django's ``ModelBackend`` with a cache-based limit on failed
-  logins per username and client address, and per address. Every password login goes through
-  ``authenticate()`` (the admin, the API's session login), so one limiter covers all of them.
-  The cache is Redis when ``REDIS_URL`` is set, so the limit holds across processes.
+- Failed logins are counted and refused by django-axes (settings: ``AXES_*``). This module
+  gives it the client address behind ``TRUSTED_PROXY_COUNT`` proxies (``client_address``), the
+  message a locked-out login shows (``lockout_message``) and the answer (``lockout_response``).
 """
 
 from __future__ import annotations
 
-import hashlib
+from math import ceil
 
 from django.conf import settings
-from django.contrib.auth.backends import ModelBackend
-from django.core.cache import cache
-from django.core.exceptions import PermissionDenied, RequestDataTooBig
-from django.http import JsonResponse
+from django.core.exceptions import RequestDataTooBig
+from django.http import HttpRequest, HttpResponse, JsonResponse
 from django.utils.translation import gettext as _
+from django.utils.translation import ngettext
+from ipware.ip import get_client_ip
 
 # --- request size -------------------------------------------------------------------------
 
@@ -54,64 +53,51 @@ class RequestSizeLimitMiddleware:
 
 # --- login attempts -----------------------------------------------------------------------
 
-LOGIN_FAILURES_PER_USER = getattr(settings, "LOGIN_FAILURES_PER_USER", 5)
-LOGIN_FAILURES_PER_ADDRESS = getattr(settings, "LOGIN_FAILURES_PER_ADDRESS", 20)
-LOGIN_LOCKOUT_SECONDS = getattr(settings, "LOGIN_LOCKOUT_SECONDS", 15 * 60)
+
+def client_address(request: HttpRequest) -> str | None:
+    """The client's address as the trusted proxies report it (``AXES_CLIENT_IP_CALLABLE``).
+
+    With ``TRUSTED_PROXY_COUNT`` = 0 only ``REMOTE_ADDR`` counts: a client can write any
+    ``X-Forwarded-For`` it likes. With N > 0, each proxy appends the address it got the request
+    from, so the client is the N-th entry from the right; whatever stands further left was sent
+    by the client and is ignored. django-ipware's ``proxy_count`` counts the proxies *listed* in
+    the header, which is N - 1 (the last proxy is ``REMOTE_ADDR``), and not ``strict``, because a
+    client's own entries on the left must not invalidate the chain.
+    """
+    count = settings.TRUSTED_PROXY_COUNT
+    if count == 0:
+        address, _routable = get_client_ip(request, request_header_order=["REMOTE_ADDR"])
+    else:
+        address, _routable = get_client_ip(
+            request,
+            proxy_count=count - 1,
+            request_header_order=["HTTP_X_FORWARDED_FOR", "REMOTE_ADDR"],
+            strict=False,
+        )
+    return address
 
 
-def _client_address(request) -> str:
-    if request is None:
-        return "-"
-    return request.META.get("REMOTE_ADDR") or "-"
+def lockout_message() -> str:
+    from axes.helpers import get_cool_off  # imports axes' models: only once the apps are ready
+
+    minutes = ceil(get_cool_off().total_seconds() / 60)
+    return ngettext(
+        "Too many failed login attempts for this username from your network address. "
+        "Please wait up to %(minutes)d minute and try again.",
+        "Too many failed login attempts for this username from your network address. "
+        "Please wait up to %(minutes)d minutes and try again.",
+        minutes,
+    ) % {"minutes": minutes}
 
 
-def _key(*parts: str) -> str:
-    digest = hashlib.sha256("|".join(parts).encode()).hexdigest()[:32]
-    return f"login-failures:{digest}"
-
-
-def login_keys(request, username: str | None) -> tuple[str, str]:
-    address = _client_address(request)
-    return _key("user", (username or "").strip().lower(), address), _key("address", address)
-
-
-def _count(key: str) -> int:
-    return int(cache.get(key) or 0)
-
-
-def _increment(key: str) -> None:
-    # add() is atomic on Redis and local memory; incr() then counts without a race.
-    if not cache.add(key, 1, timeout=LOGIN_LOCKOUT_SECONDS):
-        try:
-            cache.incr(key)
-        except ValueError:  # expired between add() and incr()
-            cache.add(key, 1, timeout=LOGIN_LOCKOUT_SECONDS)
-
-
-class RateLimitedModelBackend(ModelBackend):
-    """After too many failures, logins from that address (for that user) are refused for a
-    while, even with the right password."""
-
-    def authenticate(self, request, username=None, password=None, **kwargs):
-        if username is None:
-            username = kwargs.get(self._username_field())
-        user_key, address_key = login_keys(request, username)
-        if (
-            _count(user_key) >= LOGIN_FAILURES_PER_USER
-            or _count(address_key) >= LOGIN_FAILURES_PER_ADDRESS
-        ):
-            # PermissionDenied stops authenticate() from trying other backends.
-            raise PermissionDenied(_("Too many failed login attempts; try again later."))
-        user = super().authenticate(request, username=username, password=password, **kwargs)
-        if user is None:
-            _increment(user_key)
-            _increment(address_key)
-        else:
-            cache.delete(user_key)
-        return user
-
-    @staticmethod
-    def _username_field() -> str:
-        from django.contrib.auth import get_user_model
-
-        return get_user_model().USERNAME_FIELD
+def lockout_response(
+    request: HttpRequest, original_response: HttpResponse | None = None, credentials=None
+) -> HttpResponse:
+    """What a locked-out login answers (``AXES_LOCKOUT_CALLABLE``): the login page as the view
+    rendered it, whose form says why (pages/account.py: ``LockoutMessageMixin``), as 429; a
+    client that does not get HTML gets ``{"detail": message}``."""
+    content_type = original_response.get("Content-Type", "") if original_response else ""
+    if original_response is not None and content_type.startswith("text/html"):
+        original_response.status_code = 429
+        return original_response
+    return JsonResponse({"detail": lockout_message()}, status=429)

@@ -7,6 +7,7 @@ PostgreSQL and Redis. See ``.env.example`` for every variable.
 
 from __future__ import annotations
 
+from datetime import timedelta
 from pathlib import Path
 
 import environ
@@ -39,6 +40,7 @@ env = environ.Env(
     STATIC_ROOT=(str, str(VAR_DIR / "staticfiles")),
     CELERY_BEAT_SCHEDULE_FILENAME=(str, str(VAR_DIR / "celerybeat-schedule")),
     CELERY_TASK_ALWAYS_EAGER=(bool, False),
+    TRUSTED_PROXY_COUNT=(int, 0),
 )
 environ.Env.read_env(BASE_DIR / ".env", overwrite=False)
 
@@ -74,6 +76,7 @@ INSTALLED_APPS = [
     "django_filters",
     "drf_spectacular",
     "drf_spectacular_sidecar",  # Swagger UI served from here, not a CDN (Content-Security-Policy)
+    "axes",  # failed logins (see AXES_* below)
     "calendar_service",  # management commands: compile_translations
     "events",
     "feeds",
@@ -99,6 +102,9 @@ MIDDLEWARE = [
     "django.contrib.auth.middleware.AuthenticationMiddleware",
     "django.contrib.messages.middleware.MessageMiddleware",
     "django.middleware.clickjacking.XFrameOptionsMiddleware",
+    # Last, as django-axes asks: turns a locked-out login into a 429 (calendar_service/
+    # middleware_limits.py: lockout_response).
+    "axes.middleware.AxesMiddleware",
 ]
 
 ROOT_URLCONF = "calendar_service.urls"
@@ -143,8 +149,35 @@ if REDIS_URL:
 else:
     CACHES = {"default": {"BACKEND": "django.core.cache.backends.locmem.LocMemCache"}}
 
-# Failed logins (admin, API session login) are limited per user and address in the cache.
-AUTHENTICATION_BACKENDS = ["calendar_service.middleware_limits.RateLimitedModelBackend"]
+# Failed logins: django-axes counts them per username AND client address, in the database (so
+# the limit holds across processes and without Redis). Every password login (the admin, /konto/
+# login/, /api/auth/login/) goes through authenticate() and so through it. After 5 failures of
+# one username from one address, that pair is refused for 15 minutes after its last counted
+# failure, even with the right password; the same user from another address, and every other
+# user, log in as usual: one attacker cannot lock the staff out. Tries while locked out are not
+# counted (they would extend the lock for ever); a successful login clears the pair's count.
+# There is deliberately no per-address limit: axes compares one failure limit with the largest
+# count over its parameter sets, and the staff share the municipality's few NAT addresses.
+AUTHENTICATION_BACKENDS = [
+    "axes.backends.AxesStandaloneBackend",  # first: refuses a locked-out pair
+    "django.contrib.auth.backends.ModelBackend",
+]
+AXES_HANDLER = "axes.handlers.database.AxesDatabaseHandler"
+AXES_LOCKOUT_PARAMETERS = [["username", "ip_address"]]
+AXES_FAILURE_LIMIT = 5
+AXES_COOLOFF_TIME = timedelta(minutes=15)
+AXES_RESET_ON_SUCCESS = True
+AXES_RESET_COOL_OFF_ON_FAILURE_DURING_LOCKOUT = False
+AXES_DISABLE_ACCESS_LOG = True  # keep no record of successful logins (less personal data)
+# The client address: REMOTE_ADDR, or behind TRUSTED_PROXY_COUNT reverse proxies the address the
+# outermost of them appended to X-Forwarded-For (read with django-ipware); never an address the
+# client wrote itself. 0 (a bare development server) ignores X-Forwarded-For entirely.
+TRUSTED_PROXY_COUNT = env("TRUSTED_PROXY_COUNT")
+if TRUSTED_PROXY_COUNT < 0:
+    raise ImproperlyConfigured("TRUSTED_PROXY_COUNT must be 0 or more (see .env.example).")
+AXES_CLIENT_IP_CALLABLE = "calendar_service.middleware_limits.client_address"
+# A locked-out login answers 429 with the login form and a message saying why (not a bare page).
+AXES_LOCKOUT_CALLABLE = "calendar_service.middleware_limits.lockout_response"
 AUTH_PASSWORD_VALIDATORS = [
     {"NAME": "django.contrib.auth.password_validation.UserAttributeSimilarityValidator"},
     {"NAME": "django.contrib.auth.password_validation.MinimumLengthValidator"},

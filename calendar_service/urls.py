@@ -3,6 +3,10 @@ from django.urls import include, path
 from drf_spectacular.views import SpectacularAPIView, SpectacularSwaggerView
 
 from calendar_service import health
+from pages import account
+
+# A login that django-axes refused says so on the admin's login page too.
+admin.site.login_form = account.AdminLoginForm
 
 urlpatterns = [
     path("healthz", health.healthz, name="healthz"),
@@ -11,7 +15,9 @@ urlpatterns = [
     path("i18n/", include("django.conf.urls.i18n")),
     path("api/v1/", include("events.api.urls")),
     path("api/v1/", include("tasks.api.urls")),
-    # Session login and logout for the browsable API (rate-limited like every password login).
+    # Session login and logout for the browsable API (limited like every password login). The
+    # login is ours, ahead of DRF's, so that a locked-out login says so.
+    path("api/auth/login/", account.ApiLoginView.as_view()),
     path("api/auth/", include("rest_framework.urls")),
     path("api/schema/", SpectacularAPIView.as_view(), name="api-schema"),
     path("api/docs/", SpectacularSwaggerView.as_view(url_name="api-schema"), name="api-docs"),
