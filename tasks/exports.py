@@ -2,6 +2,11 @@
 
 Pure functions of ``StatusReport.data``: a report renders the same on any day, because it holds
 the figures as they were when it was made.
+
+No cell is ever a formula: text that a spreadsheet would read as one (starting with ``=``,
+``+``, ``-``, ``@``, a tab or a carriage return: a plan title, an initiative, a branch or track
+name) gets a leading ``'``, as OWASP's CSV-injection guidance says, and every text cell of the
+workbook is written as a string cell. Numbers stay numbers.
 """
 
 from __future__ import annotations
@@ -14,6 +19,29 @@ from django.template.loader import render_to_string
 from django.utils.translation import gettext as _
 
 from .models import StatusFigure, StatusReport
+
+FORMULA_STARTS = ("=", "+", "-", "@", "\t", "\r")
+
+
+def _text_safe(value: Any) -> Any:
+    """Text a spreadsheet would take for a formula, with a leading ``'``; anything else as is."""
+    if isinstance(value, str) and value.startswith(FORMULA_STARTS):
+        return "'" + value
+    return value
+
+
+def _row(values) -> list[Any]:
+    return [_text_safe(value) for value in values]
+
+
+def _append(sheet, values) -> None:
+    """``sheet.append`` with formula-like text neutralised and every text cell a string cell
+    (openpyxl makes any text starting with ``=`` a formula)."""
+    values = _row(values)
+    sheet.append(values)
+    for column, value in enumerate(values, start=1):
+        if isinstance(value, str):
+            sheet.cell(row=sheet.max_row, column=column).data_type = "s"
 
 
 def _columns() -> list[tuple[str, str]]:
@@ -51,16 +79,20 @@ def report_csv(report: StatusReport) -> bytes:
     spreadsheet programs read the Danish letters right."""
     out = io.StringIO()
     writer = csv.writer(out)
+
+    def write(values) -> None:
+        writer.writerow(_row(values))
+
     period = report.data["period"]
-    writer.writerow([report.title])
-    writer.writerow([_("Period"), period["first"], period["last"]])
-    writer.writerow([_("Held as of"), report.data["held_as_of"]])
-    writer.writerow([])
+    write([report.title])
+    write([_("Period"), period["first"], period["last"]])
+    write([_("Held as of"), report.data["held_as_of"]])
+    write([])
     cols = _columns()
-    writer.writerow([header for _key, header in cols])
+    write([header for _key, header in cols])
     for row in report.data["figures"]:
         row = _scope_names(row)
-        writer.writerow(["" if row.get(k) is None else row.get(k) for k, _h in cols])
+        write(["" if row.get(k) is None else row.get(k) for k, _h in cols])
     return ("\ufeff" + out.getvalue()).encode("utf-8")
 
 
@@ -75,42 +107,44 @@ def report_xlsx(report: StatusReport) -> bytes:
 
     sheet = book.active
     sheet.title = _("Figures")[:31]
-    sheet.append([report.title])
+    _append(sheet, [report.title])
     sheet["A1"].font = Font(bold=True, size=14)
-    sheet.append([_("Period"), data["period"]["first"], data["period"]["last"]])
-    sheet.append([])
+    _append(sheet, [_("Period"), data["period"]["first"], data["period"]["last"]])
+    _append(sheet, [])
     cols = _columns()
-    sheet.append([header for _key, header in cols])
+    _append(sheet, [header for _key, header in cols])
     for cell in sheet[4]:
         cell.font = bold
     for row in data["figures"]:
         row = _scope_names(row)
-        sheet.append([row.get(k) for k, _h in cols])
+        _append(sheet, [row.get(k) for k, _h in cols])
     sheet.freeze_panes = "C5"
 
     coverage = book.create_sheet(_("Track coverage")[:31])
     tracks = data["tracks"]
-    coverage.append([_("Branch"), *[t["name"] for t in tracks], _("Tracks held")])
+    _append(coverage, [_("Branch"), *[t["name"] for t in tracks], _("Tracks held")])
     for cell in coverage[1]:
         cell.font = bold
     for c in data["coverage"]:
-        coverage.append(
+        _append(
+            coverage,
             [
                 c["branch_name"],
                 *[c["tracks"].get(t["slug"], 0) for t in tracks],
                 f"{c['covered']}/{c['of']}",
-            ]
+            ],
         )
 
     months = book.create_sheet(_("Months")[:31])
-    months.append(
+    _append(
+        months,
         [
             _("Month"),
             _("Track"),
             _("occurrences held"),
             _("attendance"),
             _("held missing attendance"),
-        ]
+        ],
     )
     for cell in months[1]:
         cell.font = bold
@@ -119,14 +153,15 @@ def report_xlsx(report: StatusReport) -> bytes:
         key=lambda r: (r["period_index"], r["track_id"] is not None, r["track_id"] or 0),
     ):
         row = _scope_names(row)
-        months.append(
+        _append(
+            months,
             [
                 row["period_index"],
                 row["track_name"],
                 row["held"],
                 row["attendance"],
                 row["missing_attendance"],
-            ]
+            ],
         )
 
     for key, title in (("plan", _("Action plan")), ("next_plan", _("Next year's plan"))):
@@ -134,31 +169,33 @@ def report_xlsx(report: StatusReport) -> bytes:
         if not plan:
             continue
         ws = book.create_sheet(f"{title} {plan['year']}"[:31])
-        ws.append([plan["title"], plan["status"]])
-        ws.append([])
-        ws.append(
+        _append(ws, [plan["title"], plan["status"]])
+        _append(ws, [])
+        _append(
+            ws,
             [
                 _("Branch"),
                 _("Track"),
                 _("target: events held"),
                 _("target: attendance"),
                 _("target: co-created"),
-            ]
+            ],
         )
         for t in plan["targets"]:
-            ws.append(
+            _append(
+                ws,
                 [
                     t["branch_name"] or _("All branches"),
                     t["track_name"] or _("All tracks"),
                     t["held"],
                     t["attendance"],
                     t["co_created"],
-                ]
+                ],
             )
-        ws.append([])
-        ws.append([_("Track"), _("Branch"), _("Initiative")])
+        _append(ws, [])
+        _append(ws, [_("Track"), _("Branch"), _("Initiative")])
         for i in plan["initiatives"]:
-            ws.append([i["track_name"], i["branch_name"] or _("All branches"), i["text"]])
+            _append(ws, [i["track_name"], i["branch_name"] or _("All branches"), i["text"]])
 
     buffer = io.BytesIO()
     book.save(buffer)
