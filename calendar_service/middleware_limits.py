@@ -94,7 +94,7 @@ def lockout_response(
     request: HttpRequest, original_response: HttpResponse | None = None, credentials=None
 ) -> HttpResponse:
     """What a locked-out login answers (``AXES_LOCKOUT_CALLABLE``): the login page as the view
-    rendered it, whose form says why (pages/account.py: ``LockoutMessageMixin``), as 429; a
+    rendered it, whose form says why (pages/account.py: ``LoginForm``), as 429; a
     client that does not get HTML gets ``{"detail": message}``."""
     content_type = original_response.get("Content-Type", "") if original_response else ""
     if original_response is not None and content_type.startswith("text/html"):

@@ -1,7 +1,7 @@
 """Staff and management log in here (and out); the admin has its own login page.
 
 Failed logins are counted and refused by django-axes (calendar_service/settings.py, AXES_*). A
-refused login re-renders the form; ``LockoutMessageMixin`` makes its error say that the
+refused login re-renders the form; ``LoginForm`` makes its error say that the
 username is locked out from this address for a while, instead of "wrong password".
 """
 
@@ -16,28 +16,22 @@ from django.urls import reverse, reverse_lazy
 from calendar_service.middleware_limits import lockout_message
 
 
-class LockoutMessageMixin:
-    """For an ``AuthenticationForm``: when axes refused the login (or this failure reached the
-    limit), the form's error is the lockout message (code ``locked_out``)."""
-
-    request: object
+class LoginForm(AuthenticationForm):
+    """When axes refused the login (or this failure reached the limit), the form's error is the
+    lockout message (code ``locked_out``) instead of "wrong password"."""
 
     def get_invalid_login_error(self):
         if getattr(self.request, "axes_locked_out", False):
             return ValidationError(lockout_message(), code="locked_out")
-        return super().get_invalid_login_error()  # type: ignore[misc]
+        return super().get_invalid_login_error()
 
     @property
     def locked_out(self) -> bool:
-        return self.has_error(NON_FIELD_ERRORS, code="locked_out")  # type: ignore[attr-defined]
+        return self.has_error(NON_FIELD_ERRORS, code="locked_out")
 
 
-class LoginForm(LockoutMessageMixin, AuthenticationForm):
-    pass
-
-
-class AdminLoginForm(LockoutMessageMixin, AdminAuthenticationForm):
-    pass
+class AdminLoginForm(LoginForm, AdminAuthenticationForm):
+    """The admin's login form (staff members only), with the lockout message."""
 
 
 class LoginView(auth_views.LoginView):
