@@ -7,6 +7,7 @@ client's address to X-Forwarded-For; ``TRUSTED_PROXY_COUNT`` says how many such 
 
 from __future__ import annotations
 
+import json
 import socket
 from datetime import timedelta
 
@@ -270,3 +271,17 @@ def test_logins_are_counted_and_refused_without_the_cache(settings, staff_user, 
     assert _login(client, "/konto/login/", staff_user.username, PASSWORD).status_code == 429
     assert AccessAttempt.objects.get(username=staff_user.username).failures_since_start == 5
     assert _login(client, "/konto/login/", management_user.username, PASSWORD).status_code == 302
+
+
+def test_a_client_that_does_not_get_html_gets_the_message_as_json(staff_user):
+    from django.http import JsonResponse
+    from django.utils import translation
+
+    from calendar_service.middleware_limits import lockout_response
+
+    request = RequestFactory().post("/api/auth/login/")
+    with translation.override("en"):
+        response = lockout_response(request, JsonResponse({"detail": "x"}, status=400), None)
+    assert response.status_code == 429
+    assert response["Content-Type"] == "application/json"
+    assert LOCKED_EN in json.loads(response.content)["detail"]
