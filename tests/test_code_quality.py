@@ -7,6 +7,7 @@ from __future__ import annotations
 import importlib.util
 import subprocess
 import sys
+import tomllib
 from pathlib import Path
 
 import pytest
@@ -40,6 +41,19 @@ def test_ruff_check_is_clean():
 def test_mypy_is_clean():
     result = _run("mypy", *MYPY_TARGETS)
     assert result.returncode == 0, result.stdout + result.stderr
+
+
+def test_every_app_is_type_checked_and_layered():
+    """A new app is added to mypy's targets (here and in the Makefile) and to the layers."""
+    config = tomllib.loads((ROOT / "pyproject.toml").read_text())
+    apps = {
+        name.rstrip("*") for name in config["tool"]["setuptools"]["packages"]["find"]["include"]
+    }
+    makefile = (ROOT / "Makefile").read_text().splitlines()
+    typecheck = next(line for line in makefile if ".venv/bin/mypy" in line).split()[1:]
+    assert set(MYPY_TARGETS) == apps
+    assert tuple(typecheck) == MYPY_TARGETS
+    assert set(config["tool"]["importlinter"]["root_packages"]) == apps
 
 
 def test_import_contracts_hold():
