@@ -185,22 +185,6 @@ EVENT_FIELDS = (
 RELATIONS = ("tracks", "audiences", "partners")
 
 
-def _changed_fields(event: Event, values: dict[str, Any]) -> dict[str, Any]:
-    """The values that differ from the event's (relations by their members, excluded dates as
-    a set), so that an unchanged form saves nothing."""
-    changes = {}
-    for name, value in values.items():
-        if name in RELATIONS:
-            if {o.pk for o in value} != set(getattr(event, name).values_list("pk", flat=True)):
-                changes[name] = value
-        elif name == "exdates":
-            if sorted(value or []) != sorted(event.exdates or []):
-                changes[name] = value
-        elif value != getattr(event, name):
-            changes[name] = value
-    return changes
-
-
 def event_save(*, event: Event | None, data: dict[str, Any], user) -> Event:
     """Create or change an event from admin form data through the services."""
     values = {k: data[k] for k in EVENT_FIELDS if k in data}
@@ -217,7 +201,16 @@ def event_save(*, event: Event | None, data: dict[str, Any], user) -> Event:
         if status == Event.Status.CANCELLED:
             event = services.event_cancel(event=event, reason=reason, user=user)
         return event
-    changes = _changed_fields(event, values)
+    changes = {}
+    for name, value in values.items():
+        if name in RELATIONS:
+            if {o.pk for o in value} != set(getattr(event, name).values_list("pk", flat=True)):
+                changes[name] = value
+        elif name == "exdates":
+            if sorted(value or []) != sorted(event.exdates or []):
+                changes[name] = value
+        elif value != getattr(event, name):
+            changes[name] = value
     if status == Event.Status.CANCELLED and event.status != Event.Status.CANCELLED:
         if changes:
             event = services.event_update(event=event, user=user, **changes)

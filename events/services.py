@@ -73,27 +73,6 @@ def _require_aware(errors: dict[str, list[str]], field: str, value: Any) -> None
         errors.setdefault(field, []).append(_("The time must carry a time zone."))
 
 
-def _check_place(
-    errors: dict[str, list[str]], *, branch: Branch, stop: Stop | None, room: Room | None
-) -> None:
-    """A bookmobile event has one of its stops, any other none; a room is one of the branch's."""
-    if branch.is_bookmobile:
-        if stop is None:
-            errors.setdefault("stop", []).append(_("A bookmobile event needs one of its stops."))
-        elif stop.branch_id != branch.pk:
-            errors.setdefault("stop", []).append(
-                _("“%(stop)s” is not a stop of %(branch)s.")
-                % {"stop": stop.name, "branch": branch.name}
-            )
-    elif stop is not None:
-        errors.setdefault("stop", []).append(_("Only bookmobile events have a stop."))
-    if room is not None and room.branch_id != branch.pk:
-        errors.setdefault("room", []).append(
-            _("“%(room)s” is not a room of %(branch)s.")
-            % {"room": room.name, "branch": branch.name}
-        )
-
-
 def event_validate(
     *,
     branch: Branch,
@@ -122,7 +101,21 @@ def event_validate(
         errors.setdefault("status", []).append(
             _("Unknown status “%(status)s”.") % {"status": status}
         )
-    _check_place(errors, branch=branch, stop=stop, room=room)
+    if branch.is_bookmobile:
+        if stop is None:
+            errors.setdefault("stop", []).append(_("A bookmobile event needs one of its stops."))
+        elif stop.branch_id != branch.pk:
+            errors.setdefault("stop", []).append(
+                _("“%(stop)s” is not a stop of %(branch)s.")
+                % {"stop": stop.name, "branch": branch.name}
+            )
+    elif stop is not None:
+        errors.setdefault("stop", []).append(_("Only bookmobile events have a stop."))
+    if room is not None and room.branch_id != branch.pk:
+        errors.setdefault("room", []).append(
+            _("“%(room)s” is not a room of %(branch)s.")
+            % {"room": room.name, "branch": branch.name}
+        )
     rule = ""
     try:
         rule = recurrence.normalise_rrule(rrule)
