@@ -1,4 +1,5 @@
-# Shortcuts for the two README commands and the usual checks.
+# Shortcuts for the two README commands and the usual checks (lint: ruff and the import layers
+# declared in pyproject.toml).
 PY ?= python3.11
 
 .PHONY: serve test lint typecheck bench messages
@@ -11,6 +12,7 @@ test:
 
 lint:
 	.venv/bin/ruff check .
+	.venv/bin/lint-imports --no-cache
 
 typecheck:
 	.venv/bin/mypy calendar_service events feeds tasks pages demo

@@ -58,7 +58,7 @@ def _django_ical(request):
     return _django_ical_feed()(request)
 
 
-def _django_ical_feed():
+def _django_ical_feed():  # noqa: C901 - mccabe counts the hooks of the class it returns
     from django_ical.views import ICalFeed
     from icalendar import vCalAddress
 

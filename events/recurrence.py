@@ -73,7 +73,7 @@ def _parse_until(value: str) -> datetime:
         ) from exc
 
 
-def normalise_rrule(text: str) -> str:
+def normalise_rrule(text: str) -> str:  # noqa: C901 - one flat guard per RRULE part
     """Validate RRULE text and return it in canonical form (UNTIL in UTC, as RFC 5545 wants
     when DTSTART has a TZID). Raises RecurrenceError with a readable reason."""
     text = (text or "").strip()
