@@ -31,6 +31,7 @@ from .models import (
     Room,
     Stop,
     Track,
+    cancelled_q,
 )
 from .signals import events_changed, occurrences_changed
 
@@ -370,14 +371,13 @@ def _conflicts(occurrence: Occurrence) -> Occurrence | None:
     """Another active occurrence in the same room, or of the same bookmobile, that overlaps."""
     event = occurrence.event
     room = occurrence.room or event.room
-    if occurrence.status == Occurrence.Status.CANCELLED or event.status == Event.Status.CANCELLED:
+    if occurrence.is_cancelled:
         return None
     if room is None and not event.branch.is_bookmobile:
         return None
     overlapping = (
         Occurrence.objects.filter(start__lt=occurrence.end, end__gt=occurrence.start)
-        .exclude(status=Occurrence.Status.CANCELLED)
-        .exclude(event__status=Event.Status.CANCELLED)
+        .exclude(cancelled_q())
         .exclude(event_id=event.pk)
         .select_related("event")
     )
@@ -685,10 +685,7 @@ def attendance_validate(
         errors.setdefault("occurrence", []).append(
             _("Attendance can only be recorded once the occurrence has started.")
         )
-    if (
-        occurrence.status == Occurrence.Status.CANCELLED
-        or occurrence.event.status == Event.Status.CANCELLED
-    ):
+    if occurrence.is_cancelled:
         errors.setdefault("occurrence", []).append(
             _("The occurrence is cancelled; no attendance can be recorded.")
         )

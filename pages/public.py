@@ -199,7 +199,7 @@ def event_detail(request, pk: int):
     now = timezone.now()
     dates = selectors.occurrence_list(user=request.user).filter(event=event)
     upcoming = list(dates.filter(end__gt=now)[:60])
-    cancelled_upcoming = [o for o in upcoming if o.status == Occurrence.Status.CANCELLED]
+    cancelled_upcoming = [o for o in upcoming if o.is_cancelled]
     last_past = dates.filter(end__lte=now).order_by("-start").first() if not upcoming else None
     where = event.stop if event.stop_id else event.branch
     context = {
@@ -268,7 +268,7 @@ def _usual_times(visits: list[Occurrence]) -> list[dict]:
     """The recurring weekday and hours among a stop's next visits (for "when it is there")."""
     seen: OrderedDict[tuple, dict] = OrderedDict()
     for visit in visits:
-        if visit.status == Occurrence.Status.CANCELLED:
+        if visit.is_cancelled:
             continue
         start, end = visit.start.astimezone(LOCAL_TZ), visit.end.astimezone(LOCAL_TZ)
         key = (start.isoweekday(), start.time(), end.time())
