@@ -190,6 +190,9 @@ class Partner(models.Model):
         return self.name
 
 
+MAX_COUNT = 100_000  # a head count or capacity larger than this is a typo (events.services)
+
+
 def new_event_uid() -> str:
     return f"{uuid.uuid4()}@{settings.EVENT_UID_DOMAIN}"
 

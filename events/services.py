@@ -21,6 +21,7 @@ from django.utils.translation import gettext as _
 from . import recurrence
 from .models import (
     LOCAL_TZ,
+    MAX_COUNT,
     Attendance,
     AttendanceRevision,
     Audience,
@@ -74,6 +75,11 @@ def _require_aware(errors: dict[str, list[str]], field: str, value: Any) -> None
         errors.setdefault(field, []).append(_("The time must carry a time zone."))
 
 
+def _over_max_count(value: Any) -> bool:
+    """A head count or capacity above MAX_COUNT (a typo): refused by every interface alike."""
+    return isinstance(value, int) and value > MAX_COUNT
+
+
 def event_validate(
     *,
     branch: Branch,
@@ -87,9 +93,14 @@ def event_validate(
     title: str,
     status: str,
     kept_exdates: Iterable[Any] = (),
+    capacity: int | None = None,
 ) -> tuple[str, list[str]]:
     """Check an event's fields together. Returns the normalised rule and excluded dates."""
     errors: dict[str, list[str]] = {}
+    if _over_max_count(capacity):
+        errors.setdefault("capacity", []).append(
+            _("The capacity can be at most %(max)d.") % {"max": MAX_COUNT}
+        )
     if not (title or "").strip():
         errors.setdefault("title", []).append(_("A title is required."))
     if not tracks:
@@ -219,6 +230,7 @@ def event_create(
         exdates=exdates,
         title=title,
         status=status,
+        capacity=capacity,
     )
     event = Event(
         branch=branch,
@@ -299,6 +311,7 @@ def event_update(*, event: Event, user=None, check_conflicts: bool = True, **cha
         title=event.title,
         status=event.status,
         kept_exdates=before_exdates,
+        capacity=event.capacity,
     )
     event.rrule, event.exdates = rule, excluded
     if event.status != Event.Status.CANCELLED:
@@ -663,6 +676,10 @@ def attendance_validate(
         errors.setdefault("total", []).append(
             _("The head count must be a whole number of 0 or more.")
         )
+    elif _over_max_count(total):
+        errors.setdefault("total", []).append(
+            _("The head count can be at most %(max)d.") % {"max": MAX_COUNT}
+        )
     groups: dict[str, int] | None = None
     if by_age:
         unknown = set(by_age) - set(Attendance.AGE_GROUPS)
@@ -674,6 +691,10 @@ def attendance_validate(
         if any(not isinstance(v, int) or isinstance(v, bool) or v < 0 for v in values.values()):
             errors.setdefault("by_age", []).append(
                 _("Each age group must be a whole number of 0 or more.")
+            )
+        elif any(_over_max_count(v) for v in values.values()):
+            errors.setdefault("by_age", []).append(
+                _("Each age group can be at most %(max)d.") % {"max": MAX_COUNT}
             )
         elif not errors.get("total") and sum(values.values()) != total:
             errors.setdefault("by_age", []).append(

@@ -17,6 +17,7 @@ from rest_framework import serializers
 
 from events import roles, selectors
 from events.models import (
+    MAX_COUNT,
     Attendance,
     Audience,
     Branch,
@@ -30,12 +31,14 @@ from events.models import (
 
 from .fields import BoundedDateField, LocalDateTimeField
 
-MAX_COUNT = 100_000  # a head count or capacity larger than this is a typo
-
 
 def _count(**kwargs: Any) -> serializers.IntegerField:
-    """A head count or capacity: from 0 to MAX_COUNT."""
-    return serializers.IntegerField(min_value=0, max_value=MAX_COUNT, **kwargs)
+    """A head count or capacity: 0 or more. Its upper bound, MAX_COUNT, is the services' rule
+    (the admin and the API refuse alike, with the service's message); it is set here after the
+    field is made, so that the schema states it without the field checking it a second time."""
+    field = serializers.IntegerField(min_value=0, **kwargs)
+    field.max_value = MAX_COUNT
+    return field
 
 
 def _translated_name() -> serializers.CharField:

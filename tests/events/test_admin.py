@@ -435,3 +435,37 @@ def test_bookmobile_branch_shows_its_stops(admin_user, bookmobile):
     StopFactory(branch=bookmobile, name="Svogerslev", slug="svogerslev")
     page = _login(admin_user).get(reverse("admin:events_branch_change", args=[bookmobile.pk]))
     assert "Svogerslev" in page.content.decode()
+
+
+def test_the_admin_refuses_a_capacity_the_api_refuses(staff_user, mine):
+    """The bound on a capacity is the service's: the admin shows its message as a form error."""
+    response = _login(staff_user).post(
+        reverse("admin:events_event_change", args=[mine.pk]), _event_post(mine, capacity=100_001)
+    )
+    assert response.status_code == 200
+    assert response.context["adminform"].form.errors["capacity"] == [
+        "The capacity can be at most 100000."
+    ]
+    mine.refresh_from_db()
+    assert mine.capacity is None
+
+
+def test_the_admin_refuses_a_head_count_the_api_refuses(staff_user, mine):
+    occurrence = mine.occurrences.order_by("start").first()
+    response = _login(staff_user).post(
+        reverse("admin:events_attendance_add"),
+        {
+            "occurrence": occurrence.pk,
+            "total": 100_001,
+            "note": "",
+            "revisions-TOTAL_FORMS": 0,
+            "revisions-INITIAL_FORMS": 0,
+            "revisions-MIN_NUM_FORMS": 0,
+            "revisions-MAX_NUM_FORMS": 1000,
+        },
+    )
+    assert response.status_code == 200
+    assert response.context["adminform"].form.errors["total"] == [
+        "The head count can be at most 100000."
+    ]
+    assert not Attendance.objects.exists()
