@@ -194,13 +194,9 @@ def event_save(*, event: Event | None, data: dict[str, Any], user) -> Event:
     status = values.pop("status", None)
     reason = (values.pop("cancel_reason", "") or "").strip()
     if event is None:
-        create_status = Event.Status.PUBLISHED if status == Event.Status.CANCELLED else status
-        event = services.event_create(
-            user=user, status=create_status or Event.Status.DRAFT, **values
+        return services.event_create(
+            user=user, status=status or Event.Status.DRAFT, cancel_reason=reason, **values
         )
-        if status == Event.Status.CANCELLED:
-            event = services.event_cancel(event=event, reason=reason, user=user)
-        return event
     changes = {}
     for name, value in values.items():
         if name in RELATIONS:

@@ -216,9 +216,14 @@ def event_create(
     user=None,
     check_conflicts: bool = True,
     uid: str | None = None,
+    cancel_reason: str = "",
 ) -> Event:
     """Create an event and materialise its occurrences. ``uid`` is for events that already
-    have a stable identity elsewhere (imports, demo data); by default a new one is made."""
+    have a stable identity elsewhere (imports, demo data); by default a new one is made.
+
+    An event created already cancelled (``status`` cancelled, called off before it was entered)
+    is created published and then cancelled with ``cancel_reason`` (``event_cancel``), so that
+    its place is checked, and its SEQUENCE and feeds say what an ordinary cancellation says."""
     rule, excluded = event_validate(
         branch=branch,
         start=start,
@@ -232,6 +237,7 @@ def event_create(
         status=status,
         capacity=capacity,
     )
+    cancelled = status == Event.Status.CANCELLED
     event = Event(
         branch=branch,
         title=title.strip(),
@@ -242,7 +248,7 @@ def event_create(
         room=room,
         place=place,
         co_created=co_created,
-        status=status,
+        status=Event.Status.PUBLISHED if cancelled else status,
         all_day=all_day,
         rrule=rule,
         exdates=excluded,
@@ -259,6 +265,8 @@ def event_create(
     event.partners.set(partners)
     occurrences_materialise(event=event, check_conflicts=check_conflicts, keep_past=False)
     _notify_events([event.pk])
+    if cancelled:
+        event = event_cancel(event=event, reason=cancel_reason, user=user)
     return event
 
 

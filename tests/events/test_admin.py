@@ -227,6 +227,43 @@ def test_add_an_event_through_the_service(staff_user, branch, room):
     ]
 
 
+def test_add_an_event_already_cancelled_through_the_service(staff_user, branch):
+    data = {
+        "title": "Koncert",
+        "description": "",
+        "status": "cancelled",
+        "cancel_reason": "Aflyst af kunstneren",
+        "branch": branch.pk,
+        "stop": "",
+        "room": "",
+        "place": "",
+        "capacity": "",
+        "start_0": "2026-09-01",
+        "start_1": "19:00:00",
+        "end_0": "2026-09-01",
+        "end_1": "21:00:00",
+        "rrule": "",
+        "exdates": "",
+        "tracks": [track("hygge").pk],
+        "audiences": [],
+        "partners": [],
+        "url": "",
+        "occurrences-TOTAL_FORMS": 0,
+        "occurrences-INITIAL_FORMS": 0,
+        "occurrences-MIN_NUM_FORMS": 0,
+        "occurrences-MAX_NUM_FORMS": 1000,
+    }
+    response = _login(staff_user).post(reverse("admin:events_event_add"), data)
+    assert response.status_code == 302, response.content.decode()[:3000]
+    event = Event.objects.get(title="Koncert")
+    assert (event.status, event.cancel_reason, event.sequence) == (
+        Event.Status.CANCELLED,
+        "Aflyst af kunstneren",
+        1,
+    )
+    assert event.occurrences.get().is_cancelled
+
+
 def test_rule_errors_show_on_the_form(staff_user, mine):
     client = _login(staff_user)
     response = client.post(

@@ -206,3 +206,19 @@ def test_a_change_to_a_capacity_above_100000_is_refused():
     assert info.value.message_dict["capacity"] == ["The capacity can be at most 100000."]
     event.refresh_from_db()
     assert event.capacity == 40
+
+
+def test_an_event_can_be_created_already_cancelled_with_its_reason(branch):
+    """Called off before it was entered: created published, then cancelled, as a cancellation
+    by hand would leave it (SEQUENCE raised, every occurrence cancelled with the event)."""
+    event = make_event(
+        branch=branch,
+        status=Event.Status.CANCELLED,
+        cancel_reason="  Forfatteren er syg ",
+        rrule="FREQ=WEEKLY;COUNT=2",
+    )
+    event.refresh_from_db()
+    assert event.status == Event.Status.CANCELLED
+    assert event.cancel_reason == "Forfatteren er syg"
+    assert event.sequence == 1
+    assert [o.is_cancelled for o in event.occurrences.all()] == [True, True]
