@@ -8,6 +8,7 @@ Services are plain functions with keyword-only arguments. They raise
 from __future__ import annotations
 
 from collections.abc import Iterable, Sequence
+from dataclasses import dataclass, field
 from datetime import date, datetime, timedelta
 from typing import Any
 
@@ -33,6 +34,7 @@ from .models import (
     Stop,
     Track,
     cancelled_q,
+    local_date_of,
 )
 from .signals import events_changed, occurrences_changed
 
@@ -423,6 +425,16 @@ def _slot_map(event: Event, until: datetime) -> dict[date, datetime]:
     }
 
 
+@dataclass
+class _Materialising:
+    """What one run of ``occurrences_materialise`` changes, gathered by its steps."""
+
+    changed: list[int] = field(default_factory=list)  # occurrences saved with new values
+    gone_years: set[int] = field(default_factory=set)  # years of the occurrences deleted
+    past_excluded: set[date] = field(default_factory=set)  # the rule's past dates not held
+    kept: list[Occurrence] = field(default_factory=list)  # upcoming ones the rule still gives
+
+
 def occurrences_materialise(
     *,
     event: Event,
@@ -446,90 +458,141 @@ def occurrences_materialise(
     until = until or horizon()
     now = timezone.now()
     slots = _slot_map(event, until)
-    past_excluded: set[date] = set()
-    duration = event.end - event.start
-    existing: dict[date, Occurrence] = {}
-    for occ in Occurrence.objects.filter(event=event).select_related("event"):
-        existing.setdefault(occ.original_start.astimezone(LOCAL_TZ).date(), occ)
+    existing = _occurrences_by_day(event)
     with_attendance = set(
         Attendance.objects.filter(occurrence__event=event).values_list("occurrence_id", flat=True)
     )
-    created: list[Occurrence] = []
-    changed: list[int] = []
-    gone_years: set[int] = set()
-    kept: list[Occurrence] = []
+    run = _Materialising()
     for day, occ in existing.items():
         slot = slots.get(day)
         if keep_past and occ.start < now:
-            fits = slot is not None and slot == occ.original_start
-            if slot is not None and not fits:
-                past_excluded.add(day)  # the rule's new time that day: it was not held
-            if occ.detached == fits:
-                occ.detached = not fits
-                occ.updated_at = timezone.now()
-                occ.save(update_fields=["detached", "updated_at"])
-                changed.append(occ.pk)
-            continue
-        if slot is None:
-            if (
-                day > until.astimezone(LOCAL_TZ).date()
-                and event.rrule
-                and not recurrence.is_bounded(event.rrule)
-            ):
-                continue  # beyond this run's horizon: leave it
-            if occ.pk in with_attendance or occ.moved:
-                if not occ.detached:
-                    occ.detached = True
-                    occ.updated_at = timezone.now()
-                    occ.save(update_fields=["detached", "updated_at"])
-                    changed.append(occ.pk)
-            else:
-                gone_years |= occ.counted_years
-                occ.delete()
-            continue
-        fields = []
-        if occ.detached:
-            occ.detached = False
-            fields.append("detached")
-        if occ.original_start != slot:
-            occ.original_start = slot
-            fields.append("original_start")
-        if not occ.moved and (occ.start != slot or occ.end != slot + duration):
-            occ.start, occ.end = slot, slot + duration
-            fields += ["start", "end"]
-        if fields:
-            occ.updated_at = timezone.now()
-            occ.save(update_fields=[*fields, "updated_at"])
-            changed.append(occ.pk)
-        kept.append(occ)
-    if check_conflicts and event.status != Event.Status.DRAFT:
+            _keep_as_held(occ, day=day, slot=slot, run=run)
+        elif slot is None:
+            _drop_or_detach(event, occ, day=day, until=until, attended=with_attendance, run=run)
+        else:
+            _fit_to_slot(occ, slot=slot, duration=event.end - event.start, run=run)
+    checked = check_conflicts and event.status != Event.Status.DRAFT
+    if checked:
         # A change of time or room, or publishing a draft, can make existing occurrences
         # overlap others; the caller's transaction rolls the change back.
-        for occ in kept:
+        for occ in run.kept:
             occ.event = event
-            other = _conflicts(occ)
-            if other is not None:
-                raise SchedulingConflict(occurrence=occ, other=other)
+            _refuse_conflict(occ)
+    created = _new_occurrences(
+        event, slots=slots, existing=existing, past_before=now if keep_past else None, run=run
+    )
+    if checked:
+        for occ in created:
+            _refuse_conflict(occ)
+    for occ in created:  # bulk_create skips save(), which sets local_date
+        occ.local_date = local_date_of(occ.start)
+    Occurrence.objects.bulk_create(created, batch_size=500)
+    _exclude_past_dates(event, run.past_excluded)
+    _notify_occurrences(run.changed, years=run.gone_years)
+    return created
+
+
+def _occurrences_by_day(event: Event) -> dict[date, Occurrence]:
+    """The event's occurrences by the local date of their original slot (the first of a date)."""
+    existing: dict[date, Occurrence] = {}
+    for occ in Occurrence.objects.filter(event=event).select_related("event"):
+        existing.setdefault(local_date_of(occ.original_start), occ)
+    return existing
+
+
+def _save_changed(occ: Occurrence, fields: list[str], run: _Materialising) -> None:
+    occ.updated_at = timezone.now()
+    occ.save(update_fields=[*fields, "updated_at"])
+    run.changed.append(occ.pk)
+
+
+def _keep_as_held(
+    occ: Occurrence, *, day: date, slot: datetime | None, run: _Materialising
+) -> None:
+    """An occurrence that has started stays as held; flagged ``detached`` unless the rule
+    still gives it at its original time. The rule's other time that day was not held."""
+    fits = slot is not None and slot == occ.original_start
+    if slot is not None and not fits:
+        run.past_excluded.add(day)
+    if occ.detached == fits:
+        occ.detached = not fits
+        _save_changed(occ, ["detached"], run)
+
+
+def _drop_or_detach(
+    event: Event,
+    occ: Occurrence,
+    *,
+    day: date,
+    until: datetime,
+    attended: set[int],
+    run: _Materialising,
+) -> None:
+    """An upcoming occurrence the rule no longer gives: deleted, or kept as ``detached`` if it
+    has attendance or was moved. One beyond this run's horizon of an open series is left."""
+    if day > local_date_of(until) and event.rrule and not recurrence.is_bounded(event.rrule):
+        return
+    if occ.pk in attended or occ.moved:
+        if not occ.detached:
+            occ.detached = True
+            _save_changed(occ, ["detached"], run)
+    else:
+        run.gone_years |= occ.counted_years
+        occ.delete()
+
+
+def _fit_to_slot(
+    occ: Occurrence, *, slot: datetime, duration: timedelta, run: _Materialising
+) -> None:
+    """An upcoming occurrence the rule gives: attached to its slot, and re-timed to it unless
+    it was moved."""
+    fields = []
+    if occ.detached:
+        occ.detached = False
+        fields.append("detached")
+    if occ.original_start != slot:
+        occ.original_start = slot
+        fields.append("original_start")
+    if not occ.moved and (occ.start != slot or occ.end != slot + duration):
+        occ.start, occ.end = slot, slot + duration
+        fields += ["start", "end"]
+    if fields:
+        _save_changed(occ, fields, run)
+    run.kept.append(occ)
+
+
+def _refuse_conflict(occ: Occurrence) -> None:
+    other = _conflicts(occ)
+    if other is not None:
+        raise SchedulingConflict(occurrence=occ, other=other)
+
+
+def _new_occurrences(
+    event: Event,
+    *,
+    slots: dict[date, datetime],
+    existing: dict[date, Occurrence],
+    past_before: datetime | None,
+    run: _Materialising,
+) -> list[Occurrence]:
+    """Unsaved occurrences for the rule's dates that have none; a date before ``past_before``
+    gets none (it was not held) and becomes an excluded date instead."""
+    duration = event.end - event.start
+    new: list[Occurrence] = []
     for day, slot in sorted(slots.items()):
         if day in existing:
             continue
-        if keep_past and slot < now:
-            past_excluded.add(day)
+        if past_before is not None and slot < past_before:
+            run.past_excluded.add(day)
             continue
-        occ = Occurrence(event=event, original_start=slot, start=slot, end=slot + duration)
-        if check_conflicts and event.status != Event.Status.DRAFT:
-            other = _conflicts(occ)
-            if other is not None:
-                raise SchedulingConflict(occurrence=occ, other=other)
-        created.append(occ)
-    for occ in created:  # bulk_create skips save(), which sets local_date
-        occ.local_date = occ.start.astimezone(LOCAL_TZ).date()
-    Occurrence.objects.bulk_create(created, batch_size=500)
-    if past_excluded:
-        event.exdates = sorted({*event.exdates, *(d.isoformat() for d in past_excluded)})
+        new.append(Occurrence(event=event, original_start=slot, start=slot, end=slot + duration))
+    return new
+
+
+def _exclude_past_dates(event: Event, days: set[date]) -> None:
+    if days:
+        event.exdates = sorted({*event.exdates, *(d.isoformat() for d in days)})
         Event.objects.filter(pk=event.pk).update(exdates=event.exdates)
-    _notify_occurrences(changed, years=gone_years)
-    return created
 
 
 def occurrences_extend_horizon(*, until: datetime | None = None) -> int:
