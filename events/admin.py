@@ -161,34 +161,10 @@ class DateListField(forms.CharField):
 
 # --- events ---------------------------------------------------------------------------------
 
-EVENT_FIELDS = (
-    "branch",
-    "title",
-    "description",
-    "start",
-    "end",
-    "all_day",
-    "tracks",
-    "stop",
-    "room",
-    "place",
-    "audiences",
-    "partners",
-    "co_created",
-    "status",
-    "cancel_reason",
-    "rrule",
-    "exdates",
-    "capacity",
-    "url",
-)
-RELATIONS = ("tracks", "audiences", "partners")
-
-
 def event_save(*, event: Event | None, data: dict[str, Any], user) -> Event:
     """Create or change an event from admin form data through the services."""
-    values = {k: data[k] for k in EVENT_FIELDS if k in data}
-    for name in RELATIONS:
+    values = {k: data[k] for k in services.EVENT_FIELDS if k in data}
+    for name in services.EVENT_RELATIONS:
         if name in values:
             values[name] = list(values[name])
     status = values.pop("status", None)
@@ -199,7 +175,7 @@ def event_save(*, event: Event | None, data: dict[str, Any], user) -> Event:
         )
     changes = {}
     for name, value in values.items():
-        if name in RELATIONS:
+        if name in services.EVENT_RELATIONS:
             if {o.pk for o in value} != set(getattr(event, name).values_list("pk", flat=True)):
                 changes[name] = value
         elif name == "exdates":
@@ -238,7 +214,7 @@ class EventAdminForm(forms.ModelForm):
 
     class Meta:
         model = Event
-        fields = EVENT_FIELDS
+        fields = services.EVENT_FIELDS
         formfield_callback = _formfield_https
 
     def clean(self):

@@ -20,6 +20,7 @@ from django.utils import timezone
 from django.utils.translation import gettext as _
 
 from . import recurrence
+from .clock import local_today
 from .models import (
     LOCAL_TZ,
     MAX_COUNT,
@@ -150,7 +151,7 @@ def event_validate(
             # Past dates the series already excluded are exempt: the past is kept as it was
             # held (see occurrences_materialise), and its exclusions may predate a new rule.
             exempt = {_as_date(d) for d in kept_exdates} if kept_exdates else set()
-            today = timezone.localdate()
+            today = local_today()
             off = [
                 d for d in excluded_dates if d not in on_rule and not (d in exempt and d < today)
             ]
@@ -166,6 +167,30 @@ def event_validate(
 
 
 # --- events -------------------------------------------------------------------------------
+
+# What staff may set on an event (event_update takes these; the admin's form shows them).
+EVENT_FIELDS = (
+    "branch",
+    "title",
+    "description",
+    "start",
+    "end",
+    "all_day",
+    "tracks",
+    "stop",
+    "room",
+    "place",
+    "audiences",
+    "partners",
+    "co_created",
+    "status",
+    "cancel_reason",
+    "rrule",
+    "exdates",
+    "capacity",
+    "url",
+)
+EVENT_RELATIONS = ("tracks", "audiences", "partners")  # many-to-many: set after the save
 
 _PLACE_AND_TIME_FIELDS = (
     "start",
@@ -277,33 +302,12 @@ def event_update(*, event: Event, user=None, check_conflicts: bool = True, **cha
     """Change an event. A change of time, place or status raises SEQUENCE; occurrences are
     materialised again without losing attendance, cancellations or moves."""
     event = Event.objects.select_for_update().get(pk=event.pk)
-    allowed = {
-        "branch",
-        "title",
-        "description",
-        "start",
-        "end",
-        "tracks",
-        "stop",
-        "room",
-        "place",
-        "audiences",
-        "partners",
-        "co_created",
-        "status",
-        "all_day",
-        "rrule",
-        "exdates",
-        "capacity",
-        "url",
-        "cancel_reason",
-    }
-    unknown = set(changes) - allowed
+    unknown = set(changes) - set(EVENT_FIELDS)
     if unknown:
         raise ValidationError(
             {name: [_("This field cannot be changed.")] for name in sorted(unknown)}
         )
-    relations = {k: changes.pop(k) for k in ("tracks", "audiences", "partners") if k in changes}
+    relations = {k: changes.pop(k) for k in EVENT_RELATIONS if k in changes}
     before = {f: getattr(event, f) for f in _PLACE_AND_TIME_FIELDS}
     before_exdates = list(event.exdates)
     for name, value in changes.items():
