@@ -37,7 +37,8 @@ class ActionPlanForm(forms.ModelForm):
         fields = PLAN_FIELDS
 
     def clean(self):
-        data = super().clean()
+        super().clean()
+        data = self.cleaned_data  # what ModelForm.clean returns
         if self.errors:
             return data
         current = ActionPlan.objects.get(pk=self.instance.pk) if self.instance.pk else None
