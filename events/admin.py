@@ -161,6 +161,15 @@ class DateListField(forms.CharField):
 
 # --- events ---------------------------------------------------------------------------------
 
+def _differs(event: Event, name: str, value: Any) -> bool:
+    """Whether a form value changes the event's field (relations and dates in any order)."""
+    if name in services.EVENT_RELATIONS:
+        return {o.pk for o in value} != set(getattr(event, name).values_list("pk", flat=True))
+    if name == "exdates":
+        return sorted(value or []) != sorted(event.exdates or [])
+    return value != getattr(event, name)
+
+
 def event_save(*, event: Event | None, data: dict[str, Any], user) -> Event:
     """Create or change an event from admin form data through the services."""
     values = {k: data[k] for k in services.EVENT_FIELDS if k in data}
@@ -173,16 +182,7 @@ def event_save(*, event: Event | None, data: dict[str, Any], user) -> Event:
         return services.event_create(
             user=user, status=status or Event.Status.DRAFT, cancel_reason=reason, **values
         )
-    changes = {}
-    for name, value in values.items():
-        if name in services.EVENT_RELATIONS:
-            if {o.pk for o in value} != set(getattr(event, name).values_list("pk", flat=True)):
-                changes[name] = value
-        elif name == "exdates":
-            if sorted(value or []) != sorted(event.exdates or []):
-                changes[name] = value
-        elif value != getattr(event, name):
-            changes[name] = value
+    changes = {name: value for name, value in values.items() if _differs(event, name, value)}
     if status == Event.Status.CANCELLED and event.status != Event.Status.CANCELLED:
         if changes:
             event = services.event_update(event=event, user=user, **changes)

@@ -51,3 +51,12 @@ def test_a_time_zone_in_the_environment_changes_nothing():
         check=True,
     )
     assert out.stdout.strip() == "Europe/Copenhagen"
+
+
+def test_the_feeds_publish_the_zone_the_domain_decides():
+    """The feed builders stay free of the core, so they name the zone themselves (TZID); it
+    must be the domain's."""
+    from feeds import builders, ical
+
+    assert ical.TZID == clock.ZONE_NAME
+    assert builders.LOCAL_TZ == clock.LOCAL_TZ
