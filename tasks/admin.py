@@ -1,17 +1,36 @@
 from django import forms
 from django.contrib import admin, messages
 from django.core.exceptions import ValidationError
+from django.forms.models import BaseInlineFormSet
 from django.utils.translation import gettext_lazy as _
 
 from events.admin import add_service_errors, dry_run
 from tasks.dispatch import status_recompute_start
-from tasks.services.plans import action_plan_copy, action_plan_save
+from tasks.services.plans import _plan_rows_validate, action_plan_copy, action_plan_save
 
 from .models import ActionPlan, Initiative, Job, StatusFigure, StatusReport, StatusYear, Target
 
 
+class TargetFormSet(BaseInlineFormSet):
+    """The plan's targets, checked by the rule ``action_plan_save`` applies to them (one target
+    per branch and track), so the admin refuses what the API refuses."""
+
+    def clean(self):
+        super().clean()
+        rows = [
+            form.cleaned_data
+            for form in self.forms
+            if form.cleaned_data and not form.cleaned_data.get("DELETE")
+        ]
+        try:
+            _plan_rows_validate(rows, None)
+        except ValidationError as exc:
+            raise ValidationError(exc.message_dict["targets"]) from exc
+
+
 class TargetInline(admin.TabularInline):
     model = Target
+    formset = TargetFormSet
     extra = 0
     autocomplete_fields = ()
 

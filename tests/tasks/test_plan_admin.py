@@ -11,6 +11,7 @@ from django.utils import timezone
 
 from events.clock import local_today
 from tasks.models import ActionPlan
+from tests.factories import track
 
 pytestmark = pytest.mark.django_db
 
@@ -66,3 +67,25 @@ def test_a_year_that_has_a_plan_is_a_form_error(client_admin):
     assert response.status_code == 200
     assert "year" in response.context["adminform"].form.errors
     assert ActionPlan.objects.count() == 1
+
+
+def test_two_targets_for_the_same_scope_are_refused_as_by_the_api(client_admin, branch):
+    plan = ActionPlan.objects.create(year=2026)
+    hygge = track("hygge")
+    data = _post(plan)
+    data["targets-TOTAL_FORMS"] = 2
+    for i in (0, 1):
+        data.update(
+            {
+                f"targets-{i}-branch": branch.pk,
+                f"targets-{i}-track": hygge.pk,
+                f"targets-{i}-held": 10 + i,
+                f"targets-{i}-attendance": "",
+                f"targets-{i}-co_created": "",
+            }
+        )
+    response = client_admin.post(reverse("admin:tasks_actionplan_change", args=[plan.pk]), data)
+    assert response.status_code == 200
+    (formset, _initiatives) = response.context["inline_admin_formsets"]
+    assert formset.formset.non_form_errors()
+    assert not plan.targets.exists()
