@@ -15,6 +15,8 @@ from django.core.exceptions import ImproperlyConfigured
 from django.utils.translation import gettext_lazy as _
 from kombu import Queue
 
+from events.clock import ZONE_NAME
+
 BASE_DIR = Path(__file__).resolve().parent.parent
 VAR_DIR = BASE_DIR / "var"
 
@@ -25,7 +27,6 @@ env = environ.Env(
     CSRF_TRUSTED_ORIGINS=(list, []),
     DATABASE_URL=(str, f"sqlite:///{VAR_DIR / 'db.sqlite3'}"),
     REDIS_URL=(str, ""),
-    TIME_ZONE=(str, "Europe/Copenhagen"),
     LANGUAGE_CODE=(str, "da"),
     SITE_URL=(str, "http://127.0.0.1:8000"),
     OCCURRENCE_HORIZON_DAYS=(int, 396),
@@ -190,7 +191,9 @@ LOGIN_URL = "admin:login"
 LANGUAGE_CODE = env("LANGUAGE_CODE")
 LANGUAGES = [("da", _("Danish")), ("en", _("English"))]
 LOCALE_PATHS = [BASE_DIR / "locale"]
-TIME_ZONE = env("TIME_ZONE")
+# Not configurable: the service is for Roskilde and its rules, feeds and figures are in
+# Copenhagen time (events/clock.py decides; Django's display and Celery's beat follow it).
+TIME_ZONE = ZONE_NAME
 USE_I18N = True
 USE_TZ = True
 

@@ -24,6 +24,7 @@ from django.db import transaction
 from django.utils import timezone
 
 from events import recurrence, roles, services
+from events.clock import local_today
 from events.models import (
     LOCAL_TZ,
     Attendance,
@@ -664,7 +665,7 @@ def _attendance(
 def seed(*, today: date | None = None, now: datetime | None = None) -> Report:
     """Load the demo for ``today`` (default: the local date now). Returns what was created."""
     real_now = timezone.now()
-    today = today or real_now.astimezone(LOCAL_TZ).date()
+    today = today or local_today(real_now)
     # "Now" of the demo: noon on that day, never later than the real now (attendance is only
     # recorded for occurrences that have started).
     now = now or min(_local(today, time(12, 0)), real_now)

@@ -161,56 +161,28 @@ class DateListField(forms.CharField):
 
 # --- events ---------------------------------------------------------------------------------
 
-EVENT_FIELDS = (
-    "branch",
-    "title",
-    "description",
-    "start",
-    "end",
-    "all_day",
-    "tracks",
-    "stop",
-    "room",
-    "place",
-    "audiences",
-    "partners",
-    "co_created",
-    "status",
-    "cancel_reason",
-    "rrule",
-    "exdates",
-    "capacity",
-    "url",
-)
-RELATIONS = ("tracks", "audiences", "partners")
+def _differs(event: Event, name: str, value: Any) -> bool:
+    """Whether a form value changes the event's field (relations and dates in any order)."""
+    if name in services.EVENT_RELATIONS:
+        return {o.pk for o in value} != set(getattr(event, name).values_list("pk", flat=True))
+    if name == "exdates":
+        return sorted(value or []) != sorted(event.exdates or [])
+    return value != getattr(event, name)
 
 
 def event_save(*, event: Event | None, data: dict[str, Any], user) -> Event:
     """Create or change an event from admin form data through the services."""
-    values = {k: data[k] for k in EVENT_FIELDS if k in data}
-    for name in RELATIONS:
+    values = {k: data[k] for k in services.EVENT_FIELDS if k in data}
+    for name in services.EVENT_RELATIONS:
         if name in values:
             values[name] = list(values[name])
     status = values.pop("status", None)
     reason = (values.pop("cancel_reason", "") or "").strip()
     if event is None:
-        create_status = Event.Status.PUBLISHED if status == Event.Status.CANCELLED else status
-        event = services.event_create(
-            user=user, status=create_status or Event.Status.DRAFT, **values
+        return services.event_create(
+            user=user, status=status or Event.Status.DRAFT, cancel_reason=reason, **values
         )
-        if status == Event.Status.CANCELLED:
-            event = services.event_cancel(event=event, reason=reason, user=user)
-        return event
-    changes = {}
-    for name, value in values.items():
-        if name in RELATIONS:
-            if {o.pk for o in value} != set(getattr(event, name).values_list("pk", flat=True)):
-                changes[name] = value
-        elif name == "exdates":
-            if sorted(value or []) != sorted(event.exdates or []):
-                changes[name] = value
-        elif value != getattr(event, name):
-            changes[name] = value
+    changes = {name: value for name, value in values.items() if _differs(event, name, value)}
     if status == Event.Status.CANCELLED and event.status != Event.Status.CANCELLED:
         if changes:
             event = services.event_update(event=event, user=user, **changes)
@@ -242,7 +214,7 @@ class EventAdminForm(forms.ModelForm):
 
     class Meta:
         model = Event
-        fields = EVENT_FIELDS
+        fields = services.EVENT_FIELDS
         formfield_callback = _formfield_https
 
     def clean(self):

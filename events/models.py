@@ -7,8 +7,7 @@ hold structure, constraints and small derived properties only.
 from __future__ import annotations
 
 import uuid
-from datetime import date, datetime
-from zoneinfo import ZoneInfo
+from datetime import datetime
 
 from django.conf import settings
 from django.db import models
@@ -17,12 +16,7 @@ from django.utils import timezone
 from django.utils.translation import get_language
 from django.utils.translation import gettext_lazy as _
 
-LOCAL_TZ = ZoneInfo("Europe/Copenhagen")
-
-
-def local_date_of(moment: datetime) -> date:
-    """The date of ``moment`` on a wall clock in Copenhagen (counting rule 3)."""
-    return moment.astimezone(LOCAL_TZ).date()
+from .clock import LOCAL_TZ, local_date_of
 
 
 class BilingualNameMixin(models.Model):
@@ -196,6 +190,9 @@ class Partner(models.Model):
         return self.name
 
 
+MAX_COUNT = 100_000  # a head count or capacity larger than this is a typo (events.services)
+
+
 def new_event_uid() -> str:
     return f"{uuid.uuid4()}@{settings.EVENT_UID_DOMAIN}"
 
@@ -324,6 +321,11 @@ class Event(models.Model):
     def is_public(self) -> bool:
         return self.status != self.Status.DRAFT
 
+    @property
+    def is_cancelled(self) -> bool:
+        """The whole event is cancelled (its part of counting rule 4)."""
+        return self.status == self.Status.CANCELLED
+
 
 class OccurrenceQuerySet(models.QuerySet["Occurrence"]):
     def public(self) -> OccurrenceQuerySet:
@@ -449,7 +451,9 @@ class Occurrence(models.Model):
 
     @property
     def is_cancelled(self) -> bool:
-        return self.status == self.Status.CANCELLED or self.event.status == Event.Status.CANCELLED
+        """Counting rule 4: this occurrence, or its whole event, is cancelled (in a query:
+        ``cancelled_q``). Pages, feeds and the API ask this instead of reading the statuses."""
+        return self.status == self.Status.CANCELLED or self.event.is_cancelled
 
     @property
     def counted_years(self) -> set[int]:

@@ -13,7 +13,7 @@ from datetime import date, datetime, time, timedelta
 from django.db.models import Count, Prefetch, Q, QuerySet
 
 from . import roles
-from .models import LOCAL_TZ, Audience, Branch, Event, Occurrence, Stop, Track
+from .models import LOCAL_TZ, Audience, Branch, Event, Occurrence, Stop, Track, cancelled_q
 
 
 @dataclass(frozen=True)
@@ -166,9 +166,7 @@ def occurrence_list(
     if end is not None:
         qs = qs.filter(start__lt=end)
     if not include_cancelled:
-        qs = qs.filter(status=Occurrence.Status.SCHEDULED).exclude(
-            event__status=Event.Status.CANCELLED
-        )
+        qs = qs.exclude(cancelled_q())
     return (
         qs.select_related(
             "event", "event__branch", "event__stop", "event__room", "room", "attendance"
@@ -218,13 +216,9 @@ def occurrence_filter(
     if end is not None:
         qs = qs.filter(start__lt=end)
     if cancelled is True:
-        qs = qs.filter(
-            Q(status=Occurrence.Status.CANCELLED) | Q(event__status=Event.Status.CANCELLED)
-        )
+        qs = qs.filter(cancelled_q())
     elif cancelled is False:
-        qs = qs.filter(status=Occurrence.Status.SCHEDULED).exclude(
-            event__status=Event.Status.CANCELLED
-        )
+        qs = qs.exclude(cancelled_q())
     return qs
 
 

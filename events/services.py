@@ -8,6 +8,7 @@ Services are plain functions with keyword-only arguments. They raise
 from __future__ import annotations
 
 from collections.abc import Iterable, Sequence
+from dataclasses import dataclass, field
 from datetime import date, datetime, timedelta
 from typing import Any
 
@@ -19,8 +20,10 @@ from django.utils import timezone
 from django.utils.translation import gettext as _
 
 from . import recurrence
+from .clock import local_today
 from .models import (
     LOCAL_TZ,
+    MAX_COUNT,
     Attendance,
     AttendanceRevision,
     Audience,
@@ -31,6 +34,8 @@ from .models import (
     Room,
     Stop,
     Track,
+    cancelled_q,
+    local_date_of,
 )
 from .signals import events_changed, occurrences_changed
 
@@ -73,6 +78,11 @@ def _require_aware(errors: dict[str, list[str]], field: str, value: Any) -> None
         errors.setdefault(field, []).append(_("The time must carry a time zone."))
 
 
+def _over_max_count(value: Any) -> bool:
+    """A head count or capacity above MAX_COUNT (a typo): refused by every interface alike."""
+    return isinstance(value, int) and value > MAX_COUNT
+
+
 def event_validate(
     *,
     branch: Branch,
@@ -86,9 +96,14 @@ def event_validate(
     title: str,
     status: str,
     kept_exdates: Iterable[Any] = (),
+    capacity: int | None = None,
 ) -> tuple[str, list[str]]:
     """Check an event's fields together. Returns the normalised rule and excluded dates."""
     errors: dict[str, list[str]] = {}
+    if _over_max_count(capacity):
+        errors.setdefault("capacity", []).append(
+            _("The capacity can be at most %(max)d.") % {"max": MAX_COUNT}
+        )
     if not (title or "").strip():
         errors.setdefault("title", []).append(_("A title is required."))
     if not tracks:
@@ -136,7 +151,7 @@ def event_validate(
             # Past dates the series already excluded are exempt: the past is kept as it was
             # held (see occurrences_materialise), and its exclusions may predate a new rule.
             exempt = {_as_date(d) for d in kept_exdates} if kept_exdates else set()
-            today = timezone.localdate()
+            today = local_today()
             off = [
                 d for d in excluded_dates if d not in on_rule and not (d in exempt and d < today)
             ]
@@ -152,6 +167,30 @@ def event_validate(
 
 
 # --- events -------------------------------------------------------------------------------
+
+# What staff may set on an event (event_update takes these; the admin's form shows them).
+EVENT_FIELDS = (
+    "branch",
+    "title",
+    "description",
+    "start",
+    "end",
+    "all_day",
+    "tracks",
+    "stop",
+    "room",
+    "place",
+    "audiences",
+    "partners",
+    "co_created",
+    "status",
+    "cancel_reason",
+    "rrule",
+    "exdates",
+    "capacity",
+    "url",
+)
+EVENT_RELATIONS = ("tracks", "audiences", "partners")  # many-to-many: set after the save
 
 _PLACE_AND_TIME_FIELDS = (
     "start",
@@ -204,9 +243,14 @@ def event_create(
     user=None,
     check_conflicts: bool = True,
     uid: str | None = None,
+    cancel_reason: str = "",
 ) -> Event:
     """Create an event and materialise its occurrences. ``uid`` is for events that already
-    have a stable identity elsewhere (imports, demo data); by default a new one is made."""
+    have a stable identity elsewhere (imports, demo data); by default a new one is made.
+
+    An event created already cancelled (``status`` cancelled, called off before it was entered)
+    is created published and then cancelled with ``cancel_reason`` (``event_cancel``), so that
+    its place is checked, and its SEQUENCE and feeds say what an ordinary cancellation says."""
     rule, excluded = event_validate(
         branch=branch,
         start=start,
@@ -218,7 +262,9 @@ def event_create(
         exdates=exdates,
         title=title,
         status=status,
+        capacity=capacity,
     )
+    cancelled = status == Event.Status.CANCELLED
     event = Event(
         branch=branch,
         title=title.strip(),
@@ -229,7 +275,7 @@ def event_create(
         room=room,
         place=place,
         co_created=co_created,
-        status=status,
+        status=Event.Status.PUBLISHED if cancelled else status,
         all_day=all_day,
         rrule=rule,
         exdates=excluded,
@@ -246,6 +292,8 @@ def event_create(
     event.partners.set(partners)
     occurrences_materialise(event=event, check_conflicts=check_conflicts, keep_past=False)
     _notify_events([event.pk])
+    if cancelled:
+        event = event_cancel(event=event, reason=cancel_reason, user=user)
     return event
 
 
@@ -254,33 +302,12 @@ def event_update(*, event: Event, user=None, check_conflicts: bool = True, **cha
     """Change an event. A change of time, place or status raises SEQUENCE; occurrences are
     materialised again without losing attendance, cancellations or moves."""
     event = Event.objects.select_for_update().get(pk=event.pk)
-    allowed = {
-        "branch",
-        "title",
-        "description",
-        "start",
-        "end",
-        "tracks",
-        "stop",
-        "room",
-        "place",
-        "audiences",
-        "partners",
-        "co_created",
-        "status",
-        "all_day",
-        "rrule",
-        "exdates",
-        "capacity",
-        "url",
-        "cancel_reason",
-    }
-    unknown = set(changes) - allowed
+    unknown = set(changes) - set(EVENT_FIELDS)
     if unknown:
         raise ValidationError(
             {name: [_("This field cannot be changed.")] for name in sorted(unknown)}
         )
-    relations = {k: changes.pop(k) for k in ("tracks", "audiences", "partners") if k in changes}
+    relations = {k: changes.pop(k) for k in EVENT_RELATIONS if k in changes}
     before = {f: getattr(event, f) for f in _PLACE_AND_TIME_FIELDS}
     before_exdates = list(event.exdates)
     for name, value in changes.items():
@@ -298,6 +325,7 @@ def event_update(*, event: Event, user=None, check_conflicts: bool = True, **cha
         title=event.title,
         status=event.status,
         kept_exdates=before_exdates,
+        capacity=event.capacity,
     )
     event.rrule, event.exdates = rule, excluded
     if event.status != Event.Status.CANCELLED:
@@ -370,14 +398,13 @@ def _conflicts(occurrence: Occurrence) -> Occurrence | None:
     """Another active occurrence in the same room, or of the same bookmobile, that overlaps."""
     event = occurrence.event
     room = occurrence.room or event.room
-    if occurrence.status == Occurrence.Status.CANCELLED or event.status == Event.Status.CANCELLED:
+    if occurrence.is_cancelled:
         return None
     if room is None and not event.branch.is_bookmobile:
         return None
     overlapping = (
         Occurrence.objects.filter(start__lt=occurrence.end, end__gt=occurrence.start)
-        .exclude(status=Occurrence.Status.CANCELLED)
-        .exclude(event__status=Event.Status.CANCELLED)
+        .exclude(cancelled_q())
         .exclude(event_id=event.pk)
         .select_related("event")
     )
@@ -400,6 +427,16 @@ def _slot_map(event: Event, until: datetime) -> dict[date, datetime]:
             start=event.start, rule=event.rrule, until=until, exdates=excluded
         )
     }
+
+
+@dataclass
+class _Materialising:
+    """What one run of ``occurrences_materialise`` changes, gathered by its steps."""
+
+    changed: list[int] = field(default_factory=list)  # occurrences saved with new values
+    gone_years: set[int] = field(default_factory=set)  # years of the occurrences deleted
+    past_excluded: set[date] = field(default_factory=set)  # the rule's past dates not held
+    kept: list[Occurrence] = field(default_factory=list)  # upcoming ones the rule still gives
 
 
 def occurrences_materialise(
@@ -425,90 +462,141 @@ def occurrences_materialise(
     until = until or horizon()
     now = timezone.now()
     slots = _slot_map(event, until)
-    past_excluded: set[date] = set()
-    duration = event.end - event.start
-    existing: dict[date, Occurrence] = {}
-    for occ in Occurrence.objects.filter(event=event).select_related("event"):
-        existing.setdefault(occ.original_start.astimezone(LOCAL_TZ).date(), occ)
+    existing = _occurrences_by_day(event)
     with_attendance = set(
         Attendance.objects.filter(occurrence__event=event).values_list("occurrence_id", flat=True)
     )
-    created: list[Occurrence] = []
-    changed: list[int] = []
-    gone_years: set[int] = set()
-    kept: list[Occurrence] = []
+    run = _Materialising()
     for day, occ in existing.items():
         slot = slots.get(day)
         if keep_past and occ.start < now:
-            fits = slot is not None and slot == occ.original_start
-            if slot is not None and not fits:
-                past_excluded.add(day)  # the rule's new time that day: it was not held
-            if occ.detached == fits:
-                occ.detached = not fits
-                occ.updated_at = timezone.now()
-                occ.save(update_fields=["detached", "updated_at"])
-                changed.append(occ.pk)
-            continue
-        if slot is None:
-            if (
-                day > until.astimezone(LOCAL_TZ).date()
-                and event.rrule
-                and not recurrence.is_bounded(event.rrule)
-            ):
-                continue  # beyond this run's horizon: leave it
-            if occ.pk in with_attendance or occ.moved:
-                if not occ.detached:
-                    occ.detached = True
-                    occ.updated_at = timezone.now()
-                    occ.save(update_fields=["detached", "updated_at"])
-                    changed.append(occ.pk)
-            else:
-                gone_years |= occ.counted_years
-                occ.delete()
-            continue
-        fields = []
-        if occ.detached:
-            occ.detached = False
-            fields.append("detached")
-        if occ.original_start != slot:
-            occ.original_start = slot
-            fields.append("original_start")
-        if not occ.moved and (occ.start != slot or occ.end != slot + duration):
-            occ.start, occ.end = slot, slot + duration
-            fields += ["start", "end"]
-        if fields:
-            occ.updated_at = timezone.now()
-            occ.save(update_fields=[*fields, "updated_at"])
-            changed.append(occ.pk)
-        kept.append(occ)
-    if check_conflicts and event.status != Event.Status.DRAFT:
+            _keep_as_held(occ, day=day, slot=slot, run=run)
+        elif slot is None:
+            _drop_or_detach(event, occ, day=day, until=until, attended=with_attendance, run=run)
+        else:
+            _fit_to_slot(occ, slot=slot, duration=event.end - event.start, run=run)
+    checked = check_conflicts and event.status != Event.Status.DRAFT
+    if checked:
         # A change of time or room, or publishing a draft, can make existing occurrences
         # overlap others; the caller's transaction rolls the change back.
-        for occ in kept:
+        for occ in run.kept:
             occ.event = event
-            other = _conflicts(occ)
-            if other is not None:
-                raise SchedulingConflict(occurrence=occ, other=other)
+            _refuse_conflict(occ)
+    created = _new_occurrences(
+        event, slots=slots, existing=existing, past_before=now if keep_past else None, run=run
+    )
+    if checked:
+        for occ in created:
+            _refuse_conflict(occ)
+    for occ in created:  # bulk_create skips save(), which sets local_date
+        occ.local_date = local_date_of(occ.start)
+    Occurrence.objects.bulk_create(created, batch_size=500)
+    _exclude_past_dates(event, run.past_excluded)
+    _notify_occurrences(run.changed, years=run.gone_years)
+    return created
+
+
+def _occurrences_by_day(event: Event) -> dict[date, Occurrence]:
+    """The event's occurrences by the local date of their original slot (the first of a date)."""
+    existing: dict[date, Occurrence] = {}
+    for occ in Occurrence.objects.filter(event=event).select_related("event"):
+        existing.setdefault(local_date_of(occ.original_start), occ)
+    return existing
+
+
+def _save_changed(occ: Occurrence, fields: list[str], run: _Materialising) -> None:
+    occ.updated_at = timezone.now()
+    occ.save(update_fields=[*fields, "updated_at"])
+    run.changed.append(occ.pk)
+
+
+def _keep_as_held(
+    occ: Occurrence, *, day: date, slot: datetime | None, run: _Materialising
+) -> None:
+    """An occurrence that has started stays as held; flagged ``detached`` unless the rule
+    still gives it at its original time. The rule's other time that day was not held."""
+    fits = slot is not None and slot == occ.original_start
+    if slot is not None and not fits:
+        run.past_excluded.add(day)
+    if occ.detached == fits:
+        occ.detached = not fits
+        _save_changed(occ, ["detached"], run)
+
+
+def _drop_or_detach(
+    event: Event,
+    occ: Occurrence,
+    *,
+    day: date,
+    until: datetime,
+    attended: set[int],
+    run: _Materialising,
+) -> None:
+    """An upcoming occurrence the rule no longer gives: deleted, or kept as ``detached`` if it
+    has attendance or was moved. One beyond this run's horizon of an open series is left."""
+    if day > local_date_of(until) and event.rrule and not recurrence.is_bounded(event.rrule):
+        return
+    if occ.pk in attended or occ.moved:
+        if not occ.detached:
+            occ.detached = True
+            _save_changed(occ, ["detached"], run)
+    else:
+        run.gone_years |= occ.counted_years
+        occ.delete()
+
+
+def _fit_to_slot(
+    occ: Occurrence, *, slot: datetime, duration: timedelta, run: _Materialising
+) -> None:
+    """An upcoming occurrence the rule gives: attached to its slot, and re-timed to it unless
+    it was moved."""
+    fields = []
+    if occ.detached:
+        occ.detached = False
+        fields.append("detached")
+    if occ.original_start != slot:
+        occ.original_start = slot
+        fields.append("original_start")
+    if not occ.moved and (occ.start != slot or occ.end != slot + duration):
+        occ.start, occ.end = slot, slot + duration
+        fields += ["start", "end"]
+    if fields:
+        _save_changed(occ, fields, run)
+    run.kept.append(occ)
+
+
+def _refuse_conflict(occ: Occurrence) -> None:
+    other = _conflicts(occ)
+    if other is not None:
+        raise SchedulingConflict(occurrence=occ, other=other)
+
+
+def _new_occurrences(
+    event: Event,
+    *,
+    slots: dict[date, datetime],
+    existing: dict[date, Occurrence],
+    past_before: datetime | None,
+    run: _Materialising,
+) -> list[Occurrence]:
+    """Unsaved occurrences for the rule's dates that have none; a date before ``past_before``
+    gets none (it was not held) and becomes an excluded date instead."""
+    duration = event.end - event.start
+    new: list[Occurrence] = []
     for day, slot in sorted(slots.items()):
         if day in existing:
             continue
-        if keep_past and slot < now:
-            past_excluded.add(day)
+        if past_before is not None and slot < past_before:
+            run.past_excluded.add(day)
             continue
-        occ = Occurrence(event=event, original_start=slot, start=slot, end=slot + duration)
-        if check_conflicts and event.status != Event.Status.DRAFT:
-            other = _conflicts(occ)
-            if other is not None:
-                raise SchedulingConflict(occurrence=occ, other=other)
-        created.append(occ)
-    for occ in created:  # bulk_create skips save(), which sets local_date
-        occ.local_date = occ.start.astimezone(LOCAL_TZ).date()
-    Occurrence.objects.bulk_create(created, batch_size=500)
-    if past_excluded:
-        event.exdates = sorted({*event.exdates, *(d.isoformat() for d in past_excluded)})
+        new.append(Occurrence(event=event, original_start=slot, start=slot, end=slot + duration))
+    return new
+
+
+def _exclude_past_dates(event: Event, days: set[date]) -> None:
+    if days:
+        event.exdates = sorted({*event.exdates, *(d.isoformat() for d in days)})
         Event.objects.filter(pk=event.pk).update(exdates=event.exdates)
-    _notify_occurrences(changed, years=gone_years)
-    return created
 
 
 def occurrences_extend_horizon(*, until: datetime | None = None) -> int:
@@ -663,6 +751,10 @@ def attendance_validate(
         errors.setdefault("total", []).append(
             _("The head count must be a whole number of 0 or more.")
         )
+    elif _over_max_count(total):
+        errors.setdefault("total", []).append(
+            _("The head count can be at most %(max)d.") % {"max": MAX_COUNT}
+        )
     groups: dict[str, int] | None = None
     if by_age:
         unknown = set(by_age) - set(Attendance.AGE_GROUPS)
@@ -675,6 +767,10 @@ def attendance_validate(
             errors.setdefault("by_age", []).append(
                 _("Each age group must be a whole number of 0 or more.")
             )
+        elif any(_over_max_count(v) for v in values.values()):
+            errors.setdefault("by_age", []).append(
+                _("Each age group can be at most %(max)d.") % {"max": MAX_COUNT}
+            )
         elif not errors.get("total") and sum(values.values()) != total:
             errors.setdefault("by_age", []).append(
                 _("The age groups add up to %(sum)d, not to the total of %(total)d.")
@@ -685,10 +781,7 @@ def attendance_validate(
         errors.setdefault("occurrence", []).append(
             _("Attendance can only be recorded once the occurrence has started.")
         )
-    if (
-        occurrence.status == Occurrence.Status.CANCELLED
-        or occurrence.event.status == Event.Status.CANCELLED
-    ):
+    if occurrence.is_cancelled:
         errors.setdefault("occurrence", []).append(
             _("The occurrence is cancelled; no attendance can be recorded.")
         )

@@ -211,19 +211,19 @@ def event_vevents(event, occurrences: Sequence, *, site_url: str, recurrence) ->
     ``recurrence`` is ``events.recurrence`` (passed in so this module stays free of the core).
     """
     url = site_url + event.get_absolute_url()
-    event_cancelled = event.status == "cancelled"
+    event_cancelled = event.is_cancelled
     ordered = sorted(occurrences, key=lambda o: (o.original_start, o.pk))
     attached = [o for o in ordered if not o.detached]
     out: list[str] = []
 
     def status_of(occurrence=None) -> str:
-        cancelled = event_cancelled or (occurrence is not None and occurrence.status == "cancelled")
+        cancelled = event_cancelled if occurrence is None else occurrence.is_cancelled
         return "CANCELLED" if cancelled else "CONFIRMED"
 
     def texts_of(occurrence=None) -> _Texts:
         if event_cancelled:
             return _texts(event, True, event.cancel_reason)
-        if occurrence is not None and occurrence.status == "cancelled":
+        if occurrence is not None and occurrence.is_cancelled:
             return _texts(event, True, occurrence.cancel_reason)
         return _texts(event, False, "")
 
@@ -408,12 +408,12 @@ MAX_DATES_IN_ITEM = 5
 def feed_item(event, upcoming: Sequence, *, site_url: str, uid_domain: str) -> FeedItem:
     """One RSS/Atom item: an event with its next dates and place in the text. ``upcoming``
     are its occurrences from today on, in any order."""
-    cancelled = event.status == "cancelled"
+    cancelled = event.is_cancelled
     occurrences = sorted(upcoming, key=lambda o: (o.start, o.pk))
     dates = []
     for occ in occurrences[:MAX_DATES_IN_ITEM]:
         text = when_text(occ.start, occ.end, event.all_day)
-        if occ.status == "cancelled" and not cancelled:
+        if occ.is_cancelled and not cancelled:
             text += " (aflyst)"
         dates.append(text)
     if len(occurrences) > MAX_DATES_IN_ITEM:

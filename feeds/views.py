@@ -18,6 +18,7 @@ from django.utils.translation import gettext as _
 from django.views.decorators.http import require_safe
 
 from events import selectors
+from events.clock import local_today
 from events.models import LOCAL_TZ, Audience, Branch, Event, Stop, Track
 
 from . import builders, cache, links
@@ -41,7 +42,7 @@ class BadParameter(ValueError):
 
 def feed_today():
     """Today in Copenhagen: the feed window moves by whole days (tests replace this)."""
-    return datetime.now(LOCAL_TZ).date()
+    return local_today()
 
 
 def window(today=None) -> tuple[datetime, datetime]:

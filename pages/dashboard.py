@@ -25,10 +25,11 @@ from django.utils.translation import gettext_lazy
 from django.views.decorators.http import require_POST
 
 from events import roles
+from events.clock import MAX_YEAR, MIN_YEAR, local_today, year_supported
 from events.models import Branch, Track
 from tasks.dispatch import status_recompute_start, status_report_start
 from tasks.models import Job, PeriodKind, StatusReport, StatusYear
-from tasks.services.figures import Period, local_today, period_get
+from tasks.services.figures import Period, period_get
 from tasks.services.jobs import job_get
 from tasks.services.read import (
     missing_attendance_list,
@@ -100,7 +101,7 @@ def _period_from_request(request) -> tuple[Period, str, list[str]]:
     except (ValueError, ValidationError) as exc:
         messages_ = exc.messages if isinstance(exc, ValidationError) else [str(exc)]
         problems += messages_
-        year = year if 2000 <= year <= 2100 else today.year
+        year = year if year_supported(year) else today.year
         choice = "ytd" if year == today.year else "year"
         period = period_get(
             year=year, kind=PeriodKind.YTD if choice == "ytd" else PeriodKind.YEAR
@@ -365,7 +366,10 @@ def recompute_start(request):
         year = int(request.POST.get("year", ""))
         job = status_recompute_start(year=year, user=request.user)
     except (ValueError, ValidationError):
-        messages.error(request, _("Give a year between 2000 and 2100."))
+        messages.error(
+            request,
+            _("Give a year between %(min)d and %(max)d.") % {"min": MIN_YEAR, "max": MAX_YEAR},
+        )
         return redirect("pages:dashboard")
     return redirect("pages:job-detail", pk=job.pk)
 

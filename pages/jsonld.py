@@ -45,9 +45,8 @@ def _place(event: Event, occurrence: Occurrence | None) -> dict[str, Any]:
 
 
 def _status(event: Event, occurrence: Occurrence | None) -> str:
-    if event.status == Event.Status.CANCELLED or (
-        occurrence is not None and occurrence.status == Occurrence.Status.CANCELLED
-    ):
+    cancelled = event.is_cancelled if occurrence is None else occurrence.is_cancelled
+    if cancelled:
         return f"{SCHEMA}/EventCancelled"
     if occurrence is not None and occurrence.moved:
         return f"{SCHEMA}/EventRescheduled"

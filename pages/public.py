@@ -19,6 +19,7 @@ from django.utils.translation import get_language
 from django.utils.translation import gettext as _
 
 from events import selectors
+from events.clock import local_today
 from events.models import LOCAL_TZ, Audience, Branch, Event, Occurrence, Stop, Track
 from feeds.links import calendar_links, event_links
 
@@ -132,10 +133,6 @@ def group_by_day(occurrences) -> list[tuple[date, list[Occurrence]]]:
     return list(days.items())
 
 
-def _today() -> date:
-    return timezone.now().astimezone(LOCAL_TZ).date()
-
-
 def _chips(filters: Filters) -> list[dict[str, str]]:
     """Labels and "remove" query strings of the active filters."""
     def named(model, key: str) -> dict[str, str]:
@@ -162,7 +159,7 @@ def _chips(filters: Filters) -> list[dict[str, str]]:
 def calendar(request):
     """Upcoming occurrences, four weeks at a time, filtered by branch, track, audience, dates."""
     filters = filters_from_request(request)
-    today = _today()
+    today = local_today()
     first = filters.first or today
     last = filters.last or first + timedelta(days=WINDOW_DAYS - 1)
     start, end = selectors.local_day_bounds(first, last)
@@ -199,7 +196,7 @@ def event_detail(request, pk: int):
     now = timezone.now()
     dates = selectors.occurrence_list(user=request.user).filter(event=event)
     upcoming = list(dates.filter(end__gt=now)[:60])
-    cancelled_upcoming = [o for o in upcoming if o.status == Occurrence.Status.CANCELLED]
+    cancelled_upcoming = [o for o in upcoming if o.is_cancelled]
     last_past = dates.filter(end__lte=now).order_by("-start").first() if not upcoming else None
     where = event.stop if event.stop_id else event.branch
     context = {
@@ -268,7 +265,7 @@ def _usual_times(visits: list[Occurrence]) -> list[dict]:
     """The recurring weekday and hours among a stop's next visits (for "when it is there")."""
     seen: OrderedDict[tuple, dict] = OrderedDict()
     for visit in visits:
-        if visit.status == Occurrence.Status.CANCELLED:
+        if visit.is_cancelled:
             continue
         start, end = visit.start.astimezone(LOCAL_TZ), visit.end.astimezone(LOCAL_TZ)
         key = (start.isoweekday(), start.time(), end.time())

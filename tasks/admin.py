@@ -1,15 +1,36 @@
+from django import forms
 from django.contrib import admin, messages
 from django.core.exceptions import ValidationError
+from django.forms.models import BaseInlineFormSet
 from django.utils.translation import gettext_lazy as _
 
+from events.admin import add_service_errors, dry_run
 from tasks.dispatch import status_recompute_start
-from tasks.services.plans import action_plan_copy
+from tasks.services.plans import _plan_rows_validate, action_plan_copy, action_plan_save
 
 from .models import ActionPlan, Initiative, Job, StatusFigure, StatusReport, StatusYear, Target
 
 
+class TargetFormSet(BaseInlineFormSet):
+    """The plan's targets, checked by the rule ``action_plan_save`` applies to them (one target
+    per branch and track), so the admin refuses what the API refuses."""
+
+    def clean(self):
+        super().clean()
+        rows = [
+            form.cleaned_data
+            for form in self.forms
+            if form.cleaned_data and not form.cleaned_data.get("DELETE")
+        ]
+        try:
+            _plan_rows_validate(rows, None)
+        except ValidationError as exc:
+            raise ValidationError(exc.message_dict["targets"]) from exc
+
+
 class TargetInline(admin.TabularInline):
     model = Target
+    formset = TargetFormSet
     extra = 0
     autocomplete_fields = ()
 
@@ -19,13 +40,49 @@ class InitiativeInline(admin.TabularInline):
     extra = 0
 
 
+PLAN_FIELDS = ("year", "status", "title", "notes", "adopted_on")
+
+
+def _plan_fields(data: dict) -> dict:
+    return {name: data[name] for name in PLAN_FIELDS if name in data}
+
+
+class ActionPlanForm(forms.ModelForm):
+    """A plan's own fields, saved by ``action_plan_save`` (its adoption date and ``updated_at``
+    rules); the form runs it in a rolled-back savepoint to show its errors on the fields."""
+
+    class Meta:
+        model = ActionPlan
+        fields = PLAN_FIELDS
+
+    def clean(self):
+        super().clean()
+        data = self.cleaned_data  # what ModelForm.clean returns
+        if self.errors:
+            return data
+        current = ActionPlan.objects.get(pk=self.instance.pk) if self.instance.pk else None
+        try:
+            dry_run(lambda: action_plan_save(plan=current, **_plan_fields(data)))
+        except ValidationError as exc:
+            add_service_errors(self, exc)
+        return data
+
+
 @admin.register(ActionPlan)
 class ActionPlanAdmin(admin.ModelAdmin):
+    form = ActionPlanForm
     list_display = ["year", "title", "status", "adopted_on", "updated_at"]
     list_filter = ["status"]
     inlines = [TargetInline, InitiativeInline]
     readonly_fields = ["copied_from", "created_at", "updated_at"]
     actions = ["copy_to_next_year"]
+
+    def save_model(self, request, obj, form, change):
+        current = ActionPlan.objects.get(pk=obj.pk) if change else None
+        saved = action_plan_save(plan=current, **_plan_fields(form.cleaned_data))
+        for f in ActionPlan._meta.concrete_fields:
+            setattr(obj, f.attname, getattr(saved, f.attname))
+        obj._state.adding, obj._state.db = False, saved._state.db
 
     @admin.action(description=_("Copy as next year's plan"))
     def copy_to_next_year(self, request, queryset):

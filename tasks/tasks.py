@@ -10,7 +10,8 @@ from django.contrib.auth import get_user_model
 from django.db import OperationalError
 
 from events import services as events_services
-from tasks.services.figures import local_today, status_recompute, status_years_due
+from events.clock import local_today
+from tasks.services.figures import status_recompute, status_years_due
 from tasks.services.jobs import job_run
 from tasks.services.pending import status_recompute_started
 from tasks.services.reports import status_report_generate

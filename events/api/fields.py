@@ -7,10 +7,7 @@ from datetime import UTC, date, datetime
 from django.utils.translation import gettext_lazy as _
 from rest_framework import serializers
 
-from events.models import LOCAL_TZ
-
-# Dates outside this range are refused with 400 instead of overflowing later.
-MIN_YEAR, MAX_YEAR = 2000, 2100
+from events.clock import LOCAL_TZ, MAX_YEAR, MIN_YEAR
 
 
 class LocalDateTimeField(serializers.DateTimeField):

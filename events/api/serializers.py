@@ -11,12 +11,14 @@ from collections.abc import Mapping
 from typing import Any
 
 from django.core.validators import slug_re
+from django.db.models import Model
 from django.utils.translation import gettext_lazy as _
 from drf_spectacular.utils import extend_schema_field
 from rest_framework import serializers
 
 from events import roles, selectors
 from events.models import (
+    MAX_COUNT,
     Attendance,
     Audience,
     Branch,
@@ -30,12 +32,20 @@ from events.models import (
 
 from .fields import BoundedDateField, LocalDateTimeField
 
-MAX_COUNT = 100_000  # a head count or capacity larger than this is a typo
+
+def _model_help(model: type[Model], name: str) -> Any:
+    """The (lazy) help text of a model's field: a field the model describes is described there
+    once, for the admin and the API schema alike (ModelSerializer fields take it by themselves)."""
+    return getattr(model._meta.get_field(name), "help_text", "")
 
 
 def _count(**kwargs: Any) -> serializers.IntegerField:
-    """A head count or capacity: from 0 to MAX_COUNT."""
-    return serializers.IntegerField(min_value=0, max_value=MAX_COUNT, **kwargs)
+    """A head count or capacity: 0 or more. Its upper bound, MAX_COUNT, is the services' rule
+    (the admin and the API refuse alike, with the service's message); it is set here after the
+    field is made, so that the schema states it without the field checking it a second time."""
+    field = serializers.IntegerField(min_value=0, **kwargs)
+    field.max_value = MAX_COUNT
+    return field
 
 
 def _translated_name() -> serializers.CharField:
@@ -321,13 +331,7 @@ class EventSerializer(serializers.ModelSerializer):
             "description": {"help_text": _("Description (plain text).")},
             "status": {"help_text": _("draft (staff only), published or cancelled.")},
             "cancel_reason": {"help_text": _("Why the event was cancelled.")},
-            "place": {"help_text": _("Where in or outside the branch, if not a room.")},
-            "co_created": {"help_text": _("Made together with citizens or a local partner.")},
             "all_day": {"help_text": _("An all-day event.")},
-            "rrule": {"help_text": _("RFC 5545 recurrence rule; empty for a single event.")},
-            "exdates": {
-                "help_text": _("Local dates (YYYY-MM-DD) on which the series is not held.")
-            },
             "capacity": {"help_text": _("How many can take part, if limited.")},
             "url": {"help_text": _("A link with more information or sign-up.")},
             "sequence": {
@@ -407,10 +411,7 @@ class EventWriteSerializer(StrictFieldsMixin, serializers.Serializer):
         help_text=_("Id of a room of the branch."),
     )
     place = serializers.CharField(
-        max_length=300,
-        allow_blank=True,
-        required=False,
-        help_text=_("Where in or outside the branch, if not a room."),
+        max_length=300, allow_blank=True, required=False, help_text=_model_help(Event, "place")
     )
     audiences = SlugField(
         many=True,
@@ -425,7 +426,7 @@ class EventWriteSerializer(StrictFieldsMixin, serializers.Serializer):
         help_text=_("Ids of partners."),
     )
     co_created = serializers.BooleanField(
-        required=False, help_text=_("Made together with citizens or a local partner.")
+        required=False, help_text=_model_help(Event, "co_created")
     )
     status = serializers.ChoiceField(
         choices=[Event.Status.DRAFT, Event.Status.PUBLISHED],
@@ -437,13 +438,13 @@ class EventWriteSerializer(StrictFieldsMixin, serializers.Serializer):
         max_length=500,
         allow_blank=True,
         required=False,
-        help_text=_("RFC 5545 rule, e.g. FREQ=WEEKLY;BYDAY=TU;COUNT=10. Empty for a single event."),
+        help_text=_model_help(Event, "rrule"),
     )
     exdates = serializers.ListField(
         child=BoundedDateField(),
         max_length=1000,
         required=False,
-        help_text=_("Local dates (YYYY-MM-DD) of the series on which it is not held."),
+        help_text=_model_help(Event, "exdates"),
     )
     capacity = _count(
         allow_null=True, required=False, help_text=_("How many can take part, if limited.")
@@ -598,8 +599,7 @@ class OccurrenceSerializer(serializers.ModelSerializer):
     start = LocalDateTimeField(read_only=True, help_text=_("Start, Copenhagen time with offset."))
     end = LocalDateTimeField(read_only=True, help_text=_("End, Copenhagen time with offset."))
     original_start = LocalDateTimeField(
-        read_only=True,
-        help_text=_("The start given by the series' rule (iCalendar RECURRENCE-ID)."),
+        read_only=True, help_text=_model_help(Occurrence, "original_start")
     )
     branch = BranchRefSerializer(
         source="event.branch", read_only=True, help_text=_("Where it is held.")
@@ -663,7 +663,6 @@ class OccurrenceSerializer(serializers.ModelSerializer):
             "cancel_reason": {"help_text": _("Why this occurrence was cancelled.")},
             "local_date": {"help_text": _("The local date of the start.")},
             "moved": {"help_text": _("Moved from the time or room the series gives.")},
-            "detached": {"help_text": _("No longer fits the series' rule but is kept.")},
         }
 
     @extend_schema_field(AttendanceSummarySerializer(allow_null=True))

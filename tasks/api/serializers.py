@@ -6,7 +6,7 @@ from django.urls import reverse
 from django.utils.translation import gettext_lazy as _
 from rest_framework import serializers
 
-from events.api.fields import MAX_YEAR, MIN_YEAR
+from events.clock import MAX_YEAR, MIN_YEAR
 from events.models import Branch, Track
 
 from ..models import ActionPlan, Initiative, Job, PeriodKind, StatusReport, Target

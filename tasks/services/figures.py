@@ -46,8 +46,8 @@ from django.db.models.functions import Cast, ExtractMonth
 from django.utils import timezone
 from django.utils.translation import gettext as _
 
+from events.clock import MAX_YEAR, MIN_YEAR, local_today, year_supported
 from events.models import (
-    LOCAL_TZ,
     Attendance,
     Event,
     Occurrence,
@@ -68,10 +68,6 @@ PERIOD_COUNT = {PeriodKind.MONTH: 12, PeriodKind.QUARTER: 4, PeriodKind.HALF: 2,
 def _say(progress: Progress | None, percent: int, message: str) -> None:
     if progress is not None:
         progress(percent, message)
-
-
-def local_today(now: datetime | None = None) -> date:
-    return (now or timezone.now()).astimezone(LOCAL_TZ).date()
 
 
 # --- periods ------------------------------------------------------------------------------------
@@ -122,8 +118,15 @@ def period_get(
     Year to date runs from 1 January to ``on`` inclusive (default: today, or 31 December of a
     past year)."""
     errors: dict[str, list[str]] = {}
-    if not isinstance(year, int) or not 2000 <= year <= 2100:
-        raise ValidationError({"year": [_("Give a year between 2000 and 2100.")]})
+    if not year_supported(year):
+        raise ValidationError(
+            {
+                "year": [
+                    _("Give a year between %(min)d and %(max)d.")
+                    % {"min": MIN_YEAR, "max": MAX_YEAR}
+                ]
+            }
+        )
     if kind not in PeriodKind.values:
         raise ValidationError(
             {

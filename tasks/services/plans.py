@@ -11,8 +11,9 @@ from django.db import transaction
 from django.utils import timezone
 from django.utils.translation import gettext as _
 
+from events.clock import local_today
+
 from ..models import ActionPlan, Initiative, Target
-from .figures import local_today
 
 
 def action_plan_get(*, year: int) -> ActionPlan | None:

@@ -187,8 +187,8 @@ def test_citizens_without_a_role_cannot_enter(db):
     assert client.get(reverse("admin:events_event_changelist")).status_code == 403
 
 
-def test_add_an_event_through_the_service(staff_user, branch, room):
-    client = _login(staff_user)
+def _new_event_post(branch, **overrides) -> dict:
+    """The event admin's add form: a published single event on 1 September 2026, 16:30-18:00."""
     data = {
         "title": "Sprogcafé",
         "description": "",
@@ -196,15 +196,15 @@ def test_add_an_event_through_the_service(staff_user, branch, room):
         "cancel_reason": "",
         "branch": branch.pk,
         "stop": "",
-        "room": room.pk,
+        "room": "",
         "place": "",
         "capacity": "",
         "start_0": "2026-09-01",
         "start_1": "16:30:00",
         "end_0": "2026-09-01",
         "end_1": "18:00:00",
-        "rrule": "FREQ=WEEKLY;COUNT=4",
-        "exdates": "2026-09-15",
+        "rrule": "",
+        "exdates": "",
         "tracks": [track("hygge").pk],
         "audiences": [],
         "partners": [],
@@ -214,6 +214,15 @@ def test_add_an_event_through_the_service(staff_user, branch, room):
         "occurrences-MIN_NUM_FORMS": 0,
         "occurrences-MAX_NUM_FORMS": 1000,
     }
+    data.update(overrides)
+    return data
+
+
+def test_add_an_event_through_the_service(staff_user, branch, room):
+    client = _login(staff_user)
+    data = _new_event_post(
+        branch, room=room.pk, rrule="FREQ=WEEKLY;COUNT=4", exdates="2026-09-15"
+    )
     response = client.post(reverse("admin:events_event_add"), data)
 
     assert response.status_code == 302, response.content.decode()[:3000]
@@ -225,6 +234,21 @@ def test_add_an_event_through_the_service(staff_user, branch, room):
         "2026-09-08",
         "2026-09-22",
     ]
+
+
+def test_add_an_event_already_cancelled_through_the_service(staff_user, branch):
+    data = _new_event_post(
+        branch, title="Koncert", status="cancelled", cancel_reason="Aflyst af kunstneren"
+    )
+    response = _login(staff_user).post(reverse("admin:events_event_add"), data)
+    assert response.status_code == 302, response.content.decode()[:3000]
+    event = Event.objects.get(title="Koncert")
+    assert (event.status, event.cancel_reason, event.sequence) == (
+        Event.Status.CANCELLED,
+        "Aflyst af kunstneren",
+        1,
+    )
+    assert event.occurrences.get().is_cancelled
 
 
 def test_rule_errors_show_on_the_form(staff_user, mine):
@@ -411,19 +435,23 @@ def test_attendance_admin_correction_keeps_history(staff_user, mine):
     assert "Rettet" in page
 
 
+def _attendance_post(occurrence, total: int) -> dict:
+    """The attendance admin's add form for a head count of ``occurrence``."""
+    return {
+        "occurrence": occurrence.pk,
+        "total": total,
+        "note": "",
+        "revisions-TOTAL_FORMS": 0,
+        "revisions-INITIAL_FORMS": 0,
+        "revisions-MIN_NUM_FORMS": 0,
+        "revisions-MAX_NUM_FORMS": 1000,
+    }
+
+
 def test_attendance_admin_refuses_a_future_occurrence(staff_user, branch):
     future = make_event(branch=branch, title="Senere", start=local(2099, 1, 6, 14, 0))
     response = _login(staff_user).post(
-        reverse("admin:events_attendance_add"),
-        {
-            "occurrence": future.occurrences.get().pk,
-            "total": 9,
-            "note": "",
-            "revisions-TOTAL_FORMS": 0,
-            "revisions-INITIAL_FORMS": 0,
-            "revisions-MIN_NUM_FORMS": 0,
-            "revisions-MAX_NUM_FORMS": 1000,
-        },
+        reverse("admin:events_attendance_add"), _attendance_post(future.occurrences.get(), 9)
     )
     assert response.status_code == 200
     assert response.context["adminform"].form.errors["occurrence"] == [
@@ -435,3 +463,28 @@ def test_bookmobile_branch_shows_its_stops(admin_user, bookmobile):
     StopFactory(branch=bookmobile, name="Svogerslev", slug="svogerslev")
     page = _login(admin_user).get(reverse("admin:events_branch_change", args=[bookmobile.pk]))
     assert "Svogerslev" in page.content.decode()
+
+
+def test_the_admin_refuses_a_capacity_the_api_refuses(staff_user, mine):
+    """The bound on a capacity is the service's: the admin shows its message as a form error."""
+    response = _login(staff_user).post(
+        reverse("admin:events_event_change", args=[mine.pk]), _event_post(mine, capacity=100_001)
+    )
+    assert response.status_code == 200
+    assert response.context["adminform"].form.errors["capacity"] == [
+        "The capacity can be at most 100000."
+    ]
+    mine.refresh_from_db()
+    assert mine.capacity is None
+
+
+def test_the_admin_refuses_a_head_count_the_api_refuses(staff_user, mine):
+    occurrence = mine.occurrences.order_by("start").first()
+    response = _login(staff_user).post(
+        reverse("admin:events_attendance_add"), _attendance_post(occurrence, 100_001)
+    )
+    assert response.status_code == 200
+    assert response.context["adminform"].form.errors["total"] == [
+        "The head count can be at most 100000."
+    ]
+    assert not Attendance.objects.exists()

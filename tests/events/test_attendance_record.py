@@ -185,3 +185,16 @@ def test_bulk_is_all_or_nothing_with_errors_per_item(branch, other_branch):
     assert not Attendance.objects.exists()
     done = services.attendance_record_bulk(items=[*items[:1], {"occurrence": second, "total": 3}])
     assert [a.total for a in done] == [10, 3]
+
+
+def test_a_head_count_above_100000_is_refused_as_a_typo(occurrence):
+    assert _errors(occurrence=occurrence, total=100_001)["total"] == [
+        "The head count can be at most 100000."
+    ]
+    by_age = {"children": 100_001, "youth": 0, "adults": 0, "seniors": 0}
+    assert _errors(occurrence=occurrence, total=100_001, by_age=by_age)["by_age"] == [
+        "Each age group can be at most 100000."
+    ]
+    assert not Attendance.objects.exists()
+    kept = services.attendance_record(occurrence=occurrence, total=100_000, now=AFTER)
+    assert kept.total == 100_000

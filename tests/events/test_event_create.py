@@ -8,7 +8,7 @@ import pytest
 from django.core.exceptions import ValidationError
 from django.utils import translation
 
-from events import selectors
+from events import selectors, services
 from events.models import Event
 from tests.factories import BranchFactory, RoomFactory, StopFactory, local, make_event, track
 
@@ -192,3 +192,33 @@ def test_a_draft_is_never_public(branch, staff_user, other_staff_user, managemen
     assert not selectors.occurrence_list(user=None).filter(event=draft).exists()
     with pytest.raises(Event.DoesNotExist):
         selectors.event_get(user=None, pk=draft.pk)
+
+
+def test_a_capacity_above_100000_is_refused_as_a_typo():
+    assert _errors(capacity=100_001)["capacity"] == ["The capacity can be at most 100000."]
+    assert make_event(capacity=100_000).capacity == 100_000
+
+
+def test_a_change_to_a_capacity_above_100000_is_refused():
+    event = make_event(capacity=40)
+    with pytest.raises(ValidationError) as info:
+        services.event_update(event=event, capacity=100_001)
+    assert info.value.message_dict["capacity"] == ["The capacity can be at most 100000."]
+    event.refresh_from_db()
+    assert event.capacity == 40
+
+
+def test_an_event_can_be_created_already_cancelled_with_its_reason(branch):
+    """Called off before it was entered: created published, then cancelled, as a cancellation
+    by hand would leave it (SEQUENCE raised, every occurrence cancelled with the event)."""
+    event = make_event(
+        branch=branch,
+        status=Event.Status.CANCELLED,
+        cancel_reason="  Forfatteren er syg ",
+        rrule="FREQ=WEEKLY;COUNT=2",
+    )
+    event.refresh_from_db()
+    assert event.status == Event.Status.CANCELLED
+    assert event.cancel_reason == "Forfatteren er syg"
+    assert event.sequence == 1
+    assert [o.is_cancelled for o in event.occurrences.all()] == [True, True]

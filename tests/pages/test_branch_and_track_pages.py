@@ -122,3 +122,21 @@ def test_track_page_in_english_uses_the_english_name_and_meaning(client, db):
         assert hygge.name_en in html
         assert hygge.description_en in html
     assert '<html lang="en">' in html
+
+
+def test_bookmobile_route_gives_no_usual_time_for_a_cancelled_event(client, bookmobile):
+    """The visits of an event cancelled as a whole are cancelled visits (counting rule 4): the
+    route marks them and does not call their time the stop's usual time."""
+    stop = factories.StopFactory(branch=bookmobile, name="Kirke Syv", slug="kirke-syv", order=1)
+    visits = factories.make_event(
+        branch=bookmobile,
+        stop=stop,
+        title="Bogbussen i Kirke Syv",
+        start=soon(1, 10),
+        rrule="FREQ=WEEKLY;COUNT=4",
+    )
+    services.event_cancel(event=visits, reason="Ruten er lagt om")
+    html = html_of(client, reverse("pages:branch-detail", args=[bookmobile.slug]))
+    route = html[html.index('id="route-title"') : html.index('id="upcoming-title"')]
+    assert "badge-cancelled" in route
+    assert "10:00\u201312:00" not in route.split("<td>")[1]  # the "usually" column

@@ -181,3 +181,16 @@ def test_draft_is_hidden_from_citizens_and_shown_to_management(client, branch, m
 
 def test_unknown_event_is_404(client, db):
     assert client.get(reverse("pages:event-detail", args=[999999])).status_code == 404
+
+
+def test_each_date_of_a_cancelled_event_is_marked_cancelled_not_moved(client, series):
+    """Counting rule 4 on the page: an occurrence of a cancelled event is cancelled, even one
+    that was moved before the event was cancelled."""
+    first = series.occurrences.order_by("start")[0]
+    services.occurrence_move(occurrence=first, start=first.start + timedelta(hours=1))
+    services.event_cancel(event=series, reason="Aflyst")
+    html = get(client, series).content.decode()
+    first = html.index('class="dates"')
+    dates = html[first : html.index("</section>", first)]
+    assert dates.count("badge-cancelled") == 4
+    assert "badge-moved" not in dates

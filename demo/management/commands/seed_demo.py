@@ -9,6 +9,7 @@ from datetime import date
 from django.core.management.base import BaseCommand, CommandError
 
 from demo import events as demo
+from events.clock import local_today
 
 
 class Command(BaseCommand):
@@ -34,11 +35,9 @@ class Command(BaseCommand):
         for line in report.lines:
             self.stdout.write(line)
         # The action plans and status figures belong to tasks/, which builds on the events.
-        from django.utils import timezone
-
         from demo import plans as tasks_demo
 
-        for line in tasks_demo.seed_plans(today=today or timezone.localdate()):
+        for line in tasks_demo.seed_plans(today=today or local_today()):
             self.stdout.write(line)
         created = ", ".join(f"{what}: {n}" for what, n in report.created.items()) or "nothing"
         self.stdout.write(self.style.SUCCESS(f"Created: {created}."))

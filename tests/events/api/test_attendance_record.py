@@ -48,6 +48,12 @@ def test_a_correction_keeps_the_earlier_value(staff_client, past):
         ({"total": "many"}, "total", None),
         ({}, "total", None),
         ({"total": 3, "by_age": {"pets": 3}}, "by_age", None),
+        ({"total": 100_001}, "total", "The head count can be at most 100000."),
+        (
+            {"total": 100_001, "by_age": {"adults": 100_001}},
+            "by_age",
+            "Each age group can be at most 100000.",
+        ),
     ],
 )
 def test_bad_counts_are_a_400_naming_the_field(staff_client, past, body, field, message):

@@ -81,6 +81,7 @@ def test_a_recurring_event_materialises_its_occurrences(staff_client, branch):
         ({"stop": "svogerslev"}, "stop"),
         ({"status": "cancelled"}, "status"),
         ({"capacity": -1}, "capacity"),
+        ({"capacity": 100_001}, "capacity"),
         ({"colour": "red"}, "colour"),
         ({"branch": "atlantis"}, "branch"),
         ({"audiences": ["\x00"]}, "audiences"),
