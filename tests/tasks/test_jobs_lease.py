@@ -73,7 +73,8 @@ def test_a_running_job_whose_heartbeat_stopped_waits_to_be_sent_again():
         None,
         None,
     )
-    assert "stopped" in job.message and "attempt 2 of 3" in job.message
+    assert "stopped" in job.message
+    assert "attempt 2 of 3" in job.message
 
 
 def test_a_job_whose_worker_was_lost_too_often_fails_for_good_with_a_message():

@@ -16,7 +16,6 @@ import signal
 import socket
 import subprocess
 import sys
-import tempfile
 import time
 import uuid
 from contextlib import contextmanager
@@ -259,6 +258,7 @@ def test_a_job_whose_whole_worker_is_killed_runs_again_on_another_after_the_swee
             logs=logs,
         )
         assert again.worker != running.worker
+        assert second.poll() is None
     done = _wait(
         lambda: (j := _job(job.pk)).state in (Job.State.SUCCEEDED, Job.State.FAILED) and j,
         timeout=60,
