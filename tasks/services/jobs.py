@@ -105,10 +105,10 @@ def _alive_here(worker: str) -> bool | None:
 
 
 def _lost(job: Job, now: datetime) -> bool:
-    """A running job whose worker stopped: its process is gone, or its heartbeat is stale."""
-    alive = _alive_here(job.worker)
-    if alive is not None:
-        return not alive
+    """A running job whose worker stopped: its process on this host is gone (a pool process
+    killed, its message handed back at once), or its heartbeat is stale."""
+    if _alive_here(job.worker) is False:
+        return True
     beat = job.heartbeat_at or job.started_at or job.created_at
     return beat < now - timedelta(seconds=_setting("JOB_LEASE_SECONDS"))
 
@@ -255,16 +255,19 @@ def jobs_sweep(*, now: datetime | None = None) -> list[Job]:
                 job.message = _give_up_message(job.attempts)
                 job.save(update_fields=["state", "finished_at", "message"])
                 continue
-            job.state, job.sent_at, job.worker, job.heartbeat_at = (
+            job.state, job.sent_at, job.worker, job.heartbeat_at, job.progress = (
                 Job.State.PENDING,
                 None,
                 "",
                 None,
+                0,
             )
             job.message = _(
                 "The worker running it stopped; started again (attempt %(next)d of %(max)d)."
             ) % {"next": job.attempts + 1, "max": max_attempts}
-            job.save(update_fields=["state", "sent_at", "worker", "heartbeat_at", "message"])
+            job.save(
+                update_fields=["state", "sent_at", "worker", "heartbeat_at", "progress", "message"]
+            )
             resend.append(job)
         unsent = Job.objects.select_for_update(skip_locked=True).filter(
             state=Job.State.PENDING, sent_at__isnull=True, created_at__lt=grace

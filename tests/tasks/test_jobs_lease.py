@@ -61,17 +61,23 @@ def test_a_running_job_whose_heartbeat_stopped_is_started_again_and_succeeds():
 
 def test_a_running_job_whose_heartbeat_stopped_waits_to_be_sent_again():
     job = _job(
-        state=Job.State.RUNNING, age=600, beat_age=LEASE + 5, attempts=1, worker=_dead_worker()
+        state=Job.State.RUNNING,
+        age=600,
+        beat_age=LEASE + 5,
+        attempts=1,
+        worker=_dead_worker(),
+        progress=5,
     )
 
     assert jobs_sweep() == [job]
 
     job.refresh_from_db()
-    assert (job.state, job.worker, job.sent_at, job.heartbeat_at) == (
+    assert (job.state, job.worker, job.sent_at, job.heartbeat_at, job.progress) == (
         Job.State.PENDING,
         "",
         None,
         None,
+        0,
     )
     assert "stopped" in job.message
     assert "attempt 2 of 3" in job.message
@@ -169,6 +175,22 @@ def test_a_job_that_a_live_worker_runs_is_not_run_a_second_time():
     assert job_claim(job_id=other.pk, worker="new:1") is None
     job.refresh_from_db()
     assert (job.worker, job.attempts) == (f"{HOST}:{os.getpid()}", 1)
+
+
+def test_a_job_whose_heartbeat_is_stale_is_taken_over_even_if_its_pid_lives_again():
+    # After a container restart the dead worker's pid may belong to another process.
+    job = _job(
+        state=Job.State.RUNNING,
+        age=600,
+        beat_age=LEASE + 5,
+        attempts=1,
+        worker=f"{HOST}:{os.getpid()}",
+    )
+
+    claimed = job_claim(job_id=job.pk, worker="new:1")
+
+    assert claimed is not None
+    assert (claimed.worker, claimed.attempts) == ("new:1", 2)
 
 
 def test_a_delivered_again_job_whose_worker_was_lost_too_often_fails_for_good():
