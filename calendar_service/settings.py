@@ -265,20 +265,45 @@ CELERY_ENABLE_UTC = True
 CELERY_TASK_QUEUES = (Queue("interactive"), Queue("reports"))
 CELERY_TASK_DEFAULT_QUEUE = "interactive"
 CELERY_TASK_ROUTES = {"tasks.tasks.status_report_*": {"queue": "reports"}}
-# Long jobs: a worker takes one message at a time and acknowledges it only when done, so a job
-# of a worker that dies is delivered again (the jobs are idempotent, see STYLE.md).
+# Long jobs: a worker takes one message at a time and acknowledges it only when done. When the
+# pool process running it dies (OOM, kill -9), the message is handed back to the queue at once
+# (reject_on_worker_lost) instead of being acknowledged as failed; the jobs are idempotent (see
+# STYLE.md) and a Job row is never run twice at once (tasks.services.jobs.job_run).
 CELERY_TASK_ACKS_LATE = True
+CELERY_TASK_REJECT_ON_WORKER_LOST = True
 CELERY_WORKER_PREFETCH_MULTIPLIER = 1
 CELERY_TASK_TRACK_STARTED = True
-# Time limits: soft raises SoftTimeLimitExceeded in the task, hard kills the worker child.
+# Time limits, set here only (the tasks declare none): soft raises SoftTimeLimitExceeded in the
+# task (its job is marked failed), hard kills the pool process. The default fits the interactive
+# jobs; annotations take exact task names, no patterns.
 CELERY_TASK_SOFT_TIME_LIMIT = 60 * 10
 CELERY_TASK_TIME_LIMIT = 60 * 12
-CELERY_TASK_ANNOTATIONS = {  # exact task names: annotations take no patterns
+CELERY_TASK_ANNOTATIONS = {
     "tasks.tasks.status_report_generate_task": {"soft_time_limit": 60 * 30, "time_limit": 60 * 35},
+    "tasks.tasks.occurrences_extend_horizon_task": {
+        "soft_time_limit": 60 * 20,
+        "time_limit": 60 * 25,
+    },
 }
-# Redis redelivers an unacknowledged message after visibility_timeout: keep it above the longest
-# hard time limit, or a long report would run twice at once.
-CELERY_BROKER_TRANSPORT_OPTIONS = {"visibility_timeout": 60 * 60 * 2}
+# A job started on demand (a Job row) beats a heartbeat on its row every JOB_HEARTBEAT_SECONDS
+# while it runs; the sweep (tasks/schedule.py, every minute) starts again a job whose heartbeat is
+# older than JOB_LEASE_SECONDS (its worker died), at most JOB_MAX_ATTEMPTS times in all, and sends
+# a job whose message never reached Redis after JOB_SEND_GRACE_SECONDS.
+JOB_HEARTBEAT_SECONDS = 10
+JOB_LEASE_SECONDS = 75
+JOB_MAX_ATTEMPTS = 3
+JOB_SEND_GRACE_SECONDS = 60
+# Redis hands an unacknowledged message to another worker visibility_timeout seconds after it was
+# delivered: that is how a message without a Job row (nightly runs, the recompute after a write)
+# comes back after its whole worker died. It must stay above the longest hard time limit, or a
+# message still being worked on would be run a second time at once; the margin covers a
+# countdown (the coalesced recompute's 30 s) and the lease and sweep of a job started again.
+CELERY_BROKER_TRANSPORT_OPTIONS = {
+    "visibility_timeout": max(
+        [CELERY_TASK_TIME_LIMIT, *(a["time_limit"] for a in CELERY_TASK_ANNOTATIONS.values())]
+    )
+    + 60 * 10
+}
 CELERY_RESULT_EXPIRES = 60 * 60 * 24  # results are looked up right after a job, not kept
 CELERY_BROKER_CONNECTION_RETRY_ON_STARTUP = True
 CELERY_WORKER_HIJACK_ROOT_LOGGER = False  # worker logs go through LOGGING (JSON to stdout)

@@ -4,11 +4,13 @@ which call the services; nothing here computes anything, and no service imports 
 
 from __future__ import annotations
 
+import logging
 from collections.abc import Iterable
 from datetime import date
 
 from django.conf import settings
 from django.db import transaction
+from kombu.exceptions import OperationalError as BrokerUnavailable
 
 from events.models import Occurrence
 
@@ -16,7 +18,9 @@ from .models import Job
 from .services.figures import period_get
 from .services.jobs import job_create
 from .services.pending import status_recompute_mark
-from .tasks import status_recompute_task, status_report_generate_task
+from .tasks import job_send, status_recompute_task
+
+log = logging.getLogger(__name__)
 
 
 def status_recompute_request(
@@ -46,23 +50,29 @@ def status_recompute_request(
     return scheduled
 
 
+def _job_send_after_commit(job: Job) -> None:
+    """Send the job once its row is committed. A broker that is away then must not turn the
+    committed request into an error: the job waits, and the sweep sends it (``jobs_sweep``)."""
+
+    def send() -> None:
+        try:
+            job_send(job=job)
+        except (BrokerUnavailable, OSError):
+            log.warning("job %s not sent; the sweep sends it", job.pk, exc_info=True)
+
+    transaction.on_commit(send)
+
+
 def status_recompute_start(*, year: int, user=None) -> Job:
     """Start a recompute of ``year`` in the background; answers the job to poll."""
     period_get(year=year)  # validates the year
     job = job_create(kind=Job.Kind.RECOMPUTE, params={"year": year}, user=user)
-    transaction.on_commit(
-        lambda: status_recompute_task.apply_async(kwargs={"year": year, "job_id": str(job.pk)})
-    )
+    _job_send_after_commit(job)
     return job
 
 
 def status_report_start(*, as_of: date, user=None) -> Job:
     """Generate a report for ``as_of`` in the background; answers the job to poll."""
     job = job_create(kind=Job.Kind.REPORT, params={"as_of": as_of.isoformat()}, user=user)
-    user_id = user.pk if getattr(user, "is_authenticated", False) else None
-    transaction.on_commit(
-        lambda: status_report_generate_task.apply_async(
-            kwargs={"as_of": as_of.isoformat(), "job_id": str(job.pk), "user_id": user_id}
-        )
-    )
+    _job_send_after_commit(job)
     return job

@@ -5,7 +5,8 @@ Each entry expires, so a beat that was down does not fire a pile of stale runs w
 
 from celery.schedules import crontab
 
-HOUR = 60 * 60
+MINUTE = 60
+HOUR = 60 * MINUTE
 
 BEAT_SCHEDULE = {
     "occurrences-extend-horizon-nightly": {
@@ -29,5 +30,11 @@ BEAT_SCHEDULE = {
         "schedule": crontab(hour=6, minute=0, day_of_month=1, month_of_year=12),
         "kwargs": {"scheduled": True},
         "options": {"expires": 12 * HOUR},
+    },
+    # Jobs whose worker died, or whose message never reached Redis, run again (JOB_LEASE_SECONDS).
+    "jobs-sweep": {
+        "task": "tasks.tasks.jobs_sweep_task",
+        "schedule": MINUTE,
+        "options": {"expires": MINUTE - 10},
     },
 }

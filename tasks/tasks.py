@@ -1,5 +1,7 @@
 """Thin Celery entry points: take ids and plain values, call one service, retry on database
-errors. Queues: reports go to ``reports`` and the rest to ``interactive`` (routing in settings)."""
+errors. Queues: reports go to ``reports`` and the rest to ``interactive``; routing and time limits
+are in settings (``CELERY_TASK_ROUTES``, ``CELERY_TASK_ANNOTATIONS``), beside the redelivery
+timeout they decide."""
 
 from __future__ import annotations
 
@@ -11,8 +13,9 @@ from django.db import OperationalError
 
 from events import services as events_services
 from events.clock import local_today
+from tasks.models import Job
 from tasks.services.figures import status_recompute, status_years_due
-from tasks.services.jobs import job_run
+from tasks.services.jobs import job_run, job_sent, jobs_sweep
 from tasks.services.pending import status_recompute_started
 from tasks.services.reports import status_report_generate
 
@@ -24,8 +27,15 @@ RETRY = {
 }
 
 
-@shared_task(**RETRY, soft_time_limit=10 * 60, time_limit=12 * 60)
-def status_recompute_task(year: int | None = None, job_id: str | None = None) -> dict:
+def _will_retry(task):
+    """Whether ``autoretry_for`` will retry this error (its job then waits instead of failing)."""
+    return lambda exc: (
+        isinstance(exc, task.autoretry_for) and task.request.retries < task.max_retries
+    )
+
+
+@shared_task(**RETRY, bind=True)
+def status_recompute_task(self, year: int | None = None, job_id: str | None = None) -> dict:
     """Recompute one year's figures (``year``), or the years the nightly run covers."""
     years = [year] if year is not None else status_years_due()
     for y in years:
@@ -36,12 +46,13 @@ def status_recompute_task(year: int | None = None, job_id: str | None = None) ->
         return {"years": results}
 
     if job_id:
-        return job_run(job_id=job_id, work=work)
+        return job_run(job_id=job_id, work=work, will_retry=_will_retry(self))
     return work()
 
 
-@shared_task(**RETRY, soft_time_limit=30 * 60, time_limit=35 * 60)
+@shared_task(**RETRY, bind=True)
 def status_report_generate_task(
+    self,
     as_of: str | None = None,
     scheduled: bool = False,
     job_id: str | None = None,
@@ -58,11 +69,34 @@ def status_report_generate_task(
         return {"report": report.pk, "as_of": report.as_of.isoformat()}
 
     if job_id:
-        return job_run(job_id=job_id, work=work)
+        return job_run(job_id=job_id, work=work, will_retry=_will_retry(self))
     return work()
 
 
-@shared_task(**RETRY, soft_time_limit=20 * 60, time_limit=25 * 60)
+@shared_task(**RETRY)
 def occurrences_extend_horizon_task() -> int:
     """Materialise open-ended series up to the rolling horizon (nightly)."""
     return events_services.occurrences_extend_horizon()
+
+
+def job_send(*, job: Job) -> None:
+    """Send a job's message to its task (a first time, or again from the sweep), and record it.
+    Raises when the broker is away; the job then waits for the sweep to send it."""
+    kwargs: dict = {"job_id": str(job.pk)}
+    if job.kind == Job.Kind.RECOMPUTE:
+        task, kwargs["year"] = status_recompute_task, job.params["year"]
+    else:
+        task, kwargs["as_of"] = status_report_generate_task, job.params["as_of"]
+        kwargs["user_id"] = job.created_by_id
+    task.apply_async(kwargs=kwargs)
+    job_sent(job_id=job.pk)
+
+
+@shared_task(**RETRY)
+def jobs_sweep_task() -> dict:
+    """Every minute (beat): start again the jobs whose worker died, and send those whose message
+    never reached the broker (``tasks.services.jobs.jobs_sweep``)."""
+    resend = jobs_sweep()
+    for job in resend:
+        job_send(job=job)
+    return {"sent": [str(job.pk) for job in resend]}
