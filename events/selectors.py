@@ -6,11 +6,13 @@ The API's FilterSets, the feeds and the public pages all go through these functi
 
 from __future__ import annotations
 
-from collections.abc import Iterable
+import re
+from collections.abc import Iterable, Mapping, Sequence
 from dataclasses import dataclass, field
 from datetime import date, datetime, time, timedelta
 
 from django.db.models import Count, Prefetch, Q, QuerySet
+from django.utils.translation import gettext as _
 
 from . import roles
 from .models import LOCAL_TZ, Audience, Branch, Event, Occurrence, Stop, Track
@@ -43,6 +45,150 @@ class Selection:
             self.text,
         ]
         return "|".join(parts)
+
+
+# --- reading a selection from a query string ----------------------------------------------
+
+# Dates a query may name: outside these years, local midnights overflow or mean nothing.
+MIN_YEAR, MAX_YEAR = 2000, 2100
+# At most this many slugs in one selection, all parameters together.
+MAX_SLUGS = 50
+# query parameter -> Selection field, for the parameters that take slugs
+SLUG_PARAMETERS = {
+    "branch": "branches",
+    "stop": "stops",
+    "track": "tracks",
+    "track_all": "tracks_all",
+    "audience": "audiences",
+}
+DATE_PARAMETERS = ("from", "to")
+_SLUG = re.compile(r"[-a-zA-Z0-9_]+\Z")
+
+
+def slug_is_valid(value: str) -> bool:
+    """ASCII letters, digits, hyphens and underscores: what every slug of the calendar is, and
+    never a NUL or anything else a database might refuse."""
+    return bool(_SLUG.match(value))
+
+
+def local_date_parse(raw: str) -> date:
+    """A local date given as YYYY-MM-DD between MIN_YEAR and MAX_YEAR; raises ValueError with
+    a readable reason."""
+    text = raw.strip()
+    try:
+        if len(text) != 10:
+            raise ValueError(text)
+        parsed = date.fromisoformat(text)
+    except ValueError:
+        raise ValueError(
+            _("“%(value)s” is not a date (use YYYY-MM-DD).") % {"value": text[:100]}
+        ) from None
+    if not MIN_YEAR <= parsed.year <= MAX_YEAR:
+        raise ValueError(
+            _("Give a date between the years %(min)d and %(max)d.")
+            % {"min": MIN_YEAR, "max": MAX_YEAR}
+        )
+    return parsed
+
+
+@dataclass
+class ParsedSelection:
+    """What ``selection_parse`` read. ``errors`` maps a query parameter to its readable
+    reasons; whatever was at fault is left out of ``selection``, ``first``, ``last`` and
+    ``values``, so a lenient reader (the calendar page) can go on without it and a strict one
+    (feeds, API) refuses when ``errors`` is not empty."""
+
+    selection: Selection
+    first: date | None = None
+    last: date | None = None
+    errors: dict[str, list[str]] = field(default_factory=dict)
+    # the accepted values per query parameter, in the order given
+    values: dict[str, list[str]] = field(default_factory=dict)
+    unknown: list[str] = field(default_factory=list)
+
+
+def selection_parse(
+    query: Mapping,
+    *,
+    slugs: Sequence[str] = ("branch", "stop", "track", "audience"),
+    dates: bool = False,
+    allowed: Iterable[str] = (),
+    path: tuple[str, str] | None = None,
+) -> ParsedSelection:
+    """Read a selection from a query string (a QueryDict or a mapping of lists): the slug
+    parameters named in ``slugs`` (``?branch=a,b`` or ``?branch=a&branch=b``), with
+    ``dates`` also ``from`` and ``to`` (local dates, inclusive), and ``path``, a
+    (parameter, slug) taken from the URL path. Other parameters are listed in ``unknown``
+    unless ``allowed``. One rule for every interface: slugs are ASCII slugs, an empty
+    parameter is an error, at most MAX_SLUGS slugs in all, dates between MIN_YEAR and MAX_YEAR
+    and ``to`` not before ``from``."""
+    errors: dict[str, list[str]] = {}
+    values: dict[str, list[str]] = {}
+    known = {*slugs, *(DATE_PARAMETERS if dates else ()), *allowed}
+    unknown = sorted(set(query) - known)
+
+    def getlist(name: str) -> list[str]:
+        if hasattr(query, "getlist"):
+            return list(query.getlist(name))
+        raw = query.get(name)
+        if raw is None:
+            return []
+        return [str(v) for v in raw] if isinstance(raw, list | tuple) else [str(raw)]
+
+    chosen: dict[str, list[str]] = {name: [] for name in slugs}
+    if path is not None:
+        chosen[path[0]].append(path[1])
+    for name in slugs:
+        for raw in getlist(name):
+            parts = [s.strip() for s in raw.split(",") if s.strip()]
+            if not parts:
+                errors.setdefault(name, []).append(
+                    _("Parameter %(name)s is empty.") % {"name": name}
+                )
+                continue
+            bad = [s for s in parts if not slug_is_valid(s)]
+            if bad:
+                errors.setdefault(name, []).append(
+                    _("“%(value)s” is not a valid %(name)s: use slugs separated by commas.")
+                    % {"value": bad[0][:100].replace("\x00", "\\x00"), "name": name}
+                )
+            chosen[name] += [s for s in parts if slug_is_valid(s)]
+    for name in slugs:
+        unique = list(dict.fromkeys(chosen[name]))
+        if unique:
+            values[name] = unique
+    if sum(len(v) for v in values.values()) > MAX_SLUGS:
+        message = _("Too many values; at most %(max)d.") % {"max": MAX_SLUGS}
+        for name in values:
+            errors.setdefault(name, []).append(message)
+        values = {}
+    when: dict[str, date] = {}
+    if dates:
+        for name in DATE_PARAMETERS:
+            given = [v for v in getlist(name) if v.strip()]
+            if not given:
+                continue
+            try:
+                when[name] = local_date_parse(given[-1])
+            except ValueError as exc:
+                errors.setdefault(name, []).append(str(exc))
+        if "from" in when and "to" in when and when["to"] < when["from"]:
+            errors.setdefault("to", []).append(_("“to” must not be before “from”."))
+            del when["to"]
+        for name, value in when.items():
+            values[name] = [value.isoformat()]
+    chosen_slugs: dict[str, tuple[str, ...]] = {
+        SLUG_PARAMETERS[name]: tuple(sorted(v)) for name, v in values.items() if name in slugs
+    }
+    selection = Selection(**chosen_slugs)  # type: ignore[arg-type]  # each a tuple-of-slugs field
+    return ParsedSelection(
+        selection=selection,
+        first=when.get("from"),
+        last=when.get("to"),
+        errors=errors,
+        values=values,
+        unknown=unknown,
+    )
 
 
 class UnknownSlug(LookupError):

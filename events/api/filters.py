@@ -9,23 +9,19 @@ parameter, never an empty 200.
 
 from __future__ import annotations
 
+import dataclasses
 from typing import TYPE_CHECKING, Any
 
 import django_filters
 from django import forms
-from django.core.validators import slug_re
 from django.utils.text import format_lazy
 from django.utils.translation import gettext_lazy as _
 
 from events import selectors
 from events.models import Event
 
-from .fields import MAX_YEAR, MIN_YEAR
-
 if TYPE_CHECKING:
     from django_stubs_ext import StrOrPromise
-
-MAX_SLUGS = 50
 
 
 class _RepeatedOrCommaWidget(forms.TextInput):
@@ -37,29 +33,35 @@ class _RepeatedOrCommaWidget(forms.TextInput):
         return values or None
 
 
-class SlugListField(forms.Field):
+class ParsedElsewhereField(forms.Field):
+    """A parameter ``selectors.selection_parse`` reads (slugs, dates): the form only carries it
+    for the schema; ``SelectionFilterSet.is_valid`` parses and checks it."""
+
     widget = _RepeatedOrCommaWidget
-    default_error_messages = {
-        "invalid": _("Not a valid slug: %(values)s."),
-        "too_many": _("Give at most %(max)d values."),
-    }
+
+    def to_python(self, value: Any) -> Any:
+        return value
+
+
+class SlugListField(forms.Field):
+    """A list of choices (the statuses), read like the slugs of a selection."""
+
+    widget = _RepeatedOrCommaWidget
+    default_error_messages = {"invalid": _("Not a valid slug: %(values)s.")}
 
     def to_python(self, value: Any) -> list[str]:
         if not value:
             return []
         chunks = value if isinstance(value, list | tuple) else [value]
-        slugs = [part.strip() for chunk in chunks for part in str(chunk).split(",") if part.strip()]
-        bad = [s for s in slugs if not slug_re.match(s)]
+        values = [p.strip() for chunk in chunks for p in str(chunk).split(",") if p.strip()]
+        bad = [v for v in values if not selectors.slug_is_valid(v)]
         if bad:
             raise forms.ValidationError(
-                self.error_messages["invalid"], code="invalid", params={"values": ", ".join(bad)}
+                self.error_messages["invalid"],
+                code="invalid",
+                params={"values": ", ".join(bad).replace("\x00", "\\x00")},
             )
-        slugs = list(dict.fromkeys(slugs))
-        if len(slugs) > MAX_SLUGS:
-            raise forms.ValidationError(
-                self.error_messages["too_many"], code="too_many", params={"max": MAX_SLUGS}
-            )
-        return slugs
+        return list(dict.fromkeys(values))
 
 
 class ChoiceListField(SlugListField):
@@ -81,26 +83,6 @@ class ChoiceListField(SlugListField):
         return values
 
 
-class BoundedDateFormField(forms.DateField):
-    default_error_messages = {
-        "range": _("Give a date between the years %(min)d and %(max)d."),
-    }
-
-    def __init__(self, **kwargs):
-        kwargs.setdefault("input_formats", ["%Y-%m-%d"])
-        super().__init__(**kwargs)
-
-    def to_python(self, value):
-        parsed = super().to_python(value)
-        if parsed is not None and not MIN_YEAR <= parsed.year <= MAX_YEAR:
-            raise forms.ValidationError(
-                self.error_messages["range"],
-                code="range",
-                params={"min": MIN_YEAR, "max": MAX_YEAR},
-            )
-        return parsed
-
-
 class _NoOp:
     """Filtering happens in ``SelectionFilterSet.filter_queryset``; each filter only parses."""
 
@@ -109,7 +91,7 @@ class _NoOp:
 
 
 class SlugListFilter(_NoOp, django_filters.CharFilter):
-    field_class = SlugListField
+    field_class = ParsedElsewhereField
 
 
 class ChoiceListFilter(_NoOp, django_filters.CharFilter):
@@ -117,7 +99,7 @@ class ChoiceListFilter(_NoOp, django_filters.CharFilter):
 
 
 class LocalDateFilter(_NoOp, django_filters.DateFilter):
-    field_class = BoundedDateFormField
+    field_class = ParsedElsewhereField
 
 
 class StrictBooleanField(forms.Field):
@@ -175,36 +157,29 @@ class SelectionFilterSet(django_filters.FilterSet):
     class Meta:
         fields: list[str] = []
 
+    def is_valid(self) -> bool:
+        """The form checks status, co_created, q and ordering; ``selectors.selection_parse``
+        (the reading the feeds and pages share) the slugs and dates."""
+        valid = super().is_valid()
+        self.parsed = selectors.selection_parse(
+            self.data, slugs=list(selectors.SLUG_PARAMETERS), dates=True
+        )
+        for name, messages in self.parsed.errors.items():
+            for message in messages:
+                self.form.add_error(name, message)
+        return valid and not self.parsed.errors
+
     def selection(self) -> selectors.Selection:
         data = self.form.cleaned_data
-        return selectors.Selection(
-            branches=tuple(data.get("branch") or ()),
-            stops=tuple(data.get("stop") or ()),
-            tracks=tuple(data.get("track") or ()),
-            tracks_all=tuple(data.get("track_all") or ()),
-            audiences=tuple(data.get("audience") or ()),
+        return dataclasses.replace(
+            self.parsed.selection,
             statuses=tuple(data.get("status") or ()),
             co_created=data.get("co_created"),
             text=(data.get("q") or "").strip(),
         )
 
     def window(self):
-        first, last = self.form.cleaned_data.get("from"), self.form.cleaned_data.get("to")
-        if first and last and last < first:
-            raise forms.ValidationError({"to": _("“to” must not be before “from”.")})
-        return selectors.local_day_bounds(first, last)
-
-    def is_valid(self) -> bool:
-        if not super().is_valid():
-            return False
-        try:
-            self.window()
-        except forms.ValidationError as exc:
-            for field, errors in exc.error_dict.items():
-                for error in errors:
-                    self.form.add_error(field, error)
-            return False
-        return True
+        return selectors.local_day_bounds(self.parsed.first, self.parsed.last)
 
     def ordered(self, qs):
         if self.form.cleaned_data.get("ordering") == ["-start"]:

@@ -10,7 +10,6 @@ from __future__ import annotations
 from collections.abc import Mapping
 from typing import Any
 
-from django.core.validators import slug_re
 from django.utils.translation import gettext_lazy as _
 from drf_spectacular.utils import extend_schema_field
 from rest_framework import serializers
@@ -366,8 +365,8 @@ class SlugField(serializers.SlugRelatedField):
         super().__init__(**kwargs)
 
     def to_internal_value(self, data):
-        if not isinstance(data, str) or not slug_re.match(data):
-            self.fail("invalid_slug", value=str(data)[:50])
+        if not isinstance(data, str) or not selectors.slug_is_valid(data):
+            self.fail("invalid_slug", value=str(data)[:50].replace("\x00", "\\x00"))
         return super().to_internal_value(data)
 
 

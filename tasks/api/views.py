@@ -43,6 +43,9 @@ from . import serializers
 from .permissions import ManagesStatus, ReadsStatus
 
 XLSX = "application/vnd.openxmlformats-officedocument.spreadsheetml.sheet"
+PLAN_ID = OpenApiParameter(
+    "id", OpenApiTypes.INT, OpenApiParameter.PATH, description=_("Identifier of the plan.")
+)
 
 
 def _query(serializer_class, request):
@@ -300,7 +303,9 @@ class StatusReportViewSet(
         ),
         parameters=[serializers.PlanQuerySerializer],
     ),
-    retrieve=extend_schema(description=_("One action plan with its targets and initiatives.")),
+    retrieve=extend_schema(
+        description=_("One action plan with its targets and initiatives."), parameters=[PLAN_ID]
+    ),
     create=extend_schema(
         description=_(
             "Create the action plan of a year, with its targets and initiatives (one plan per "
@@ -308,18 +313,21 @@ class StatusReportViewSet(
         )
     ),
     update=extend_schema(
+        parameters=[PLAN_ID],
         description=_(
             "Change a plan. targets and initiatives, when sent, replace the plan's lists; left "
             "out, they are kept. Management and administrators only."
         )
     ),
     partial_update=extend_schema(
+        parameters=[PLAN_ID],
         description=_(
             "Change some of a plan's fields. targets and initiatives, when sent, replace the "
             "plan's lists. Management and administrators only."
         )
     ),
     destroy=extend_schema(
+        parameters=[PLAN_ID],
         description=_(
             "Delete a plan with its targets and initiatives. Reports already generated keep "
             "the plan as they froze it. Management and administrators only."
@@ -333,6 +341,7 @@ class ActionPlanViewSet(viewsets.ModelViewSet):
 
     permission_classes = [ReadsStatus]
     serializer_class = serializers.ActionPlanSerializer
+    lookup_value_regex = r"[0-9]+"  # anything else is a 404, never a database error
 
     def get_queryset(self):
         qs = ActionPlan.objects.prefetch_related(
@@ -372,6 +381,7 @@ class ActionPlanViewSet(viewsets.ModelViewSet):
             "its notes, targets and initiatives, with the year in the title replaced. Refused "
             "(400) if that year has a plan already. Management and administrators only."
         ),
+        parameters=[PLAN_ID],
         request=serializers.ActionPlanCopySerializer,
         responses={201: serializers.ActionPlanSerializer},
     )
