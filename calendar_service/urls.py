@@ -30,4 +30,12 @@ def not_found(request, exception):
     return defaults.page_not_found(request, exception)
 
 
+def bad_request(request, exception):
+    """A 400 Django raises itself (a malformed request) is JSON under /api/ as well."""
+    if request.path.startswith("/api/"):
+        return JsonResponse({"detail": _("Bad request.")}, status=400)
+    return defaults.bad_request(request, exception)
+
+
+handler400 = bad_request
 handler404 = not_found

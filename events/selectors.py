@@ -114,6 +114,7 @@ def selection_parse(
     dates: bool = False,
     allowed: Iterable[str] = (),
     path: tuple[str, str] | None = None,
+    blank_ok: bool = False,
 ) -> ParsedSelection:
     """Read a selection from a query string (a QueryDict or a mapping of lists): the slug
     parameters named in ``slugs`` (``?branch=a,b`` or ``?branch=a&branch=b``), with
@@ -121,7 +122,8 @@ def selection_parse(
     (parameter, slug) taken from the URL path. Other parameters are listed in ``unknown``
     unless ``allowed``. One rule for every interface: slugs are ASCII slugs, an empty
     parameter is an error, at most MAX_SLUGS slugs in all, dates between MIN_YEAR and MAX_YEAR
-    and ``to`` not before ``from``."""
+    and ``to`` not before ``from``. A blank parameter is an error, unless ``blank_ok`` (an HTML
+    form sends its empty fields): then it is read as not given."""
     errors: dict[str, list[str]] = {}
     values: dict[str, list[str]] = {}
     known = {*slugs, *(DATE_PARAMETERS if dates else ()), *allowed}
@@ -141,6 +143,8 @@ def selection_parse(
     for name in slugs:
         for raw in getlist(name):
             parts = [s.strip() for s in raw.split(",") if s.strip()]
+            if not parts and blank_ok:
+                continue
             if not parts:
                 errors.setdefault(name, []).append(
                     _("Parameter %(name)s is empty.") % {"name": name}
@@ -165,7 +169,9 @@ def selection_parse(
     when: dict[str, date] = {}
     if dates:
         for name in DATE_PARAMETERS:
-            given = [v for v in getlist(name) if v.strip()]
+            given = getlist(name)
+            if blank_ok:
+                given = [v for v in given if v.strip()]
             if not given:
                 continue
             try:

@@ -66,7 +66,9 @@ def filters_from_request(request) -> Filters:
     reading every interface shares); what it refuses, unknown slugs and bad dates become
     messages and are left out, so a mistyped link still shows a calendar."""
     parsed = selectors.selection_parse(
-        request.GET, slugs=[param for param, _attr, _model in FILTER_FIELDS], dates=True
+        request.GET, slugs=[param for param, _attr, _model in FILTER_FIELDS],
+        dates=True,
+        blank_ok=True,
     )
     filters = Filters(first=parsed.first, last=parsed.last)
     for messages in parsed.errors.values():

@@ -10,12 +10,14 @@ parameter, never an empty 200.
 from __future__ import annotations
 
 import dataclasses
+from collections.abc import Iterable
 from typing import TYPE_CHECKING, Any
 
 import django_filters
 from django import forms
 from django.utils.text import format_lazy
 from django.utils.translation import gettext_lazy as _
+from rest_framework.exceptions import ValidationError
 
 from events import selectors
 from events.models import Event
@@ -166,7 +168,9 @@ class SelectionFilterSet(django_filters.FilterSet):
         )
         for name, messages in self.parsed.errors.items():
             for message in messages:
-                self.form.add_error(name, message)
+                # a message may quote a "%" from the query: pass it as a parameter
+                error = forms.ValidationError("%(reason)s", params={"reason": message})
+                self.form.add_error(name, error)
         return valid and not self.parsed.errors
 
     def selection(self) -> selectors.Selection:
@@ -225,3 +229,34 @@ for _filterset in (SelectionFilterSet, EventFilterSet, OccurrenceFilterSet):
     _filters["to"] = _filters.pop("date_to")
     _ordering = _filters.pop("ordering")
     _filters["ordering"] = _ordering
+
+
+class KnownQueryParameters:
+    """For a ViewSet: its list answers 400 naming each query parameter it does not take (as the
+    feeds do), instead of ignoring it and answering everything. It takes its FilterSet's
+    filters, its paginator's page and page_size, ``format`` and ``extra_query_parameters``."""
+
+    extra_query_parameters: tuple[str, ...] = ()
+
+    def known_query_parameters(self) -> set[str]:
+        known = {"format", *self.extra_query_parameters}
+        filterset_class = getattr(self, "filterset_class", None)
+        if filterset_class is not None:
+            known |= set(filterset_class.base_filters)
+        paginator = getattr(self, "paginator", None)
+        if paginator is not None:
+            known |= {paginator.page_query_param, paginator.page_size_query_param}
+        return known
+
+    def list(self, request, *args, **kwargs):
+        query_parameters_check(request, self.known_query_parameters())
+        return super().list(request, *args, **kwargs)  # type: ignore[misc]
+
+
+def query_parameters_check(request, known: Iterable[str]) -> None:
+    """400 naming each query parameter of the request that is not in ``known``."""
+    known = set(known)
+    unknown = sorted(set(request.query_params) - known)
+    if unknown:
+        message = _("Unknown parameter; use %(known)s.") % {"known": ", ".join(sorted(known))}
+        raise ValidationError({name: [message] for name in unknown})

@@ -34,6 +34,7 @@ class ReadOrBranchEditor(BasePermission):
     an object is written only by staff of its branch or an administrator."""
 
     message = _("Only staff of this branch or an administrator may change this.")
+    anonymous_reads = True  # the schema lists "no login" among the ways to read
 
     def has_permission(self, request, view) -> bool:
         if request.method in SAFE_METHODS:

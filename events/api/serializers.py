@@ -10,6 +10,9 @@ from __future__ import annotations
 from collections.abc import Mapping
 from typing import Any
 
+from django.core.exceptions import ValidationError as DjangoValidationError
+from django.core.validators import URLValidator
+from django.db import models
 from django.utils.translation import gettext_lazy as _
 from drf_spectacular.utils import extend_schema_field
 from rest_framework import serializers
@@ -30,6 +33,29 @@ from events.models import (
 from .fields import BoundedDateField, LocalDateTimeField
 
 MAX_COUNT = 100_000  # a head count or capacity larger than this is a typo
+
+
+@extend_schema_field({"type": "string", "anyOf": [{"format": "uri"}, {"maxLength": 0}]})
+class BlankableURLField(serializers.CharField):
+    """A link that may be empty: "" is not a URI, so the schema says "a URI or nothing".
+    Otherwise DRF's URLField (a CharField with Django's URL validator)."""
+
+    default_error_messages = serializers.URLField.default_error_messages
+
+    def to_internal_value(self, data):
+        value = super().to_internal_value(data)
+        # checked here, not as a validator, which the schema would state as "format: uri"
+        if value:
+            try:
+                URLValidator()(value)
+            except DjangoValidationError:
+                self.fail("invalid")
+        return value
+
+
+# ModelSerializers map the models' optional links to BlankableURLField.
+URL_MAPPING = {**serializers.ModelSerializer.serializer_field_mapping}
+URL_MAPPING[models.URLField] = BlankableURLField
 
 
 def _count(**kwargs: Any) -> serializers.IntegerField:
@@ -123,6 +149,8 @@ class RoomSerializer(serializers.ModelSerializer):
 
 
 class PartnerRefSerializer(serializers.ModelSerializer):
+    serializer_field_mapping = URL_MAPPING
+
     class Meta:
         model = Partner
         fields = ["id", "name", "url"]
@@ -212,6 +240,8 @@ class StopSerializer(serializers.ModelSerializer):
 
 
 class BranchSerializer(serializers.ModelSerializer):
+    serializer_field_mapping = URL_MAPPING
+
     stops = StopSerializer(
         many=True, read_only=True, help_text=_("The bookmobile's stops (empty for a library).")
     )
@@ -259,6 +289,8 @@ class BranchSerializer(serializers.ModelSerializer):
 
 
 class EventSerializer(serializers.ModelSerializer):
+    serializer_field_mapping = URL_MAPPING
+
     branch = BranchRefSerializer(read_only=True, help_text=_("Where the event is held."))
     stop = StopRefSerializer(
         read_only=True, allow_null=True, help_text=_("The bookmobile stop, for a bookmobile event.")
@@ -447,7 +479,7 @@ class EventWriteSerializer(StrictFieldsMixin, serializers.Serializer):
     capacity = _count(
         allow_null=True, required=False, help_text=_("How many can take part, if limited.")
     )
-    url = serializers.URLField(
+    url = BlankableURLField(
         max_length=200,
         allow_blank=True,
         required=False,

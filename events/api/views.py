@@ -31,8 +31,9 @@ from events.models import Attendance, Audience, Branch, Event, Occurrence, Room,
 
 from . import permissions
 from . import serializers as s
-from .filters import EventFilterSet, OccurrenceFilterSet
+from .filters import EventFilterSet, KnownQueryParameters, OccurrenceFilterSet
 from .pagination import BoundedPageNumberPagination
+from .schema import DETAIL, FIELD_ERRORS
 
 SLUG_REGEX = r"[-a-zA-Z0-9_]+"
 ID_PARAM = OpenApiParameter(
@@ -44,18 +45,8 @@ SLUG_PARAM = OpenApiParameter(
 
 # --- documented error answers -------------------------------------------------------------
 
-_ERRORS = inline_serializer(
-    "FieldErrors",
-    fields={
-        "field": serializers.ListField(
-            child=serializers.CharField(),
-            help_text=_("For each field (or query parameter) at fault, readable reasons."),
-        )
-    },
-)
-_DETAIL = inline_serializer(
-    "Detail", fields={"detail": serializers.CharField(help_text=_("What went wrong."))}
-)
+_ERRORS = FIELD_ERRORS
+_DETAIL = DETAIL
 _CONFLICT = inline_serializer(
     "Conflict",
     fields={
@@ -127,7 +118,7 @@ class IdempotencyKey:
 
 # A short list read by slug: unpaginated and unfiltered. (A comment, not a docstring: the
 # schema would take a docstring as the description of every subclass's operations.)
-class SlugReadOnlyViewSet(viewsets.ReadOnlyModelViewSet):
+class SlugReadOnlyViewSet(KnownQueryParameters, viewsets.ReadOnlyModelViewSet):
     lookup_field = "slug"
     lookup_value_regex = SLUG_REGEX
     pagination_class = None
@@ -236,7 +227,7 @@ class StopViewSet(SlugReadOnlyViewSet):
         responses={204: None, **WRITE_ERRORS},
     ),
 )
-class EventViewSet(viewsets.ModelViewSet):
+class EventViewSet(KnownQueryParameters, viewsets.ModelViewSet):
     queryset = Event.objects.none()  # for the schema; get_queryset() is what answers
     serializer_class = s.EventSerializer
     permission_classes = [permissions.ReadOrBranchEditor]
@@ -339,7 +330,7 @@ class EventViewSet(viewsets.ModelViewSet):
         },
     ),
 )
-class OccurrenceViewSet(viewsets.ReadOnlyModelViewSet):
+class OccurrenceViewSet(KnownQueryParameters, viewsets.ReadOnlyModelViewSet):
     queryset = Occurrence.objects.none()  # for the schema; get_queryset() is what answers
     serializer_class = s.OccurrenceSerializer
     permission_classes = [permissions.ReadOrBranchEditor]

@@ -23,6 +23,7 @@ from rest_framework.decorators import action
 from rest_framework.response import Response
 from rest_framework.views import APIView
 
+from events.api.filters import KnownQueryParameters, query_parameters_check
 from events.models import LOCAL_TZ
 from tasks.dispatch import status_recompute_start, status_report_start
 from tasks.services.figures import Period, period_get
@@ -48,7 +49,9 @@ PLAN_ID = OpenApiParameter(
 )
 
 
-def _query(serializer_class, request):
+def _query(serializer_class, request, *, check_unknown: bool = True):
+    if check_unknown:  # 400 naming a parameter the view does not take
+        query_parameters_check(request, {"format", *serializer_class().fields})
     serializer = serializer_class(data=request.query_params)
     serializer.is_valid(raise_exception=True)
     return serializer.validated_data
@@ -221,6 +224,7 @@ class JobView(APIView):
     ),
 )
 class StatusReportViewSet(
+    KnownQueryParameters,
     mixins.ListModelMixin, mixins.RetrieveModelMixin, viewsets.GenericViewSet
 ):
     """Frozen status reports; POST ``{"as_of": "2026-06-01"}`` generates one (202 + job)."""
@@ -334,7 +338,7 @@ class StatusReportViewSet(
         )
     ),
 )
-class ActionPlanViewSet(viewsets.ModelViewSet):
+class ActionPlanViewSet(KnownQueryParameters, viewsets.ModelViewSet):
     """Action plans, one per year: read by staff, written by management and administrators.
     ``targets`` and ``initiatives``, when sent, replace the plan's lists. POST
     ``/action-plans/{id}/copy/`` starts next year's plan from this one."""
@@ -342,13 +346,15 @@ class ActionPlanViewSet(viewsets.ModelViewSet):
     permission_classes = [ReadsStatus]
     serializer_class = serializers.ActionPlanSerializer
     lookup_value_regex = r"[0-9]+"  # anything else is a 404, never a database error
+    extra_query_parameters = ("year",)
 
     def get_queryset(self):
         qs = ActionPlan.objects.prefetch_related(
             "targets__branch", "targets__track", "initiatives__track", "initiatives__branch"
         ).select_related("copied_from")
         if self.action == "list":
-            year = _query(serializers.PlanQuerySerializer, self.request).get("year")
+            query = _query(serializers.PlanQuerySerializer, self.request, check_unknown=False)
+            year = query.get("year")
             if year is not None:
                 qs = qs.filter(year=year)
         return qs.order_by("-year")
