@@ -373,8 +373,45 @@ class EventSerializer(serializers.ModelSerializer):
         return event_links(event=obj, request=self.context.get("request"))
 
 
-class StrictFieldsMixin:
-    """Refuse fields the endpoint does not take, instead of silently ignoring them."""
+def _json_type_matches(field: serializers.Field, value: Any) -> bool:
+    """Whether a JSON value has the type the schema gives the field. DRF itself reads 0 as the
+    text "0", "5" as the number 5 and "yes" as true; the API takes what its schema says."""
+    if isinstance(field, serializers.BooleanField):
+        return isinstance(value, bool)
+    if isinstance(field, serializers.CharField):
+        return isinstance(value, str)
+    if isinstance(field, serializers.IntegerField):
+        return isinstance(value, int) and not isinstance(value, bool)
+    if isinstance(field, serializers.FloatField):
+        return isinstance(value, int | float) and not isinstance(value, bool)
+    if isinstance(field, serializers.ListField | serializers.ListSerializer):
+        return isinstance(value, list)
+    if isinstance(field, serializers.DictField | serializers.Serializer):
+        return isinstance(value, Mapping)
+    return True
+
+
+class StrictTypesMixin:
+    """Refuse a JSON value of another type than the field's (400 naming the field)."""
+
+    def to_internal_value(self, data):
+        if isinstance(data, Mapping):
+            errors = {
+                name: [_("Give a value of the type the schema states.")]
+                for name, field in self.fields.items()  # type: ignore[attr-defined]
+                if name in data
+                and data[name] is not None
+                and not field.read_only
+                and not _json_type_matches(field, data[name])
+            }
+            if errors:
+                raise serializers.ValidationError(errors)
+        return super().to_internal_value(data)  # type: ignore[misc]
+
+
+class StrictFieldsMixin(StrictTypesMixin):
+    """Refuse fields the endpoint does not take, instead of silently ignoring them, and values
+    of the wrong type."""
 
     def to_internal_value(self, data):
         if isinstance(data, Mapping):
@@ -383,7 +420,7 @@ class StrictFieldsMixin:
                 raise serializers.ValidationError(
                     {name: [_("This field is not accepted here.")] for name in unknown}
                 )
-        return super().to_internal_value(data)  # type: ignore[misc]
+        return super().to_internal_value(data)
 
 
 class SlugField(serializers.SlugRelatedField):

@@ -7,7 +7,7 @@ from django.utils.translation import gettext_lazy as _
 from rest_framework import serializers
 
 from events.api.fields import MAX_YEAR, MIN_YEAR, BoundedDateField
-from events.api.serializers import SlugField
+from events.api.serializers import SlugField, StrictTypesMixin
 from events.models import Branch, Track
 
 from ..models import ActionPlan, Initiative, Job, PeriodKind, StatusReport, Target
@@ -88,11 +88,11 @@ class MissingQuerySerializer(PeriodQuerySerializer):
     )
 
 
-class RecomputeSerializer(serializers.Serializer):
+class RecomputeSerializer(StrictTypesMixin, serializers.Serializer):
     year = _year(help_text=_("The year whose figures are recomputed."))
 
 
-class ReportCreateSerializer(serializers.Serializer):
+class ReportCreateSerializer(StrictTypesMixin, serializers.Serializer):
     as_of = BoundedDateField(help_text=_("Figures cover the year up to the day before."))
 
 
@@ -367,7 +367,7 @@ class StatusReportDetailSerializer(StatusReportSerializer):
         }
 
 
-class TargetSerializer(serializers.ModelSerializer):
+class TargetSerializer(StrictTypesMixin, serializers.ModelSerializer):
     """A target of the plan for one scope: a branch's track, a branch, a track, or everything.
     Each number is for the whole year; the figures compare the period's count with it."""
 
@@ -390,7 +390,7 @@ class TargetSerializer(serializers.ModelSerializer):
         fields = ["branch", "track", "held", "attendance", "co_created"]
 
 
-class InitiativeSerializer(serializers.ModelSerializer):
+class InitiativeSerializer(StrictTypesMixin, serializers.ModelSerializer):
     """An initiative of the plan: free text under one track, optionally at one branch."""
 
     track = SlugField(
@@ -418,7 +418,7 @@ class InitiativeSerializer(serializers.ModelSerializer):
         }
 
 
-class ActionPlanSerializer(serializers.ModelSerializer):
+class ActionPlanSerializer(StrictTypesMixin, serializers.ModelSerializer):
     """An action plan. Staff read it; management and administrators write it."""
 
     targets = TargetSerializer(
@@ -482,7 +482,7 @@ class ActionPlanSerializer(serializers.ModelSerializer):
         }
 
 
-class ActionPlanCopySerializer(serializers.Serializer):
+class ActionPlanCopySerializer(StrictTypesMixin, serializers.Serializer):
     year = _year(
         required=False,
         help_text=_("The year of the new plan (default: the year after this plan's)."),

@@ -13,8 +13,7 @@ Two of schemathesis's checks are left out, because the schema cannot state what 
 
 The Django app is called in-process through WSGI (no server); the calls run inside the test's
 transaction, so what they write is rolled back afterwards. Bounded by ``MAX_EXAMPLES`` and
-``MAX_STEPS``. The cases run per role are written at the end of the run (``-rA`` or ``-s``
-is not needed: they go to the terminal report).
+``MAX_STEPS``. The requests sent per role are written in the terminal summary.
 """
 
 from __future__ import annotations
@@ -40,16 +39,8 @@ MAX_EXAMPLES = int(os.environ.get("SCHEMATHESIS_MAX_EXAMPLES", "8"))
 MAX_STEPS = int(os.environ.get("SCHEMATHESIS_MAX_STEPS", "12"))
 STATEFUL_EXAMPLES = int(os.environ.get("SCHEMATHESIS_STATEFUL_EXAMPLES", "15"))
 ROLES = ("anonymous", "staff", "management")
+# requests sent per role; tests/events/api/conftest.py writes them in the terminal summary
 CASES: collections.Counter[str] = collections.Counter()
-
-
-@pytest.fixture(scope="module", autouse=True)
-def _report_case_counts(request):
-    yield
-    reporter = request.config.pluginmanager.get_plugin("terminalreporter")
-    if reporter is not None and CASES:
-        counts = ", ".join(f"{key}: {CASES[key]}" for key in sorted(CASES))
-        reporter.write_line(f"schemathesis cases run: {counts}")
 
 
 @pytest.fixture
