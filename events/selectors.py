@@ -15,7 +15,7 @@ from django.db.models import Count, Prefetch, Q, QuerySet
 from django.utils.translation import gettext as _
 
 from . import roles
-from .models import LOCAL_TZ, Audience, Branch, Event, Occurrence, Stop, Track
+from .models import LOCAL_TZ, Attendance, Audience, Branch, Event, Occurrence, Stop, Track
 
 
 @dataclass(frozen=True)
@@ -360,9 +360,14 @@ def occurrence_filter(
     start: datetime | None = None,
     end: datetime | None = None,
     cancelled: bool | None = None,
+    events: Iterable[int] = (),
 ) -> QuerySet[Occurrence]:
     """Narrow a queryset of occurrences to a selection of their events, a window [start, end)
-    and, if given, to cancelled ones (the occurrence or its whole event) or to the others."""
+    and, if given, to cancelled ones (the occurrence or its whole event) or to the others, and
+    to occurrences of the ``events`` (ids) given."""
+    events = list(events)
+    if events:
+        qs = qs.filter(event_id__in=events)
     if selection != Selection():
         qs = qs.filter(event__in=_apply(Event.objects.all(), selection).values("pk"))
     if start is not None:
@@ -377,6 +382,42 @@ def occurrence_filter(
         qs = qs.filter(status=Occurrence.Status.SCHEDULED).exclude(
             event__status=Event.Status.CANCELLED
         )
+    return qs
+
+
+def attendance_list(*, user=None) -> QuerySet[Attendance]:
+    """Head counts of occurrences of events the user may see, oldest first. Who may read head
+    counts at all is ``roles.may_read_attendance``."""
+    return (
+        Attendance.objects.filter(occurrence__event__in=visible_events(user=user).values("pk"))
+        .select_related("occurrence", "occurrence__event__branch", "recorded_by")
+        .annotate(correction_count=Count("revisions"))
+        .order_by("occurrence__start", "occurrence_id")
+    )
+
+
+def attendance_filter(
+    qs: QuerySet[Attendance],
+    *,
+    branches: Iterable[str] = (),
+    events: Iterable[int] = (),
+    occurrences: Iterable[int] = (),
+    start: datetime | None = None,
+    end: datetime | None = None,
+) -> QuerySet[Attendance]:
+    """Narrow head counts to the branches (slugs), events and occurrences (ids) given and to
+    occurrences starting in [start, end) (an occurrence belongs to the period it starts in)."""
+    branches, events, occurrences = list(branches), list(events), list(occurrences)
+    if branches:
+        qs = qs.filter(occurrence__event__branch__slug__in=branches)
+    if events:
+        qs = qs.filter(occurrence__event_id__in=events)
+    if occurrences:
+        qs = qs.filter(occurrence_id__in=occurrences)
+    if start is not None:
+        qs = qs.filter(occurrence__start__gte=start)
+    if end is not None:
+        qs = qs.filter(occurrence__start__lt=end)
     return qs
 
 

@@ -66,6 +66,35 @@ class SlugListField(forms.Field):
         return list(dict.fromkeys(values))
 
 
+class IdListField(forms.Field):
+    """Ids: whole numbers, comma-separated or repeated, at most MAX_SLUGS of them."""
+
+    widget = _RepeatedOrCommaWidget
+    default_error_messages = {
+        "invalid": _("Give ids: whole numbers separated by commas."),
+        "too_many": _("Too many values; at most %(max)d."),
+    }
+    MAX_ID = 2**31 - 1
+
+    def to_python(self, value: Any) -> list[int]:
+        if not value:
+            return []
+        chunks = value if isinstance(value, list | tuple) else [value]
+        parts = [p.strip() for chunk in chunks for p in str(chunk).split(",")]
+        if not parts or any(
+            not (p.isascii() and p.isdigit()) or not 0 < int(p) <= self.MAX_ID for p in parts
+        ):
+            raise forms.ValidationError(self.error_messages["invalid"], code="invalid")
+        ids = list(dict.fromkeys(int(p) for p in parts))
+        if len(ids) > selectors.MAX_SLUGS:
+            raise forms.ValidationError(
+                self.error_messages["too_many"],
+                code="too_many",
+                params={"max": selectors.MAX_SLUGS},
+            )
+        return ids
+
+
 class ChoiceListField(SlugListField):
     default_error_messages = {"invalid_choice": _("Not one of %(choices)s: %(values)s.")}
 
@@ -98,6 +127,10 @@ class SlugListFilter(_NoOp, django_filters.CharFilter):
 
 class ChoiceListFilter(_NoOp, django_filters.CharFilter):
     field_class = ChoiceListField
+
+
+class IdListFilter(_NoOp, django_filters.CharFilter):
+    field_class = IdListField
 
 
 class LocalDateFilter(_NoOp, django_filters.DateFilter):
@@ -201,6 +234,9 @@ class EventFilterSet(SelectionFilterSet):
 
 
 class OccurrenceFilterSet(SelectionFilterSet):
+    event = IdListFilter(
+        help_text=_("Occurrences of any of these events (ids, comma-separated or repeated).")
+    )
     cancelled = FlagFilter(
         help_text=_(
             "true: only cancelled occurrences (or of cancelled events); false: only those that "
@@ -218,17 +254,58 @@ class OccurrenceFilterSet(SelectionFilterSet):
             start=start,
             end=end,
             cancelled=self.form.cleaned_data.get("cancelled"),
+            events=self.form.cleaned_data.get("event") or (),
         )
         return self.ordered(qs)
 
 
+class AttendanceFilterSet(django_filters.FilterSet):
+    """The attendance list: by branch, event, occurrence and the local dates occurrences start
+    on. Slugs and dates are read by ``selectors.selection_parse`` like every selection."""
+
+    branch = _slugs(_("Head counts at any of these branches."))
+    event = IdListFilter(help_text=_("Head counts of any of these events (ids)."))
+    occurrence = IdListFilter(help_text=_("Head counts of these occurrences (ids)."))
+    date_from = LocalDateFilter(
+        help_text=_("Of occurrences starting on or after this local date (YYYY-MM-DD).")
+    )
+    date_to = LocalDateFilter(
+        help_text=_("Of occurrences starting on or before this local date (YYYY-MM-DD).")
+    )
+
+    class Meta:
+        fields: list[str] = []
+
+    def is_valid(self) -> bool:
+        valid = super().is_valid()
+        self.parsed = selectors.selection_parse(self.data, slugs=["branch"], dates=True)
+        for name, messages in self.parsed.errors.items():
+            for message in messages:
+                error = forms.ValidationError("%(reason)s", params={"reason": message})
+                self.form.add_error(name, error)
+        return valid and not self.parsed.errors
+
+    def filter_queryset(self, queryset):
+        selectors.selection_validate(self.parsed.selection)  # unknown branch: 400
+        start, end = selectors.local_day_bounds(self.parsed.first, self.parsed.last)
+        data = self.form.cleaned_data
+        return selectors.attendance_filter(
+            queryset,
+            branches=self.parsed.selection.branches,
+            events=data.get("event") or (),
+            occurrences=data.get("occurrence") or (),
+            start=start,
+            end=end,
+        )
+
+
 # ``from`` and ``to`` are Python keywords: rename the filters after the class is built.
-for _filterset in (SelectionFilterSet, EventFilterSet, OccurrenceFilterSet):
+for _filterset in (SelectionFilterSet, EventFilterSet, OccurrenceFilterSet, AttendanceFilterSet):
     _filters = _filterset.base_filters
     _filters["from"] = _filters.pop("date_from")
     _filters["to"] = _filters.pop("date_to")
-    _ordering = _filters.pop("ordering")
-    _filters["ordering"] = _ordering
+    if "ordering" in _filters:
+        _filters["ordering"] = _filters.pop("ordering")
 
 
 class KnownQueryParameters:

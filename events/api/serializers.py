@@ -590,6 +590,30 @@ class AttendanceSerializer(serializers.ModelSerializer):
         return obj.revisions.count()
 
 
+class AttendanceListSerializer(AttendanceSerializer):
+    """A head count in the attendance list, with where and when its occurrence was."""
+
+    event = serializers.IntegerField(
+        source="occurrence.event_id", read_only=True, help_text=_("Id of the event.")
+    )
+    branch = serializers.SlugField(
+        source="occurrence.event.branch.slug", read_only=True, help_text=_("Slug of the branch.")
+    )
+    start = LocalDateTimeField(
+        source="occurrence.start",
+        read_only=True,
+        help_text=_("Start of the occurrence, Copenhagen time with offset."),
+    )
+
+    class Meta(AttendanceSerializer.Meta):
+        fields = ["occurrence", "event", "branch", "start", *AttendanceSerializer.Meta.fields[1:]]
+        read_only_fields = fields
+
+    def get_corrections(self, obj: Attendance) -> int:
+        count = getattr(obj, "correction_count", None)  # annotated by selectors.attendance_list
+        return count if count is not None else obj.revisions.count()
+
+
 class AttendanceWriteSerializer(StrictFieldsMixin, serializers.Serializer):
     total = _count(help_text=_("Head count."))
     by_age = AgeGroupsSerializer(

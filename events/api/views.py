@@ -21,7 +21,7 @@ from drf_spectacular.utils import (
     extend_schema_view,
     inline_serializer,
 )
-from rest_framework import serializers, status, viewsets
+from rest_framework import mixins, serializers, status, viewsets
 from rest_framework.decorators import action
 from rest_framework.exceptions import ValidationError
 from rest_framework.response import Response
@@ -31,7 +31,12 @@ from events.models import Attendance, Audience, Branch, Event, Occurrence, Room,
 
 from . import permissions
 from . import serializers as s
-from .filters import EventFilterSet, KnownQueryParameters, OccurrenceFilterSet
+from .filters import (
+    AttendanceFilterSet,
+    EventFilterSet,
+    KnownQueryParameters,
+    OccurrenceFilterSet,
+)
 from .pagination import BoundedPageNumberPagination
 from .schema import DETAIL, FIELD_ERRORS
 
@@ -440,16 +445,33 @@ class OccurrenceViewSet(KnownQueryParameters, viewsets.ReadOnlyModelViewSet):
         )
 
 
-class AttendanceViewSet(viewsets.GenericViewSet):
-    """Attendance of many occurrences of one branch at once."""
+@extend_schema_view(
+    list=extend_schema(
+        summary=_("Recorded head counts"),
+        description=_(
+            "Head counts of occurrences, oldest first, by branch, event, occurrence and the "
+            "local dates occurrences start on. Staff, management and administrators only."
+        ),
+        responses={200: s.AttendanceListSerializer(many=True), **READ_ERRORS},
+    ),
+)
+class AttendanceViewSet(KnownQueryParameters, mixins.ListModelMixin, viewsets.GenericViewSet):
+    """The attendance list, and attendance of many occurrences of one branch at once."""
 
     permission_classes = [permissions.ReadOrBranchEditor]
-    serializer_class = s.AttendanceBulkSerializer
-    pagination_class = None
-    filter_backends: list = []
+    serializer_class = s.AttendanceListSerializer
+    filterset_class = AttendanceFilterSet
+    pagination_class = BoundedPageNumberPagination
 
     def get_queryset(self):
+        if self.action == "list":
+            return selectors.attendance_list(user=self.request.user)
         return Attendance.objects.none()
+
+    def get_permissions(self):
+        if self.action == "list":
+            return [permissions.ReadsAttendance()]
+        return super().get_permissions()
 
     @extend_schema(
         summary=_("Record the attendance of many occurrences of one branch"),

@@ -106,8 +106,9 @@ def status_figures(
 
     Stored figures for months, quarters, halves and years (as of the last recompute); year to
     date is computed on the spot. ``branch``/``track`` keep rows of that branch/track (including
-    its total); every scope is there, zeros where nothing was counted; ``scope`` keeps one of ``cell``, ``branch`` (all-tracks totals), ``track``
-    (all-branches totals) or ``total``. Sorted: grand total, track totals, then branch by branch."""
+    its total); every scope is there, zeros where nothing was counted; ``scope`` keeps one of
+    ``cell``, ``branch`` (all-tracks totals), ``track`` (all-branches totals) or ``total``.
+    Sorted: grand total, track totals, then branch by branch."""
     branch_id = branch.pk if branch else None
     track_id = track.pk if track else None
     raw = _raw_figures(period, now=now)
