@@ -66,3 +66,13 @@ def check_branch(request, branch: Branch | None) -> None:
         raise PermissionDenied(
             _("You may only schedule and record attendance at your own branches.")
         )
+
+
+class ReadOrAdministrator(BasePermission):
+    """Everyone reads; only administrators write (branches, stops and rooms)."""
+
+    message = _("Only administrators may change branches, stops and rooms.")
+    anonymous_reads = True
+
+    def has_permission(self, request, view) -> bool:
+        return request.method in SAFE_METHODS or roles.is_admin(request.user)

@@ -439,6 +439,92 @@ class SlugField(serializers.SlugRelatedField):
         return super().to_internal_value(data)
 
 
+class _PlaceWriteSerializer(StrictFieldsMixin, serializers.ModelSerializer):
+    """Input of a place: types only; ``services.place_save`` checks it (a unique slug and the
+    rest), naming the field."""
+
+    serializer_field_mapping = URL_MAPPING
+
+    class Meta:
+        validators: list = []  # uniqueness is the service's (after the slug is known a slug)
+
+
+def _place_kwargs(fields: list[str], described: dict[str, dict[str, Any]]) -> dict[str, Any]:
+    """Help texts as the read shape has them; no uniqueness validators (the service's)."""
+    kwargs: dict[str, dict[str, Any]] = {name: dict(described.get(name, {})) for name in fields}
+    kwargs.setdefault("order", {})["help_text"] = _("Place in lists, lowest first.")
+    for name in ("slug", "name"):
+        if name in kwargs:
+            kwargs[name]["validators"] = []
+    return {name: value for name, value in kwargs.items() if name in fields and value}
+
+
+class BranchWriteSerializer(_PlaceWriteSerializer):
+    class Meta(_PlaceWriteSerializer.Meta):
+        model = Branch
+        fields = [
+            "slug",
+            "name",
+            "kind",
+            "area",
+            "address",
+            "postal_code",
+            "city",
+            "latitude",
+            "longitude",
+            "email",
+            "phone",
+            "url",
+            "description",
+            "order",
+        ]
+        extra_kwargs = _place_kwargs(fields, BranchSerializer.Meta.extra_kwargs)
+
+
+class StopWriteSerializer(_PlaceWriteSerializer):
+    branch: SlugField = SlugField(
+        queryset=Branch.objects.all(), help_text=_("Slug of the bookmobile.")
+    )
+
+    class Meta(_PlaceWriteSerializer.Meta):
+        model = Stop
+        fields = [
+            "slug",
+            "name",
+            "branch",
+            "address",
+            "postal_code",
+            "city",
+            "latitude",
+            "longitude",
+            "order",
+        ]
+        extra_kwargs = _place_kwargs(fields, _PLACE_HELP)
+
+
+class RoomWriteSerializer(_PlaceWriteSerializer):
+    branch: SlugField = SlugField(
+        queryset=Branch.objects.all(), help_text=_("Slug of the branch the room is in.")
+    )
+
+    class Meta(_PlaceWriteSerializer.Meta):
+        model = Room
+        fields = ["branch", "name", "capacity"]
+        extra_kwargs = {
+            "name": {"validators": [], "help_text": _("Name of the room.")},
+            "capacity": {"help_text": _("How many people the room holds, if known.")},
+        }
+
+
+class RoomDetailSerializer(RoomSerializer):
+    branch: serializers.SlugRelatedField[Any] = serializers.SlugRelatedField(
+        slug_field="slug", read_only=True, help_text=_("Slug of the branch the room is in.")
+    )
+
+    class Meta(RoomSerializer.Meta):
+        fields = ["id", "branch", "name", "capacity"]
+
+
 class EventWriteSerializer(StrictFieldsMixin, serializers.Serializer):
     """What staff send to create an event (all fields) or change one (PATCH, any subset but
     ``status``: use publish and cancel)."""
