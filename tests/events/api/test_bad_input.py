@@ -107,3 +107,10 @@ def test_one_limit_of_slugs_for_a_whole_selection(anon_client, branch):
     assert "branch" in api.json()
     feed = anon_client.get(f"/feeds/calendar.ics?branch={branches}&track={tracks}")
     assert feed.status_code == 400
+
+
+@pytest.mark.parametrize("query", ["page_size=", "page=", "page_size=%201"])
+def test_an_empty_or_spaced_page_parameter_is_a_400(anon_client, query):
+    response = anon_client.get(f"/api/v1/events/?{query}")
+    assert response.status_code == 400
+    assert query.split("=")[0] in response.json()
