@@ -1,5 +1,8 @@
 from django.contrib import admin
+from django.http import JsonResponse
 from django.urls import include, path
+from django.utils.translation import gettext as _
+from django.views import defaults
 from drf_spectacular.views import SpectacularAPIView, SpectacularSwaggerView
 
 from calendar_service import health
@@ -24,3 +27,21 @@ urlpatterns = [
     path("feeds/", include("feeds.urls")),
     path("", include("pages.urls")),
 ]
+
+
+def not_found(request, exception):
+    """A 404 under /api/ is JSON like the API's other errors; elsewhere the HTML page."""
+    if request.path.startswith("/api/"):
+        return JsonResponse({"detail": _("Not found.")}, status=404)
+    return defaults.page_not_found(request, exception)
+
+
+def bad_request(request, exception):
+    """A 400 Django raises itself (a malformed request) is JSON under /api/ as well."""
+    if request.path.startswith("/api/"):
+        return JsonResponse({"detail": _("Bad request.")}, status=400)
+    return defaults.bad_request(request, exception)
+
+
+handler400 = bad_request
+handler404 = not_found

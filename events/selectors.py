@@ -6,14 +6,27 @@ The API's FilterSets, the feeds and the public pages all go through these functi
 
 from __future__ import annotations
 
-from collections.abc import Iterable
+import re
+from collections.abc import Iterable, Mapping, Sequence
 from dataclasses import dataclass, field
 from datetime import date, datetime, time, timedelta
 
 from django.db.models import Count, Prefetch, Q, QuerySet
+from django.utils.translation import gettext as _
 
 from . import roles
-from .models import LOCAL_TZ, Audience, Branch, Event, Occurrence, Stop, Track, cancelled_q
+from .clock import MAX_YEAR, MIN_YEAR
+from .models import (
+    LOCAL_TZ,
+    Attendance,
+    Audience,
+    Branch,
+    Event,
+    Occurrence,
+    Stop,
+    Track,
+    cancelled_q,
+)
 
 
 @dataclass(frozen=True)
@@ -43,6 +56,170 @@ class Selection:
             self.text,
         ]
         return "|".join(parts)
+
+
+# --- reading a selection from a query string ----------------------------------------------
+
+# At most this many slugs in one selection, all parameters together.
+MAX_SLUGS = 50
+# query parameter -> Selection field, for the parameters that take slugs
+SLUG_PARAMETERS = {
+    "branch": "branches",
+    "stop": "stops",
+    "track": "tracks",
+    "track_all": "tracks_all",
+    "audience": "audiences",
+}
+DATE_PARAMETERS = ("from", "to")
+_SLUG = re.compile(r"[-a-zA-Z0-9_]+\Z")
+
+
+def slug_is_valid(value: str) -> bool:
+    """ASCII letters, digits, hyphens and underscores: what every slug of the calendar is, and
+    never a NUL or anything else a database might refuse."""
+    return bool(_SLUG.match(value))
+
+
+def local_date_parse(raw: str) -> date:
+    """A local date given as YYYY-MM-DD between MIN_YEAR and MAX_YEAR; raises ValueError with
+    a readable reason."""
+    text = raw.strip()
+    try:
+        if len(text) != 10:
+            raise ValueError(text)
+        parsed = date.fromisoformat(text)
+    except ValueError:
+        raise ValueError(
+            _("“%(value)s” is not a date (use YYYY-MM-DD).") % {"value": text[:100]}
+        ) from None
+    if not MIN_YEAR <= parsed.year <= MAX_YEAR:
+        raise ValueError(
+            _("Give a date between the years %(min)d and %(max)d.")
+            % {"min": MIN_YEAR, "max": MAX_YEAR}
+        )
+    return parsed
+
+
+@dataclass
+class ParsedSelection:
+    """What ``selection_parse`` read. ``errors`` maps a query parameter to its readable
+    reasons; whatever was at fault is left out of ``selection``, ``first``, ``last`` and
+    ``values``, so a lenient reader (the calendar page) can go on without it and a strict one
+    (feeds, API) refuses when ``errors`` is not empty."""
+
+    selection: Selection
+    first: date | None = None
+    last: date | None = None
+    errors: dict[str, list[str]] = field(default_factory=dict)
+    # the accepted values per query parameter, in the order given
+    values: dict[str, list[str]] = field(default_factory=dict)
+    unknown: list[str] = field(default_factory=list)
+
+
+def _getlist(query: Mapping, name: str) -> list[str]:
+    """A parameter's values from a QueryDict or a mapping of lists or single values."""
+    if hasattr(query, "getlist"):
+        return list(query.getlist(name))
+    raw = query.get(name)
+    if raw is None:
+        return []
+    return [str(v) for v in raw] if isinstance(raw, list | tuple) else [str(raw)]
+
+
+def _slugs_read(
+    query: Mapping,
+    *,
+    slugs: Sequence[str],
+    path: tuple[str, str] | None,
+    blank_ok: bool,
+    errors: dict[str, list[str]],
+) -> dict[str, list[str]]:
+    """The valid slugs per parameter, unique and in the order given; faults go to ``errors``."""
+    chosen: dict[str, list[str]] = {name: [] for name in slugs}
+    if path is not None:
+        chosen[path[0]].append(path[1])
+    for name in slugs:
+        for raw in _getlist(query, name):
+            parts = [s.strip() for s in raw.split(",") if s.strip()]
+            if not parts:
+                if not blank_ok:
+                    errors.setdefault(name, []).append(
+                        _("Parameter %(name)s is empty.") % {"name": name}
+                    )
+                continue
+            bad = [s for s in parts if not slug_is_valid(s)]
+            if bad:
+                errors.setdefault(name, []).append(
+                    _("“%(value)s” is not a valid %(name)s: use slugs separated by commas.")
+                    % {"value": bad[0][:100].replace("\x00", "\\x00"), "name": name}
+                )
+            chosen[name] += [s for s in parts if slug_is_valid(s)]
+    values = {name: list(dict.fromkeys(v)) for name, v in chosen.items() if v}
+    if sum(len(v) for v in values.values()) > MAX_SLUGS:
+        message = _("Too many values; at most %(max)d.") % {"max": MAX_SLUGS}
+        for name in values:
+            errors.setdefault(name, []).append(message)
+        return {}
+    return values
+
+
+def _dates_read(
+    query: Mapping, *, blank_ok: bool, errors: dict[str, list[str]]
+) -> dict[str, date]:
+    """``from`` and ``to`` as local dates (the last value of each); faults go to ``errors``."""
+    when: dict[str, date] = {}
+    for name in DATE_PARAMETERS:
+        given = _getlist(query, name)
+        if blank_ok:
+            given = [v for v in given if v.strip()]
+        if not given:
+            continue
+        try:
+            when[name] = local_date_parse(given[-1])
+        except ValueError as exc:
+            errors.setdefault(name, []).append(str(exc))
+    if "from" in when and "to" in when and when["to"] < when["from"]:
+        errors.setdefault("to", []).append(_("“to” must not be before “from”."))
+        del when["to"]
+    return when
+
+
+def selection_parse(
+    query: Mapping,
+    *,
+    slugs: Sequence[str] = ("branch", "stop", "track", "audience"),
+    dates: bool = False,
+    allowed: Iterable[str] = (),
+    path: tuple[str, str] | None = None,
+    blank_ok: bool = False,
+) -> ParsedSelection:
+    """Read a selection from a query string (a QueryDict or a mapping of lists): the slug
+    parameters named in ``slugs`` (``?branch=a,b`` or ``?branch=a&branch=b``), with
+    ``dates`` also ``from`` and ``to`` (local dates, inclusive), and ``path``, a
+    (parameter, slug) taken from the URL path. Other parameters are listed in ``unknown``
+    unless ``allowed``. One rule for every interface: slugs are ASCII slugs, an empty
+    parameter is an error, at most MAX_SLUGS slugs in all, dates between MIN_YEAR and MAX_YEAR
+    and ``to`` not before ``from``. A blank parameter is an error, unless ``blank_ok`` (an HTML
+    form sends its empty fields): then it is read as not given."""
+    errors: dict[str, list[str]] = {}
+    known = {*slugs, *(DATE_PARAMETERS if dates else ()), *allowed}
+    unknown = sorted(set(query) - known)
+    values = _slugs_read(query, slugs=slugs, path=path, blank_ok=blank_ok, errors=errors)
+    when = _dates_read(query, blank_ok=blank_ok, errors=errors) if dates else {}
+    for name, value in when.items():
+        values[name] = [value.isoformat()]
+    chosen_slugs: dict[str, tuple[str, ...]] = {
+        SLUG_PARAMETERS[name]: tuple(sorted(v)) for name, v in values.items() if name in slugs
+    }
+    selection = Selection(**chosen_slugs)  # type: ignore[arg-type]  # each a tuple-of-slugs field
+    return ParsedSelection(
+        selection=selection,
+        first=when.get("from"),
+        last=when.get("to"),
+        errors=errors,
+        values=values,
+        unknown=unknown,
+    )
 
 
 class UnknownSlug(LookupError):
@@ -206,9 +383,14 @@ def occurrence_filter(
     start: datetime | None = None,
     end: datetime | None = None,
     cancelled: bool | None = None,
+    events: Iterable[int] = (),
 ) -> QuerySet[Occurrence]:
     """Narrow a queryset of occurrences to a selection of their events, a window [start, end)
-    and, if given, to cancelled ones (the occurrence or its whole event) or to the others."""
+    and, if given, to cancelled ones (the occurrence or its whole event) or to the others, and
+    to occurrences of the ``events`` (ids) given."""
+    events = list(events)
+    if events:
+        qs = qs.filter(event_id__in=events)
     if selection != Selection():
         qs = qs.filter(event__in=_apply(Event.objects.all(), selection).values("pk"))
     if start is not None:
@@ -219,6 +401,42 @@ def occurrence_filter(
         qs = qs.filter(cancelled_q())
     elif cancelled is False:
         qs = qs.exclude(cancelled_q())
+    return qs
+
+
+def attendance_list(*, user=None) -> QuerySet[Attendance]:
+    """Head counts of occurrences of events the user may see, oldest first. Who may read head
+    counts at all is ``roles.may_read_attendance``."""
+    return (
+        Attendance.objects.filter(occurrence__event__in=visible_events(user=user).values("pk"))
+        .select_related("occurrence", "occurrence__event__branch", "recorded_by")
+        .annotate(correction_count=Count("revisions"))
+        .order_by("occurrence__start", "occurrence_id")
+    )
+
+
+def attendance_filter(
+    qs: QuerySet[Attendance],
+    *,
+    branches: Iterable[str] = (),
+    events: Iterable[int] = (),
+    occurrences: Iterable[int] = (),
+    start: datetime | None = None,
+    end: datetime | None = None,
+) -> QuerySet[Attendance]:
+    """Narrow head counts to the branches (slugs), events and occurrences (ids) given and to
+    occurrences starting in [start, end) (an occurrence belongs to the period it starts in)."""
+    branches, events, occurrences = list(branches), list(events), list(occurrences)
+    if branches:
+        qs = qs.filter(occurrence__event__branch__slug__in=branches)
+    if events:
+        qs = qs.filter(occurrence__event_id__in=events)
+    if occurrences:
+        qs = qs.filter(occurrence_id__in=occurrences)
+    if start is not None:
+        qs = qs.filter(occurrence__start__gte=start)
+    if end is not None:
+        qs = qs.filter(occurrence__start__lt=end)
     return qs
 
 

@@ -15,7 +15,7 @@ from typing import Any
 from django.conf import settings
 from django.core.exceptions import ValidationError
 from django.db import transaction
-from django.db.models import F, Q
+from django.db.models import F, ProtectedError, Q
 from django.utils import timezone
 from django.utils.translation import gettext as _
 
@@ -874,3 +874,48 @@ def attendance_record_bulk(
         raise ValidationError(errors)
     _notify_occurrences([a.occurrence_id for a in results])
     return results
+
+
+# --- places: branches, bookmobile stops, rooms (administrators) ---------------------------
+
+
+def place_save(*, instance: Branch | Stop | Room, **fields: Any) -> Branch | Stop | Room:
+    """Create (an unsaved ``instance``) or change a branch, bookmobile stop or room. The
+    model's own checks (a unique slug, lengths, a valid email and link, one room of a name per
+    branch) and the rules of places: a stop belongs to the bookmobile, and the bookmobile keeps
+    its kind while it has stops. Raises ValidationError naming the field; saves nothing then.
+    Feed pieces of the events there follow by the feeds' receivers."""
+    for name, value in fields.items():
+        setattr(instance, name, value)
+    errors: dict[str, list[str]] = {}
+    if isinstance(instance, Stop) and instance.branch_id and not instance.branch.is_bookmobile:
+        errors["branch"] = [_("A stop belongs to the bookmobile.")]
+    if (
+        isinstance(instance, Branch)
+        and instance.pk
+        and not instance.is_bookmobile
+        and instance.stops.exists()
+    ):
+        errors["kind"] = [_("The bookmobile has stops; move or delete them first.")]
+    try:
+        instance.full_clean()
+    except ValidationError as exc:
+        for name, messages in exc.message_dict.items():
+            errors.setdefault(name, []).extend(messages)
+    if errors:
+        raise ValidationError(errors)
+    with transaction.atomic():
+        instance.save()
+    return instance
+
+
+def place_delete(*, instance: Branch | Stop | Room) -> None:
+    """Delete a branch, stop or room that nothing refers to; one that events (or stops and
+    rooms of a branch) still use is refused with a ValidationError."""
+    try:
+        with transaction.atomic():
+            instance.delete()
+    except ProtectedError:
+        raise ValidationError(
+            _("Events, stops or rooms still refer to it; move or delete them first.")
+        ) from None

@@ -52,27 +52,6 @@ class Filters:
         return bool(self.params)
 
 
-def _values(request, name: str) -> list[str]:
-    values: list[str] = []
-    for raw in request.GET.getlist(name):
-        values += [v.strip() for v in raw.split(",") if v.strip()]
-    return list(dict.fromkeys(values))
-
-
-def _parse_date(request, name: str, label: str, problems: list[str]) -> date | None:
-    raw = request.GET.get(name, "").strip()
-    if not raw:
-        return None
-    try:
-        return date.fromisoformat(raw)
-    except ValueError:
-        problems.append(
-            _("“%(value)s” is not a date (use YYYY-MM-DD); the %(label)s date was ignored.")
-            % {"value": raw, "label": label}
-        )
-        return None
-
-
 def _unknown_message(param: str, slugs: str) -> str:
     messages = {
         "branch": _("There is no branch called %(slugs)s; that filter was ignored."),
@@ -84,13 +63,23 @@ def _unknown_message(param: str, slugs: str) -> str:
 
 
 def filters_from_request(request) -> Filters:
-    """Read branch, stop, track, audience, from and to; unknown slugs and bad dates become
+    """Read branch, stop, track, audience, from and to (``selectors.selection_parse``, the one
+    reading every interface shares); what it refuses, unknown slugs and bad dates become
     messages and are left out, so a mistyped link still shows a calendar."""
-    filters = Filters()
+    parsed = selectors.selection_parse(
+        request.GET, slugs=[param for param, _attr, _model in FILTER_FIELDS],
+        dates=True,
+        blank_ok=True,
+    )
+    filters = Filters(first=parsed.first, last=parsed.last)
+    for messages in parsed.errors.values():
+        filters.problems += [
+            _("%(reason)s That filter was ignored.") % {"reason": message} for message in messages
+        ]
     # keyword arguments of Selection, chosen at run time: each names a tuple-of-slugs field
     chosen: dict[str, Any] = {}
     for param, attr, _model in FILTER_FIELDS:
-        values = tuple(_values(request, param))
+        values = tuple(parsed.values.get(param, ()))
         if not values:
             continue
         one: dict[str, Any] = {attr: values}
@@ -104,16 +93,9 @@ def filters_from_request(request) -> Filters:
             chosen[attr] = values
             filters.params[param] = list(values)
     filters.selection = selectors.Selection(**chosen)
-    filters.first = _parse_date(request, "from", _("from"), filters.problems)
-    filters.last = _parse_date(request, "to", _("to"), filters.problems)
-    if filters.first and filters.last and filters.last < filters.first:
-        filters.problems.append(
-            _("The end date is before the start date; the end date was ignored.")
-        )
-        filters.last = None
-    for name, value in (("from", filters.first), ("to", filters.last)):
-        if value:
-            filters.params[name] = [value.isoformat()]
+    for name in selectors.DATE_PARAMETERS:
+        if name in parsed.values:
+            filters.params[name] = parsed.values[name]
     return filters
 
 

@@ -9,23 +9,21 @@ parameter, never an empty 200.
 
 from __future__ import annotations
 
+import dataclasses
+from collections.abc import Iterable
 from typing import TYPE_CHECKING, Any
 
 import django_filters
 from django import forms
-from django.core.validators import slug_re
 from django.utils.text import format_lazy
 from django.utils.translation import gettext_lazy as _
+from rest_framework.exceptions import ValidationError
 
 from events import selectors
 from events.models import Event
 
-from .fields import MAX_YEAR, MIN_YEAR
-
 if TYPE_CHECKING:
     from django_stubs_ext import StrOrPromise
-
-MAX_SLUGS = 50
 
 
 class _RepeatedOrCommaWidget(forms.TextInput):
@@ -37,29 +35,64 @@ class _RepeatedOrCommaWidget(forms.TextInput):
         return values or None
 
 
-class SlugListField(forms.Field):
+class ParsedElsewhereField(forms.Field):
+    """A parameter ``selectors.selection_parse`` reads (slugs, dates): the form only carries it
+    for the schema; ``SelectionFilterSet.is_valid`` parses and checks it."""
+
     widget = _RepeatedOrCommaWidget
-    default_error_messages = {
-        "invalid": _("Not a valid slug: %(values)s."),
-        "too_many": _("Give at most %(max)d values."),
-    }
+
+    def to_python(self, value: Any) -> Any:
+        return value
+
+
+class SlugListField(forms.Field):
+    """A list of choices (the statuses), read like the slugs of a selection."""
+
+    widget = _RepeatedOrCommaWidget
+    default_error_messages = {"invalid": _("Not a valid slug: %(values)s.")}
 
     def to_python(self, value: Any) -> list[str]:
         if not value:
             return []
         chunks = value if isinstance(value, list | tuple) else [value]
-        slugs = [part.strip() for chunk in chunks for part in str(chunk).split(",") if part.strip()]
-        bad = [s for s in slugs if not slug_re.match(s)]
+        values = [p.strip() for chunk in chunks for p in str(chunk).split(",") if p.strip()]
+        bad = [v for v in values if not selectors.slug_is_valid(v)]
         if bad:
             raise forms.ValidationError(
-                self.error_messages["invalid"], code="invalid", params={"values": ", ".join(bad)}
+                self.error_messages["invalid"],
+                code="invalid",
+                params={"values": ", ".join(bad).replace("\x00", "\\x00")},
             )
-        slugs = list(dict.fromkeys(slugs))
-        if len(slugs) > MAX_SLUGS:
+        return list(dict.fromkeys(values))
+
+
+class IdListField(forms.Field):
+    """Ids: whole numbers, comma-separated or repeated, at most MAX_SLUGS of them."""
+
+    widget = _RepeatedOrCommaWidget
+    default_error_messages = {
+        "invalid": _("Give ids: whole numbers separated by commas."),
+        "too_many": _("Too many values; at most %(max)d."),
+    }
+    MAX_ID = 2**31 - 1
+
+    def to_python(self, value: Any) -> list[int]:
+        if not value:
+            return []
+        chunks = value if isinstance(value, list | tuple) else [value]
+        parts = [p.strip() for chunk in chunks for p in str(chunk).split(",")]
+        if not parts or any(
+            not (p.isascii() and p.isdigit()) or not 0 < int(p) <= self.MAX_ID for p in parts
+        ):
+            raise forms.ValidationError(self.error_messages["invalid"], code="invalid")
+        ids = list(dict.fromkeys(int(p) for p in parts))
+        if len(ids) > selectors.MAX_SLUGS:
             raise forms.ValidationError(
-                self.error_messages["too_many"], code="too_many", params={"max": MAX_SLUGS}
+                self.error_messages["too_many"],
+                code="too_many",
+                params={"max": selectors.MAX_SLUGS},
             )
-        return slugs
+        return ids
 
 
 class ChoiceListField(SlugListField):
@@ -81,26 +114,6 @@ class ChoiceListField(SlugListField):
         return values
 
 
-class BoundedDateFormField(forms.DateField):
-    default_error_messages = {
-        "range": _("Give a date between the years %(min)d and %(max)d."),
-    }
-
-    def __init__(self, **kwargs):
-        kwargs.setdefault("input_formats", ["%Y-%m-%d"])
-        super().__init__(**kwargs)
-
-    def to_python(self, value):
-        parsed = super().to_python(value)
-        if parsed is not None and not MIN_YEAR <= parsed.year <= MAX_YEAR:
-            raise forms.ValidationError(
-                self.error_messages["range"],
-                code="range",
-                params={"min": MIN_YEAR, "max": MAX_YEAR},
-            )
-        return parsed
-
-
 class _NoOp:
     """Filtering happens in ``SelectionFilterSet.filter_queryset``; each filter only parses."""
 
@@ -109,15 +122,19 @@ class _NoOp:
 
 
 class SlugListFilter(_NoOp, django_filters.CharFilter):
-    field_class = SlugListField
+    field_class = ParsedElsewhereField
 
 
 class ChoiceListFilter(_NoOp, django_filters.CharFilter):
     field_class = ChoiceListField
 
 
+class IdListFilter(_NoOp, django_filters.CharFilter):
+    field_class = IdListField
+
+
 class LocalDateFilter(_NoOp, django_filters.DateFilter):
-    field_class = BoundedDateFormField
+    field_class = ParsedElsewhereField
 
 
 class StrictBooleanField(forms.Field):
@@ -175,36 +192,31 @@ class SelectionFilterSet(django_filters.FilterSet):
     class Meta:
         fields: list[str] = []
 
+    def is_valid(self) -> bool:
+        """The form checks status, co_created, q and ordering; ``selectors.selection_parse``
+        (the reading the feeds and pages share) the slugs and dates."""
+        valid = super().is_valid()
+        self.parsed = selectors.selection_parse(
+            self.data, slugs=list(selectors.SLUG_PARAMETERS), dates=True
+        )
+        for name, messages in self.parsed.errors.items():
+            for message in messages:
+                # a message may quote a "%" from the query: pass it as a parameter
+                error = forms.ValidationError("%(reason)s", params={"reason": message})
+                self.form.add_error(name, error)
+        return valid and not self.parsed.errors
+
     def selection(self) -> selectors.Selection:
         data = self.form.cleaned_data
-        return selectors.Selection(
-            branches=tuple(data.get("branch") or ()),
-            stops=tuple(data.get("stop") or ()),
-            tracks=tuple(data.get("track") or ()),
-            tracks_all=tuple(data.get("track_all") or ()),
-            audiences=tuple(data.get("audience") or ()),
+        return dataclasses.replace(
+            self.parsed.selection,
             statuses=tuple(data.get("status") or ()),
             co_created=data.get("co_created"),
             text=(data.get("q") or "").strip(),
         )
 
     def window(self):
-        first, last = self.form.cleaned_data.get("from"), self.form.cleaned_data.get("to")
-        if first and last and last < first:
-            raise forms.ValidationError({"to": _("“to” must not be before “from”.")})
-        return selectors.local_day_bounds(first, last)
-
-    def is_valid(self) -> bool:
-        if not super().is_valid():
-            return False
-        try:
-            self.window()
-        except forms.ValidationError as exc:
-            for field, errors in exc.error_dict.items():
-                for error in errors:
-                    self.form.add_error(field, error)
-            return False
-        return True
+        return selectors.local_day_bounds(self.parsed.first, self.parsed.last)
 
     def ordered(self, qs):
         if self.form.cleaned_data.get("ordering") == ["-start"]:
@@ -222,6 +234,9 @@ class EventFilterSet(SelectionFilterSet):
 
 
 class OccurrenceFilterSet(SelectionFilterSet):
+    event = IdListFilter(
+        help_text=_("Occurrences of any of these events (ids, comma-separated or repeated).")
+    )
     cancelled = FlagFilter(
         help_text=_(
             "true: only cancelled occurrences (or of cancelled events); false: only those that "
@@ -239,14 +254,86 @@ class OccurrenceFilterSet(SelectionFilterSet):
             start=start,
             end=end,
             cancelled=self.form.cleaned_data.get("cancelled"),
+            events=self.form.cleaned_data.get("event") or (),
         )
         return self.ordered(qs)
 
 
+class AttendanceFilterSet(django_filters.FilterSet):
+    """The attendance list: by branch, event, occurrence and the local dates occurrences start
+    on. Slugs and dates are read by ``selectors.selection_parse`` like every selection."""
+
+    branch = _slugs(_("Head counts at any of these branches."))
+    event = IdListFilter(help_text=_("Head counts of any of these events (ids)."))
+    occurrence = IdListFilter(help_text=_("Head counts of these occurrences (ids)."))
+    date_from = LocalDateFilter(
+        help_text=_("Of occurrences starting on or after this local date (YYYY-MM-DD).")
+    )
+    date_to = LocalDateFilter(
+        help_text=_("Of occurrences starting on or before this local date (YYYY-MM-DD).")
+    )
+
+    class Meta:
+        fields: list[str] = []
+
+    def is_valid(self) -> bool:
+        valid = super().is_valid()
+        self.parsed = selectors.selection_parse(self.data, slugs=["branch"], dates=True)
+        for name, messages in self.parsed.errors.items():
+            for message in messages:
+                error = forms.ValidationError("%(reason)s", params={"reason": message})
+                self.form.add_error(name, error)
+        return valid and not self.parsed.errors
+
+    def filter_queryset(self, queryset):
+        selectors.selection_validate(self.parsed.selection)  # unknown branch: 400
+        start, end = selectors.local_day_bounds(self.parsed.first, self.parsed.last)
+        data = self.form.cleaned_data
+        return selectors.attendance_filter(
+            queryset,
+            branches=self.parsed.selection.branches,
+            events=data.get("event") or (),
+            occurrences=data.get("occurrence") or (),
+            start=start,
+            end=end,
+        )
+
+
 # ``from`` and ``to`` are Python keywords: rename the filters after the class is built.
-for _filterset in (SelectionFilterSet, EventFilterSet, OccurrenceFilterSet):
+for _filterset in (SelectionFilterSet, EventFilterSet, OccurrenceFilterSet, AttendanceFilterSet):
     _filters = _filterset.base_filters
     _filters["from"] = _filters.pop("date_from")
     _filters["to"] = _filters.pop("date_to")
-    _ordering = _filters.pop("ordering")
-    _filters["ordering"] = _ordering
+    if "ordering" in _filters:
+        _filters["ordering"] = _filters.pop("ordering")
+
+
+class KnownQueryParameters:
+    """For a ViewSet: its list answers 400 naming each query parameter it does not take (as the
+    feeds do), instead of ignoring it and answering everything. It takes its FilterSet's
+    filters, its paginator's page and page_size, ``format`` and ``extra_query_parameters``."""
+
+    extra_query_parameters: tuple[str, ...] = ()
+
+    def known_query_parameters(self) -> set[str]:
+        known = {"format", *self.extra_query_parameters}
+        filterset_class = getattr(self, "filterset_class", None)
+        if filterset_class is not None:
+            known |= set(filterset_class.base_filters)
+        paginator = getattr(self, "paginator", None)
+        if paginator is not None:
+            known |= {paginator.page_query_param, paginator.page_size_query_param}
+        return known
+
+    def list(self, request, *args, **kwargs):
+        query_parameters_check(request, self.known_query_parameters())
+        return super().list(request, *args, **kwargs)  # type: ignore[misc]
+
+
+def query_parameters_check(request, known: Iterable[str]) -> None:
+    """400 naming each query parameter of the request that is not in ``known``."""
+    known = set(known)
+    unknown = sorted(set(request.query_params) - known)
+    if unknown:
+        message = _("Unknown parameter; use %(known)s.") % {"known": ", ".join(sorted(known))}
+        raise ValidationError({name: [message] for name in unknown})

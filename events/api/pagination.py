@@ -24,7 +24,7 @@ class BoundedPageNumberPagination(PageNumberPagination):
 
     def get_page_size(self, request) -> int:
         raw = request.query_params.get(self.page_size_query_param)
-        if raw is None or raw == "":
+        if raw is None:
             return self.page_size
         if not raw.isascii() or not raw.isdigit() or not 1 <= int(raw) <= self.max_page_size:
             raise ValidationError(
@@ -38,7 +38,7 @@ class BoundedPageNumberPagination(PageNumberPagination):
 
     def paginate_queryset(self, queryset, request, view=None):
         raw = request.query_params.get(self.page_query_param)
-        if raw not in (None, "") and (not raw.isascii() or not raw.isdigit() or int(raw) < 1):
+        if raw is not None and (not raw.isascii() or not raw.isdigit() or int(raw) < 1):
             raise ValidationError({self.page_query_param: [_("Give a page number of 1 or more.")]})
         return super().paginate_queryset(queryset, request, view)
 

@@ -34,6 +34,7 @@ class ReadOrBranchEditor(BasePermission):
     an object is written only by staff of its branch or an administrator."""
 
     message = _("Only staff of this branch or an administrator may change this.")
+    anonymous_reads = True  # the schema lists "no login" among the ways to read
 
     def has_permission(self, request, view) -> bool:
         if request.method in SAFE_METHODS:
@@ -65,3 +66,13 @@ def check_branch(request, branch: Branch | None) -> None:
         raise PermissionDenied(
             _("You may only schedule and record attendance at your own branches.")
         )
+
+
+class ReadOrAdministrator(BasePermission):
+    """Everyone reads; only administrators write (branches, stops and rooms)."""
+
+    message = _("Only administrators may change branches, stops and rooms.")
+    anonymous_reads = True
+
+    def has_permission(self, request, view) -> bool:
+        return request.method in SAFE_METHODS or roles.is_admin(request.user)

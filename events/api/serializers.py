@@ -10,7 +10,9 @@ from __future__ import annotations
 from collections.abc import Mapping
 from typing import Any
 
-from django.core.validators import slug_re
+from django.core.exceptions import ValidationError as DjangoValidationError
+from django.core.validators import URLValidator
+from django.db import models
 from django.db.models import Model
 from django.utils.translation import gettext_lazy as _
 from drf_spectacular.utils import extend_schema_field
@@ -37,6 +39,29 @@ def _model_help(model: type[Model], name: str) -> Any:
     """The (lazy) help text of a model's field: a field the model describes is described there
     once, for the admin and the API schema alike (ModelSerializer fields take it by themselves)."""
     return getattr(model._meta.get_field(name), "help_text", "")
+
+
+@extend_schema_field({"type": "string", "anyOf": [{"format": "uri"}, {"maxLength": 0}]})
+class BlankableURLField(serializers.CharField):
+    """A link that may be empty: "" is not a URI, so the schema says "a URI or nothing".
+    Otherwise DRF's URLField (a CharField with Django's URL validator)."""
+
+    default_error_messages = serializers.URLField.default_error_messages
+
+    def to_internal_value(self, data):
+        value = super().to_internal_value(data)
+        # checked here, not as a validator, which the schema would state as "format: uri"
+        if value:
+            try:
+                URLValidator()(value)
+            except DjangoValidationError:
+                self.fail("invalid")
+        return value
+
+
+# ModelSerializers map the models' optional links to BlankableURLField.
+URL_MAPPING = {**serializers.ModelSerializer.serializer_field_mapping}
+URL_MAPPING[models.URLField] = BlankableURLField
 
 
 def _count(**kwargs: Any) -> serializers.IntegerField:
@@ -134,6 +159,8 @@ class RoomSerializer(serializers.ModelSerializer):
 
 
 class PartnerRefSerializer(serializers.ModelSerializer):
+    serializer_field_mapping = URL_MAPPING
+
     class Meta:
         model = Partner
         fields = ["id", "name", "url"]
@@ -223,6 +250,8 @@ class StopSerializer(serializers.ModelSerializer):
 
 
 class BranchSerializer(serializers.ModelSerializer):
+    serializer_field_mapping = URL_MAPPING
+
     stops = StopSerializer(
         many=True, read_only=True, help_text=_("The bookmobile's stops (empty for a library).")
     )
@@ -270,6 +299,8 @@ class BranchSerializer(serializers.ModelSerializer):
 
 
 class EventSerializer(serializers.ModelSerializer):
+    serializer_field_mapping = URL_MAPPING
+
     branch = BranchRefSerializer(read_only=True, help_text=_("Where the event is held."))
     stop = StopRefSerializer(
         read_only=True, allow_null=True, help_text=_("The bookmobile stop, for a bookmobile event.")
@@ -346,8 +377,45 @@ class EventSerializer(serializers.ModelSerializer):
         return event_links(event=obj, request=self.context.get("request"))
 
 
-class StrictFieldsMixin:
-    """Refuse fields the endpoint does not take, instead of silently ignoring them."""
+def _json_type_matches(field: serializers.Field, value: Any) -> bool:
+    """Whether a JSON value has the type the schema gives the field. DRF itself reads 0 as the
+    text "0", "5" as the number 5 and "yes" as true; the API takes what its schema says."""
+    if isinstance(field, serializers.BooleanField):
+        return isinstance(value, bool)
+    if isinstance(field, serializers.CharField):
+        return isinstance(value, str)
+    if isinstance(field, serializers.IntegerField):
+        return isinstance(value, int) and not isinstance(value, bool)
+    if isinstance(field, serializers.FloatField):
+        return isinstance(value, int | float) and not isinstance(value, bool)
+    if isinstance(field, serializers.ListField | serializers.ListSerializer):
+        return isinstance(value, list)
+    if isinstance(field, serializers.DictField | serializers.Serializer):
+        return isinstance(value, Mapping)
+    return True
+
+
+class StrictTypesMixin:
+    """Refuse a JSON value of another type than the field's (400 naming the field)."""
+
+    def to_internal_value(self, data):
+        if isinstance(data, Mapping):
+            errors = {
+                name: [_("Give a value of the type the schema states.")]
+                for name, field in self.fields.items()  # type: ignore[attr-defined]
+                if name in data
+                and data[name] is not None
+                and not field.read_only
+                and not _json_type_matches(field, data[name])
+            }
+            if errors:
+                raise serializers.ValidationError(errors)
+        return super().to_internal_value(data)  # type: ignore[misc]
+
+
+class StrictFieldsMixin(StrictTypesMixin):
+    """Refuse fields the endpoint does not take, instead of silently ignoring them, and values
+    of the wrong type."""
 
     def to_internal_value(self, data):
         if isinstance(data, Mapping):
@@ -356,7 +424,7 @@ class StrictFieldsMixin:
                 raise serializers.ValidationError(
                     {name: [_("This field is not accepted here.")] for name in unknown}
                 )
-        return super().to_internal_value(data)  # type: ignore[misc]
+        return super().to_internal_value(data)
 
 
 class SlugField(serializers.SlugRelatedField):
@@ -370,9 +438,95 @@ class SlugField(serializers.SlugRelatedField):
         super().__init__(**kwargs)
 
     def to_internal_value(self, data):
-        if not isinstance(data, str) or not slug_re.match(data):
-            self.fail("invalid_slug", value=str(data)[:50])
+        if not isinstance(data, str) or not selectors.slug_is_valid(data):
+            self.fail("invalid_slug", value=str(data)[:50].replace("\x00", "\\x00"))
         return super().to_internal_value(data)
+
+
+class _PlaceWriteSerializer(StrictFieldsMixin, serializers.ModelSerializer):
+    """Input of a place: types only; ``services.place_save`` checks it (a unique slug and the
+    rest), naming the field."""
+
+    serializer_field_mapping = URL_MAPPING
+
+    class Meta:
+        validators: list = []  # uniqueness is the service's (after the slug is known a slug)
+
+
+def _place_kwargs(fields: list[str], described: dict[str, dict[str, Any]]) -> dict[str, Any]:
+    """Help texts as the read shape has them; no uniqueness validators (the service's)."""
+    kwargs: dict[str, dict[str, Any]] = {name: dict(described.get(name, {})) for name in fields}
+    kwargs.setdefault("order", {})["help_text"] = _("Place in lists, lowest first.")
+    for name in ("slug", "name"):
+        if name in kwargs:
+            kwargs[name]["validators"] = []
+    return {name: value for name, value in kwargs.items() if name in fields and value}
+
+
+class BranchWriteSerializer(_PlaceWriteSerializer):
+    class Meta(_PlaceWriteSerializer.Meta):
+        model = Branch
+        fields = [
+            "slug",
+            "name",
+            "kind",
+            "area",
+            "address",
+            "postal_code",
+            "city",
+            "latitude",
+            "longitude",
+            "email",
+            "phone",
+            "url",
+            "description",
+            "order",
+        ]
+        extra_kwargs = _place_kwargs(fields, BranchSerializer.Meta.extra_kwargs)
+
+
+class StopWriteSerializer(_PlaceWriteSerializer):
+    branch: SlugField = SlugField(
+        queryset=Branch.objects.all(), help_text=_("Slug of the bookmobile.")
+    )
+
+    class Meta(_PlaceWriteSerializer.Meta):
+        model = Stop
+        fields = [
+            "slug",
+            "name",
+            "branch",
+            "address",
+            "postal_code",
+            "city",
+            "latitude",
+            "longitude",
+            "order",
+        ]
+        extra_kwargs = _place_kwargs(fields, _PLACE_HELP)
+
+
+class RoomWriteSerializer(_PlaceWriteSerializer):
+    branch: SlugField = SlugField(
+        queryset=Branch.objects.all(), help_text=_("Slug of the branch the room is in.")
+    )
+
+    class Meta(_PlaceWriteSerializer.Meta):
+        model = Room
+        fields = ["branch", "name", "capacity"]
+        extra_kwargs = {
+            "name": {"validators": [], "help_text": _("Name of the room.")},
+            "capacity": {"help_text": _("How many people the room holds, if known.")},
+        }
+
+
+class RoomDetailSerializer(RoomSerializer):
+    branch: serializers.SlugRelatedField[Any] = serializers.SlugRelatedField(
+        slug_field="slug", read_only=True, help_text=_("Slug of the branch the room is in.")
+    )
+
+    class Meta(RoomSerializer.Meta):
+        fields = ["id", "branch", "name", "capacity"]
 
 
 class EventWriteSerializer(StrictFieldsMixin, serializers.Serializer):
@@ -449,7 +603,7 @@ class EventWriteSerializer(StrictFieldsMixin, serializers.Serializer):
     capacity = _count(
         allow_null=True, required=False, help_text=_("How many can take part, if limited.")
     )
-    url = serializers.URLField(
+    url = BlankableURLField(
         max_length=200,
         allow_blank=True,
         required=False,
@@ -521,6 +675,30 @@ class AttendanceSerializer(serializers.ModelSerializer):
 
     def get_corrections(self, obj: Attendance) -> int:
         return obj.revisions.count()
+
+
+class AttendanceListSerializer(AttendanceSerializer):
+    """A head count in the attendance list, with where and when its occurrence was."""
+
+    event = serializers.IntegerField(
+        source="occurrence.event_id", read_only=True, help_text=_("Id of the event.")
+    )
+    branch = serializers.SlugField(
+        source="occurrence.event.branch.slug", read_only=True, help_text=_("Slug of the branch.")
+    )
+    start = LocalDateTimeField(
+        source="occurrence.start",
+        read_only=True,
+        help_text=_("Start of the occurrence, Copenhagen time with offset."),
+    )
+
+    class Meta(AttendanceSerializer.Meta):
+        fields = ["occurrence", "event", "branch", "start", *AttendanceSerializer.Meta.fields[1:]]
+        read_only_fields = fields
+
+    def get_corrections(self, obj: Attendance) -> int:
+        count = getattr(obj, "correction_count", None)  # annotated by selectors.attendance_list
+        return count if count is not None else obj.revisions.count()
 
 
 class AttendanceWriteSerializer(StrictFieldsMixin, serializers.Serializer):

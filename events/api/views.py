@@ -12,6 +12,7 @@ import hashlib
 from django.core.cache import cache
 from django.db.models import Prefetch
 from django.shortcuts import get_object_or_404
+from django.utils.text import format_lazy
 from django.utils.translation import gettext_lazy as _
 from drf_spectacular.types import OpenApiTypes
 from drf_spectacular.utils import (
@@ -21,7 +22,7 @@ from drf_spectacular.utils import (
     extend_schema_view,
     inline_serializer,
 )
-from rest_framework import serializers, status, viewsets
+from rest_framework import mixins, serializers, status, viewsets
 from rest_framework.decorators import action
 from rest_framework.exceptions import ValidationError
 from rest_framework.response import Response
@@ -31,8 +32,14 @@ from events.models import Attendance, Audience, Branch, Event, Occurrence, Room,
 
 from . import permissions
 from . import serializers as s
-from .filters import EventFilterSet, OccurrenceFilterSet
+from .filters import (
+    AttendanceFilterSet,
+    EventFilterSet,
+    KnownQueryParameters,
+    OccurrenceFilterSet,
+)
 from .pagination import BoundedPageNumberPagination
+from .schema import DETAIL, FIELD_ERRORS
 
 SLUG_REGEX = r"[-a-zA-Z0-9_]+"
 ID_PARAM = OpenApiParameter(
@@ -44,18 +51,8 @@ SLUG_PARAM = OpenApiParameter(
 
 # --- documented error answers -------------------------------------------------------------
 
-_ERRORS = inline_serializer(
-    "FieldErrors",
-    fields={
-        "field": serializers.ListField(
-            child=serializers.CharField(),
-            help_text=_("For each field (or query parameter) at fault, readable reasons."),
-        )
-    },
-)
-_DETAIL = inline_serializer(
-    "Detail", fields={"detail": serializers.CharField(help_text=_("What went wrong."))}
-)
+_ERRORS = FIELD_ERRORS
+_DETAIL = DETAIL
 _CONFLICT = inline_serializer(
     "Conflict",
     fields={
@@ -127,7 +124,7 @@ class IdempotencyKey:
 
 # A short list read by slug: unpaginated and unfiltered. (A comment, not a docstring: the
 # schema would take a docstring as the description of every subclass's operations.)
-class SlugReadOnlyViewSet(viewsets.ReadOnlyModelViewSet):
+class SlugReadOnlyViewSet(KnownQueryParameters, viewsets.ReadOnlyModelViewSet):
     lookup_field = "slug"
     lookup_value_regex = SLUG_REGEX
     pagination_class = None
@@ -158,6 +155,65 @@ class AudienceViewSet(SlugReadOnlyViewSet):
     serializer_class = s.AudienceSerializer
 
 
+PLACE_PERMISSIONS = [permissions.ReadOrAdministrator]
+PLACE_METHODS = ["get", "post", "patch", "delete", "head", "options"]
+
+
+class PlaceWrites:
+    """Create (POST), change (PATCH) and delete places: administrators only, through
+    ``services.place_save`` and ``services.place_delete``; answers with the read shape.
+    A ViewSet using it sets ``permission_classes = PLACE_PERMISSIONS`` and
+    ``http_method_names = PLACE_METHODS``."""
+
+    write_serializer_class: type[serializers.Serializer]
+    model: type
+
+    def _answer(self, instance, code=status.HTTP_200_OK) -> Response:
+        instance = self.get_queryset().get(pk=instance.pk)  # type: ignore[attr-defined]
+        serializer = self.get_serializer(instance)  # type: ignore[attr-defined]
+        return Response(serializer.data, status=code)
+
+    def create(self, request, *args, **kwargs):
+        serializer = self.write_serializer_class(data=request.data)
+        serializer.is_valid(raise_exception=True)
+        place = services.place_save(instance=self.model(), **serializer.validated_data)
+        return self._answer(place, status.HTTP_201_CREATED)
+
+    def partial_update(self, request, *args, **kwargs):
+        place = self.get_object()  # type: ignore[attr-defined]
+        serializer = self.write_serializer_class(data=request.data, partial=True)
+        serializer.is_valid(raise_exception=True)
+        place = services.place_save(instance=place, **serializer.validated_data)
+        return self._answer(place)
+
+    def destroy(self, request, *args, **kwargs):
+        services.place_delete(instance=self.get_object())  # type: ignore[attr-defined]
+        return Response(status=status.HTTP_204_NO_CONTENT)
+
+
+def _place_schema(noun, read, write, lookup):
+    """The schema of a place's writes: administrators only."""
+    return {
+        "create": extend_schema(
+            summary=format_lazy(_("Create a {} (administrators)"), noun),
+            request=write,
+            responses={201: read, **WRITE_ERRORS},
+        ),
+        "partial_update": extend_schema(
+            summary=format_lazy(_("Change a {} (administrators)"), noun),
+            parameters=[lookup],
+            request=write,
+            responses={200: read, **WRITE_ERRORS},
+        ),
+        "destroy": extend_schema(
+            summary=format_lazy(_("Delete a {} (administrators)"), noun),
+            description=_("Refused (400) while events, stops or rooms still refer to it."),
+            parameters=[lookup],
+            responses={204: None, **WRITE_ERRORS},
+        ),
+    }
+
+
 @extend_schema_view(
     list=extend_schema(
         summary=_("Branches with their stops and rooms"), tags=["places and tracks"]
@@ -167,13 +223,18 @@ class AudienceViewSet(SlugReadOnlyViewSet):
         tags=["places and tracks"],
         parameters=[SLUG_PARAM],
     ),
+    **_place_schema(_("branch"), s.BranchSerializer, s.BranchWriteSerializer, SLUG_PARAM),
 )
-class BranchViewSet(SlugReadOnlyViewSet):
+class BranchViewSet(PlaceWrites, SlugReadOnlyViewSet, viewsets.ModelViewSet):
     queryset = Branch.objects.prefetch_related(
         Prefetch("stops", queryset=Stop.objects.order_by("order", "name")),
         Prefetch("rooms", queryset=Room.objects.order_by("name")),
     )
     serializer_class = s.BranchSerializer
+    write_serializer_class = s.BranchWriteSerializer
+    model = Branch
+    permission_classes = PLACE_PERMISSIONS
+    http_method_names = PLACE_METHODS
 
 
 @extend_schema_view(
@@ -183,10 +244,34 @@ class BranchViewSet(SlugReadOnlyViewSet):
         tags=["places and tracks"],
         parameters=[SLUG_PARAM],
     ),
+    **_place_schema(_("stop"), s.StopSerializer, s.StopWriteSerializer, SLUG_PARAM),
 )
-class StopViewSet(SlugReadOnlyViewSet):
+class StopViewSet(PlaceWrites, SlugReadOnlyViewSet, viewsets.ModelViewSet):
     queryset = Stop.objects.select_related("branch")
     serializer_class = s.StopSerializer
+    write_serializer_class = s.StopWriteSerializer
+    model = Stop
+    permission_classes = PLACE_PERMISSIONS
+    http_method_names = PLACE_METHODS
+
+
+@extend_schema_view(
+    list=extend_schema(summary=_("Rooms of the branches"), tags=["places and tracks"]),
+    retrieve=extend_schema(
+        summary=_("One room"), tags=["places and tracks"], parameters=[ID_PARAM]
+    ),
+    **_place_schema(_("room"), s.RoomDetailSerializer, s.RoomWriteSerializer, ID_PARAM),
+)
+class RoomViewSet(PlaceWrites, KnownQueryParameters, viewsets.ModelViewSet):
+    queryset = Room.objects.select_related("branch").order_by("branch__order", "branch", "name")
+    serializer_class = s.RoomDetailSerializer
+    write_serializer_class = s.RoomWriteSerializer
+    model = Room
+    permission_classes = PLACE_PERMISSIONS
+    http_method_names = PLACE_METHODS
+    pagination_class = None
+    filter_backends: list = []
+    lookup_value_regex = r"[0-9]+"
 
 
 # --- events -------------------------------------------------------------------------------
@@ -236,7 +321,7 @@ class StopViewSet(SlugReadOnlyViewSet):
         responses={204: None, **WRITE_ERRORS},
     ),
 )
-class EventViewSet(viewsets.ModelViewSet):
+class EventViewSet(KnownQueryParameters, viewsets.ModelViewSet):
     queryset = Event.objects.none()  # for the schema; get_queryset() is what answers
     serializer_class = s.EventSerializer
     permission_classes = [permissions.ReadOrBranchEditor]
@@ -339,7 +424,7 @@ class EventViewSet(viewsets.ModelViewSet):
         },
     ),
 )
-class OccurrenceViewSet(viewsets.ReadOnlyModelViewSet):
+class OccurrenceViewSet(KnownQueryParameters, viewsets.ReadOnlyModelViewSet):
     queryset = Occurrence.objects.none()  # for the schema; get_queryset() is what answers
     serializer_class = s.OccurrenceSerializer
     permission_classes = [permissions.ReadOrBranchEditor]
@@ -449,16 +534,33 @@ class OccurrenceViewSet(viewsets.ReadOnlyModelViewSet):
         )
 
 
-class AttendanceViewSet(viewsets.GenericViewSet):
-    """Attendance of many occurrences of one branch at once."""
+@extend_schema_view(
+    list=extend_schema(
+        summary=_("Recorded head counts"),
+        description=_(
+            "Head counts of occurrences, oldest first, by branch, event, occurrence and the "
+            "local dates occurrences start on. Staff, management and administrators only."
+        ),
+        responses={200: s.AttendanceListSerializer(many=True), **READ_ERRORS},
+    ),
+)
+class AttendanceViewSet(KnownQueryParameters, mixins.ListModelMixin, viewsets.GenericViewSet):
+    """The attendance list, and attendance of many occurrences of one branch at once."""
 
     permission_classes = [permissions.ReadOrBranchEditor]
-    serializer_class = s.AttendanceBulkSerializer
-    pagination_class = None
-    filter_backends: list = []
+    serializer_class = s.AttendanceListSerializer
+    filterset_class = AttendanceFilterSet
+    pagination_class = BoundedPageNumberPagination
 
     def get_queryset(self):
+        if self.action == "list":
+            return selectors.attendance_list(user=self.request.user)
         return Attendance.objects.none()
+
+    def get_permissions(self):
+        if self.action == "list":
+            return [permissions.ReadsAttendance()]
+        return super().get_permissions()
 
     @extend_schema(
         summary=_("Record the attendance of many occurrences of one branch"),
@@ -494,6 +596,7 @@ __all__ = [
     "BranchViewSet",
     "EventViewSet",
     "OccurrenceViewSet",
+    "RoomViewSet",
     "StopViewSet",
     "TrackViewSet",
 ]

@@ -6,6 +6,8 @@ from django.urls import reverse
 from django.utils.translation import gettext_lazy as _
 from rest_framework import serializers
 
+from events.api.fields import BoundedDateField
+from events.api.serializers import SlugField, StrictTypesMixin
 from events.clock import MAX_YEAR, MIN_YEAR
 from events.models import Branch, Track
 
@@ -35,7 +37,7 @@ class PeriodQuerySerializer(serializers.Serializer):
             "Which month (1-12), quarter (1-4) or half-year (1-2); required for those periods."
         ),
     )
-    date = serializers.DateField(
+    date = BoundedDateField(
         required=False,
         help_text=_(
             "Year to date: the last day counted (default: today, or 31 December of a past year)."
@@ -44,14 +46,12 @@ class PeriodQuerySerializer(serializers.Serializer):
 
 
 class FigureQuerySerializer(PeriodQuerySerializer):
-    branch = serializers.SlugRelatedField(
-        slug_field="slug",
+    branch = SlugField(
         queryset=Branch.objects.all(),
         required=False,
         help_text=_("Slug of a branch: only its rows (per track and its total)."),
     )
-    track = serializers.SlugRelatedField(
-        slug_field="slug",
+    track = SlugField(
         queryset=Track.objects.all(),
         required=False,
         help_text=_("Slug of a track: only its rows (per branch and its total)."),
@@ -68,8 +68,7 @@ class FigureQuerySerializer(PeriodQuerySerializer):
 
 class MonthlyQuerySerializer(serializers.Serializer):
     year = _year(help_text=_("The year whose 12 months are listed."))
-    branch = serializers.SlugRelatedField(
-        slug_field="slug",
+    branch = SlugField(
         queryset=Branch.objects.all(),
         required=False,
         help_text=_("Slug of a branch (default: all branches together)."),
@@ -83,20 +82,19 @@ class PlanQuerySerializer(serializers.Serializer):
 
 
 class MissingQuerySerializer(PeriodQuerySerializer):
-    branch = serializers.SlugRelatedField(
-        slug_field="slug",
+    branch = SlugField(
         queryset=Branch.objects.all(),
         required=False,
         help_text=_("Slug of a branch (default: all branches)."),
     )
 
 
-class RecomputeSerializer(serializers.Serializer):
+class RecomputeSerializer(StrictTypesMixin, serializers.Serializer):
     year = _year(help_text=_("The year whose figures are recomputed."))
 
 
-class ReportCreateSerializer(serializers.Serializer):
-    as_of = serializers.DateField(help_text=_("Figures cover the year up to the day before."))
+class ReportCreateSerializer(StrictTypesMixin, serializers.Serializer):
+    as_of = BoundedDateField(help_text=_("Figures cover the year up to the day before."))
 
 
 class JobSerializer(serializers.ModelSerializer):
@@ -370,19 +368,17 @@ class StatusReportDetailSerializer(StatusReportSerializer):
         }
 
 
-class TargetSerializer(serializers.ModelSerializer):
+class TargetSerializer(StrictTypesMixin, serializers.ModelSerializer):
     """A target of the plan for one scope: a branch's track, a branch, a track, or everything.
     Each number is for the whole year; the figures compare the period's count with it."""
 
-    branch = serializers.SlugRelatedField(
-        slug_field="slug",
+    branch = SlugField(
         queryset=Branch.objects.all(),
         allow_null=True,
         required=False,
         help_text=_("Slug of the branch; empty: all branches together."),
     )
-    track = serializers.SlugRelatedField(
-        slug_field="slug",
+    track = SlugField(
         queryset=Track.objects.all(),
         allow_null=True,
         required=False,
@@ -395,16 +391,14 @@ class TargetSerializer(serializers.ModelSerializer):
         fields = ["branch", "track", "held", "attendance", "co_created"]
 
 
-class InitiativeSerializer(serializers.ModelSerializer):
+class InitiativeSerializer(StrictTypesMixin, serializers.ModelSerializer):
     """An initiative of the plan: free text under one track, optionally at one branch."""
 
-    track = serializers.SlugRelatedField(
-        slug_field="slug",
+    track = SlugField(
         queryset=Track.objects.all(),
         help_text=_("Slug of the track it serves."),
     )
-    branch = serializers.SlugRelatedField(
-        slug_field="slug",
+    branch = SlugField(
         queryset=Branch.objects.all(),
         allow_null=True,
         required=False,
@@ -425,7 +419,7 @@ class InitiativeSerializer(serializers.ModelSerializer):
         }
 
 
-class ActionPlanSerializer(serializers.ModelSerializer):
+class ActionPlanSerializer(StrictTypesMixin, serializers.ModelSerializer):
     """An action plan. Staff read it; management and administrators write it."""
 
     targets = TargetSerializer(
@@ -489,7 +483,7 @@ class ActionPlanSerializer(serializers.ModelSerializer):
         }
 
 
-class ActionPlanCopySerializer(serializers.Serializer):
+class ActionPlanCopySerializer(StrictTypesMixin, serializers.Serializer):
     year = _year(
         required=False,
         help_text=_("The year of the new plan (default: the year after this plan's)."),

@@ -23,6 +23,7 @@ from rest_framework.decorators import action
 from rest_framework.response import Response
 from rest_framework.views import APIView
 
+from events.api.filters import KnownQueryParameters, query_parameters_check
 from events.models import LOCAL_TZ
 from tasks.dispatch import status_recompute_start, status_report_start
 from tasks.services.figures import Period, period_get
@@ -43,9 +44,14 @@ from . import serializers
 from .permissions import ManagesStatus, ReadsStatus
 
 XLSX = "application/vnd.openxmlformats-officedocument.spreadsheetml.sheet"
+PLAN_ID = OpenApiParameter(
+    "id", OpenApiTypes.INT, OpenApiParameter.PATH, description=_("Identifier of the plan.")
+)
 
 
-def _query(serializer_class, request):
+def _query(serializer_class, request, *, check_unknown: bool = True):
+    if check_unknown:  # 400 naming a parameter the view does not take
+        query_parameters_check(request, {"format", *serializer_class().fields})
     serializer = serializer_class(data=request.query_params)
     serializer.is_valid(raise_exception=True)
     return serializer.validated_data
@@ -218,6 +224,7 @@ class JobView(APIView):
     ),
 )
 class StatusReportViewSet(
+    KnownQueryParameters,
     mixins.ListModelMixin, mixins.RetrieveModelMixin, viewsets.GenericViewSet
 ):
     """Frozen status reports; POST ``{"as_of": "2026-06-01"}`` generates one (202 + job)."""
@@ -300,7 +307,9 @@ class StatusReportViewSet(
         ),
         parameters=[serializers.PlanQuerySerializer],
     ),
-    retrieve=extend_schema(description=_("One action plan with its targets and initiatives.")),
+    retrieve=extend_schema(
+        description=_("One action plan with its targets and initiatives."), parameters=[PLAN_ID]
+    ),
     create=extend_schema(
         description=_(
             "Create the action plan of a year, with its targets and initiatives (one plan per "
@@ -308,38 +317,44 @@ class StatusReportViewSet(
         )
     ),
     update=extend_schema(
+        parameters=[PLAN_ID],
         description=_(
             "Change a plan. targets and initiatives, when sent, replace the plan's lists; left "
             "out, they are kept. Management and administrators only."
         )
     ),
     partial_update=extend_schema(
+        parameters=[PLAN_ID],
         description=_(
             "Change some of a plan's fields. targets and initiatives, when sent, replace the "
             "plan's lists. Management and administrators only."
         )
     ),
     destroy=extend_schema(
+        parameters=[PLAN_ID],
         description=_(
             "Delete a plan with its targets and initiatives. Reports already generated keep "
             "the plan as they froze it. Management and administrators only."
         )
     ),
 )
-class ActionPlanViewSet(viewsets.ModelViewSet):
+class ActionPlanViewSet(KnownQueryParameters, viewsets.ModelViewSet):
     """Action plans, one per year: read by staff, written by management and administrators.
     ``targets`` and ``initiatives``, when sent, replace the plan's lists. POST
     ``/action-plans/{id}/copy/`` starts next year's plan from this one."""
 
     permission_classes = [ReadsStatus]
     serializer_class = serializers.ActionPlanSerializer
+    lookup_value_regex = r"[0-9]+"  # anything else is a 404, never a database error
+    extra_query_parameters = ("year",)
 
     def get_queryset(self):
         qs = ActionPlan.objects.prefetch_related(
             "targets__branch", "targets__track", "initiatives__track", "initiatives__branch"
         ).select_related("copied_from")
         if self.action == "list":
-            year = _query(serializers.PlanQuerySerializer, self.request).get("year")
+            query = _query(serializers.PlanQuerySerializer, self.request, check_unknown=False)
+            year = query.get("year")
             if year is not None:
                 qs = qs.filter(year=year)
         return qs.order_by("-year")
@@ -372,6 +387,7 @@ class ActionPlanViewSet(viewsets.ModelViewSet):
             "its notes, targets and initiatives, with the year in the title replaced. Refused "
             "(400) if that year has a plan already. Management and administrators only."
         ),
+        parameters=[PLAN_ID],
         request=serializers.ActionPlanCopySerializer,
         responses={201: serializers.ActionPlanSerializer},
     )

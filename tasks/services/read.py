@@ -106,11 +106,19 @@ def status_figures(
 
     Stored figures for months, quarters, halves and years (as of the last recompute); year to
     date is computed on the spot. ``branch``/``track`` keep rows of that branch/track (including
-    its total); ``scope`` keeps one of ``cell``, ``branch`` (all-tracks totals), ``track``
-    (all-branches totals) or ``total``. Sorted: grand total, track totals, then branch by branch."""
+    its total); every scope is there, zeros where nothing was counted; ``scope`` keeps one of
+    ``cell``, ``branch`` (all-tracks totals), ``track`` (all-branches totals) or ``total``.
+    Sorted: grand total, track totals, then branch by branch."""
     branch_id = branch.pk if branch else None
     track_id = track.pk if track else None
-    rows = status_figures_from_rows(_raw_figures(period, now=now), period=period)
+    raw = _raw_figures(period, now=now)
+    # Every scope is answered, with zeros where nothing happened: each branch's track, each
+    # branch's total, each track's total and the grand total.
+    seen = {(r["branch_id"], r["track_id"]) for r in raw}
+    branch_ids = [None, *Branch.objects.values_list("pk", flat=True)]
+    track_ids = [None, *Track.objects.values_list("pk", flat=True)]
+    raw += [_zero_row(period, b, t) for b in branch_ids for t in track_ids if (b, t) not in seen]
+    rows = status_figures_from_rows(raw, period=period)
     return [
         r for r in rows if _scope_filter(r, branch_id=branch_id, track_id=track_id, scope=scope)
     ]

@@ -6,6 +6,7 @@
 
 from __future__ import annotations
 
+import sys
 from datetime import timedelta
 
 import pytest
@@ -114,3 +115,12 @@ def token_client(admin_user):
     client = APIClient()
     client.credentials(HTTP_AUTHORIZATION=f"Token {token.key}")
     return client
+
+
+def pytest_terminal_summary(terminalreporter):
+    """How many requests the schemathesis run sent per role, if it ran."""
+    module = sys.modules.get("tests.events.api.test_schema_property")
+    if module is not None and module.CASES:
+        CASES = module.CASES
+        counts = ", ".join(f"{key}: {CASES[key]}" for key in sorted(CASES))
+        terminalreporter.write_line(f"schemathesis requests per role: {counts}")

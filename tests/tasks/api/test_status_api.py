@@ -8,6 +8,7 @@ from unittest import mock
 import pytest
 from openpyxl import load_workbook
 
+from events.models import Branch, Track
 from tasks.models import ActionPlan, Target
 from tasks.services.figures import status_recompute
 from tests.factories import local, track
@@ -41,7 +42,12 @@ def test_staff_read_figures_filtered_by_period_branch_and_track(staff_client, co
     assert body["period"]["last"] == "2026-03-31"
     assert body["computed_at"] is not None
     rows = {(r["branch"], r["track"]): r for r in body["results"]}
-    assert set(rows) == {("jyllinge", None), ("jyllinge", "hygge"), ("jyllinge", "fordybelse")}
+    # every track of the branch is there, zeros where nothing was held
+    assert set(rows) == {("jyllinge", None)} | {
+        ("jyllinge", slug) for slug in Track.objects.values_list("slug", flat=True)
+    }
+    assert rows[("jyllinge", "digitale-forbindelser")]["held"] == 0
+    assert rows[("jyllinge", "hygge")]["held"] == 2
     assert (rows[("jyllinge", None)]["held"], rows[("jyllinge", None)]["missing_attendance"]) == (
         2,
         1,
@@ -316,3 +322,29 @@ def test_figures_show_share_of_the_plans_target(management_client, counted, bran
         (r["held"], r["target_held"], r["share_of_target_held"], r["share_of_target_attendance"])
         for r in rows
     ] == [(2, 8, 0.25, None)]
+
+
+def test_every_scope_is_answered_with_zeros_where_nothing_happened(management_client, counted):
+    """A recount must not mistake a missing row for a missing figure: every branch's track,
+    every branch total, every track total and the grand total are there for the period."""
+    response = management_client.get(
+        "/api/v1/status/figures/", {"year": 2026, "period": "month", "index": 11}
+    )
+    assert response.status_code == 200
+    rows = {(r["branch"], r["track"]): r for r in response.json()["results"]}
+    branches = [None, *Branch.objects.values_list("slug", flat=True)]
+    tracks = [None, *Track.objects.values_list("slug", flat=True)]
+    assert set(rows) == {(b, t) for b in branches for t in tracks}
+    assert all(r["held"] == 0 and r["attendance"] == 0 for r in rows.values())
+    assert rows[(None, None)]["average_attendance"] is None
+    # and in a period with figures, the empty cells are zeros beside the counted ones
+    rows = {
+        (r["branch"], r["track"]): r
+        for r in management_client.get(
+            "/api/v1/status/figures/", {"year": 2026, "period": "month", "index": 5}
+        ).json()["results"]
+    }
+    assert set(rows) == {(b, t) for b in branches for t in tracks}
+    assert rows[("viby", "hygge")]["held"] == 1
+    assert rows[("viby", "fordybelse")]["held"] == 0
+    assert rows[("jyllinge", None)]["held"] == 0
