@@ -4,7 +4,8 @@ which call the services; nothing here computes anything, and no service imports 
 
 from __future__ import annotations
 
-from collections.abc import Iterable
+import logging
+from collections.abc import Callable, Iterable
 from datetime import date
 
 from django.conf import settings
@@ -15,8 +16,22 @@ from events.models import Occurrence
 from .models import Job
 from .services.figures import period_get
 from .services.jobs import job_create
-from .services.pending import status_recompute_mark
+from .services.pending import status_recompute_mark, status_recompute_unmark
 from .tasks import status_recompute_task, status_report_generate_task
+
+logger = logging.getLogger(__name__)
+
+
+def _send(send: Callable[[], object], what: str) -> bool:
+    """Hand a message to the broker; False (logged) when it cannot be sent. Runs after commit,
+    where an exception would turn a saved write into an error answer: what the message asked
+    for is recorded in the database and caught up by the beat sweeps."""
+    try:
+        send()
+    except Exception:
+        logger.exception("dispatch: could not send %s; the sweep will catch it up", what)
+        return False
+    return True
 
 
 def status_recompute_request(
@@ -29,7 +44,10 @@ def status_recompute_request(
     Coalesced: the first request for a year schedules one job ``STATUS_RECOMPUTE_DELAY`` seconds
     ahead and marks the year pending in the cache; requests while it is pending add nothing, so
     200 head counts in a row cause one recompute. The job clears the mark when it starts, so a
-    change made while it runs schedules the next one. Returns the years newly scheduled."""
+    change made while it runs schedules the next one. Returns the years newly scheduled.
+
+    A best effort: the writes marked their years durably (``events.TouchedYear``); a year this
+    cannot schedule (Redis away) is recomputed by the sweep (``tasks.tasks``)."""
     ids = list(occurrence_ids)
     due: set[int] = set(years)
     if ids:
@@ -40,9 +58,15 @@ def status_recompute_request(
     delay = int(getattr(settings, "STATUS_RECOMPUTE_DELAY", 30))
     scheduled = []
     for year in sorted(due):
-        if status_recompute_mark(year=year, timeout=delay):
-            status_recompute_task.apply_async(kwargs={"year": year}, countdown=delay)
+        if not status_recompute_mark(year=year, timeout=delay):
+            continue
+        if _send(
+            lambda y=year: status_recompute_task.apply_async(kwargs={"year": y}, countdown=delay),
+            f"the recompute of {year}",
+        ):
             scheduled.append(year)
+        else:
+            status_recompute_unmark(year=year)
     return scheduled
 
 
@@ -51,7 +75,12 @@ def status_recompute_start(*, year: int, user=None) -> Job:
     period_get(year=year)  # validates the year
     job = job_create(kind=Job.Kind.RECOMPUTE, params={"year": year}, user=user)
     transaction.on_commit(
-        lambda: status_recompute_task.apply_async(kwargs={"year": year, "job_id": str(job.pk)})
+        lambda: _send(
+            lambda: status_recompute_task.apply_async(
+                kwargs={"year": year, "job_id": str(job.pk)}
+            ),
+            f"recompute job {job.pk}",
+        )
     )
     return job
 
@@ -61,8 +90,11 @@ def status_report_start(*, as_of: date, user=None) -> Job:
     job = job_create(kind=Job.Kind.REPORT, params={"as_of": as_of.isoformat()}, user=user)
     user_id = user.pk if getattr(user, "is_authenticated", False) else None
     transaction.on_commit(
-        lambda: status_report_generate_task.apply_async(
-            kwargs={"as_of": as_of.isoformat(), "job_id": str(job.pk), "user_id": user_id}
+        lambda: _send(
+            lambda: status_report_generate_task.apply_async(
+                kwargs={"as_of": as_of.isoformat(), "job_id": str(job.pk), "user_id": user_id}
+            ),
+            f"report job {job.pk}",
         )
     )
     return job

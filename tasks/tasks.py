@@ -3,16 +3,18 @@ errors. Queues: reports go to ``reports`` and the rest to ``interactive`` (routi
 
 from __future__ import annotations
 
-from datetime import date
+from datetime import date, timedelta
 
 from celery import shared_task
+from django.conf import settings
 from django.contrib.auth import get_user_model
 from django.db import OperationalError
+from django.utils import timezone
 
 from events import services as events_services
 from tasks.services.figures import local_today, status_recompute, status_years_due
 from tasks.services.jobs import job_run
-from tasks.services.pending import status_recompute_started
+from tasks.services.pending import status_recompute_started, years_touched
 from tasks.services.reports import status_report_generate
 
 RETRY = {
@@ -37,6 +39,23 @@ def status_recompute_task(year: int | None = None, job_id: str | None = None) ->
     if job_id:
         return job_run(job_id=job_id, work=work)
     return work()
+
+
+def sweep_age() -> timedelta:
+    """How old a year's stale mark must be before the sweep takes it up: twice the coalescing
+    delay, so that a recompute requested after commit normally gets there first."""
+    return timedelta(seconds=2 * int(settings.STATUS_RECOMPUTE_DELAY))
+
+
+@shared_task(**RETRY, soft_time_limit=10 * 60, time_limit=12 * 60)
+def status_recompute_sweep_task() -> dict:
+    """Recompute every year, any year, whose figures a change marked stale longer than
+    ``sweep_age()`` ago: the catch-up when the request after commit was lost (beat, every
+    minute)."""
+    years = years_touched(before=timezone.now() - sweep_age())
+    for y in years:
+        status_recompute_started(year=y)
+    return {"years": [status_recompute(year=y) for y in years]}
 
 
 @shared_task(**RETRY, soft_time_limit=30 * 60, time_limit=35 * 60)
