@@ -217,6 +217,7 @@ SPECTACULAR_SETTINGS = {
         "JobKindEnum": "tasks.models.Job.Kind",
         "StatusReportKindEnum": "tasks.models.StatusReport.Kind",
         "PeriodKindEnum": "tasks.models.PeriodKind",
+        "ChangeActionEnum": "events.models.Change.Action",
     },
 }
 

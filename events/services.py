@@ -31,8 +31,8 @@ from .models import (
     Partner,
     Room,
     Stop,
-    Track,
     TouchedYear,
+    Track,
 )
 from .signals import events_changed, occurrences_changed
 
