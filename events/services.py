@@ -378,7 +378,7 @@ def event_update(*, event: Event, user=None, check_conflicts: bool = True, **cha
         **({"reason": event.cancel_reason} if event.status == Event.Status.CANCELLED else {}),
     )
     _notify_events([event.pk])
-    _notify_occurrences(event.occurrences.values_list("pk", flat=True))
+    _notify_occurrences(event.occurrences.values_list("pk", flat=True), years=years_before)
     return event
 
 
@@ -747,7 +747,7 @@ def occurrence_move(
         new_start=occurrence.start.isoformat(),
     )
     _notify_events([occurrence.event_id])
-    _notify_occurrences([occurrence.pk])
+    _notify_occurrences([occurrence.pk], years=left["years"])
     return occurrence
 
 
