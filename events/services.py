@@ -647,7 +647,7 @@ def occurrence_cancel(*, occurrence: Occurrence, reason: str = "", user=None) ->
         occurrence=occurrence,
         user=user,
         years=occurrence.counted_years,
-        start=occurrence.start.isoformat(),
+        start=occurrence.start.astimezone(LOCAL_TZ).isoformat(),
         reason=occurrence.cancel_reason,
     )
     _notify_events([occurrence.event_id])
@@ -677,7 +677,7 @@ def occurrence_restore(*, occurrence: Occurrence, user=None) -> Occurrence:
         occurrence=occurrence,
         user=user,
         years=occurrence.counted_years,
-        start=occurrence.start.isoformat(),
+        start=occurrence.start.astimezone(LOCAL_TZ).isoformat(),
     )
     _notify_events([occurrence.event_id])
     _notify_occurrences([occurrence.pk])
@@ -722,7 +722,10 @@ def occurrence_move(
     if errors:
         raise ValidationError(errors)
     assert end is not None
-    left = {"years": occurrence.counted_years, "start": occurrence.start.isoformat()}
+    left = {
+        "years": occurrence.counted_years,
+        "start": occurrence.start.astimezone(LOCAL_TZ).isoformat(),
+    }
     occurrence.start, occurrence.end = start, end
     if room is not None:
         occurrence.room = None if room == occurrence.event.room else room
@@ -744,7 +747,7 @@ def occurrence_move(
         user=user,
         years=left["years"] | occurrence.counted_years,
         old_start=left["start"],
-        new_start=occurrence.start.isoformat(),
+        new_start=occurrence.start.astimezone(LOCAL_TZ).isoformat(),
     )
     _notify_events([occurrence.event_id])
     _notify_occurrences([occurrence.pk], years=left["years"])
