@@ -60,7 +60,8 @@ def test_a_second_move_recomputes_the_year_the_occurrence_left(
     with django_capture_on_commit_callbacks(execute=True):
         events_services.occurrence_move(occurrence=occurrence, start=local(2025, 12, 30, 10, 0))
     december = figure(2025, "month", 12)
-    assert december is not None and december.held == 1
+    assert december is not None
+    assert december.held == 1
     with django_capture_on_commit_callbacks(execute=True):
         events_services.occurrence_move(occurrence=occurrence, start=local(2026, 1, 9, 10, 0))
 
