@@ -76,9 +76,7 @@ def status_recompute_start(*, year: int, user=None) -> Job:
     job = job_create(kind=Job.Kind.RECOMPUTE, params={"year": year}, user=user)
     transaction.on_commit(
         lambda: _send(
-            lambda: status_recompute_task.apply_async(
-                kwargs={"year": year, "job_id": str(job.pk)}
-            ),
+            lambda: status_recompute_task.apply_async(kwargs={"year": year, "job_id": str(job.pk)}),
             f"recompute job {job.pk}",
         )
     )
