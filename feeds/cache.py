@@ -48,29 +48,28 @@ class FeedEntry:
     filename: str = ""
 
 
-# How far back from the latest change the generation also counts changes. On PostgreSQL ids
-# are handed out when a row is written, not when it commits, so a change can commit after one
-# with a higher id; counting the last few ids sees it commit although the highest id is the same.
+# How many of the latest changes the generation sums. On PostgreSQL ids are handed out when a
+# row is written, not when it commits, so a change can commit after one with a higher id: the
+# highest id stays the same, but the sum of the highest few ids changes when it commits.
 RECENT_CHANGES = 256
 
 _salt = "0"  # replaced by clear(): a cold cache for tests and the benchmark
 
 
 def generation() -> str:
-    """The feeds' generation: the latest change, how many of the last few changes have
-    committed, and the reference counter. One query, on primary keys only."""
+    """The feeds' generation: the latest changes (highest id, and the sum of the highest
+    ``RECENT_CHANGES`` ids) and the reference counter. One query, on primary keys only."""
     change = connection.ops.quote_name(Change._meta.db_table)
     counter = connection.ops.quote_name(ReferenceGeneration._meta.db_table)
     with connection.cursor() as cursor:
         cursor.execute(
-            f"SELECT (SELECT MAX(id) FROM {change}), "
-            f"(SELECT COUNT(*) FROM {change} WHERE id > "
-            f"(SELECT COALESCE(MAX(id), 0) - %s FROM {change})), "
-            f"(SELECT value FROM {counter} WHERE id = 1)",
+            f"SELECT MAX(id), SUM(id), "
+            f"(SELECT value FROM {counter} WHERE id = 1) "
+            f"FROM (SELECT id FROM {change} ORDER BY id DESC LIMIT %s) recent",
             [RECENT_CHANGES],
         )
         latest, recent, references = cursor.fetchone()
-    return f"{latest or 0}.{recent}.{references or 0}.{_salt}"
+    return f"{latest or 0}.{recent or 0}.{references or 0}.{_salt}"
 
 
 def generation_bump() -> None:
