@@ -907,3 +907,37 @@ class PartnerAdmin(RoleAdmin):
     @admin.display(description=_("events"))
     def event_count(self, obj):
         return obj.events.count()
+
+
+@admin.register(Change)
+class ChangeAdmin(admin.ModelAdmin):
+    """Every recorded change, read-only, for management and administrators: also the trail of
+    events deleted since (found by title or UID). An event's own trail is on its history page."""
+
+    list_display = ("at", "actor", "action", "event_title", "event_link", "event_uid")
+    list_filter = ("action", ("at", admin.DateFieldListFilter))
+    list_select_related = ("actor", "event")
+    search_fields = ("event_title", "event_uid", "actor__username")
+    date_hierarchy = "at"
+
+    def has_module_permission(self, request) -> bool:
+        return roles.is_management(request.user)
+
+    def has_view_permission(self, request, obj=None) -> bool:
+        return roles.is_management(request.user)
+
+    def has_add_permission(self, request) -> bool:
+        return False
+
+    def has_change_permission(self, request, obj=None) -> bool:
+        return False
+
+    def has_delete_permission(self, request, obj=None) -> bool:
+        return False
+
+    @admin.display(description=_("event"))
+    def event_link(self, obj):
+        if obj.event_id is None:
+            return _("(deleted)")
+        url = reverse("admin:events_event_history", args=[obj.event_id])
+        return format_html('<a href="{}">{}</a>', url, obj.event_id)

@@ -148,3 +148,21 @@ def test_history_is_for_branch_staff_management_and_administrators_only(
     assert other_staff_client.get(f"/api/v1/events/{draft.pk}/history/").status_code == 404
     assert _history(staff_client, draft)[0]["action"] == "created"
     assert _history(admin_client_api, published)[0]["action"] == "created"
+
+
+def test_management_finds_the_trail_of_a_deleted_event_in_the_admin(branch, management_user):
+    event = make_event(branch=branch, start=upcoming(), title="Slettet foredrag")
+    services.event_delete(event=event, user=management_user)
+    management_user.is_staff = True
+    management_user.save()
+    admin = Client()
+    admin.cookies[settings.LANGUAGE_COOKIE_NAME] = "en"
+    admin.force_login(management_user)
+
+    page = admin.get(reverse("admin:events_change_changelist"), {"q": "Slettet"})
+
+    assert page.status_code == 200
+    html = page.content.decode()
+    assert "Slettet foredrag" in html
+    assert "(deleted)" in html
+    assert event.uid in html
