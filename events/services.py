@@ -369,20 +369,22 @@ def event_update(*, event: Event, user=None, check_conflicts: bool = True, **cha
         check_conflicts=check_conflicts,
         keep_past=before["status"] != Event.Status.DRAFT,
     )
+    details: dict[str, Any] = {"fields": given}
+    if event.status == Event.Status.CANCELLED:
+        details["reason"] = event.cancel_reason
     _record(
         _STATUS_ACTIONS.get((before["status"], event.status), Change.Action.UPDATED),
         event=event,
         user=user,
         years=years_before | _event_years(event),
-        fields=given,
-        **({"reason": event.cancel_reason} if event.status == Event.Status.CANCELLED else {}),
+        **details,
     )
     _notify_events([event.pk])
     _notify_occurrences(event.occurrences.values_list("pk", flat=True), years=years_before)
     return event
 
 
-_STATUS_ACTIONS = {
+_STATUS_ACTIONS: dict[tuple[str, str], str] = {
     (Event.Status.DRAFT, Event.Status.PUBLISHED): Change.Action.PUBLISHED,
     (Event.Status.DRAFT, Event.Status.CANCELLED): Change.Action.CANCELLED,
     (Event.Status.PUBLISHED, Event.Status.CANCELLED): Change.Action.CANCELLED,
@@ -722,10 +724,8 @@ def occurrence_move(
     if errors:
         raise ValidationError(errors)
     assert end is not None
-    left = {
-        "years": occurrence.counted_years,
-        "start": occurrence.start.astimezone(LOCAL_TZ).isoformat(),
-    }
+    left_years = occurrence.counted_years
+    left_start = occurrence.start.astimezone(LOCAL_TZ).isoformat()
     occurrence.start, occurrence.end = start, end
     if room is not None:
         occurrence.room = None if room == occurrence.event.room else room
@@ -745,12 +745,12 @@ def occurrence_move(
         event=occurrence.event,
         occurrence=occurrence,
         user=user,
-        years=left["years"] | occurrence.counted_years,
-        old_start=left["start"],
+        years=left_years | occurrence.counted_years,
+        old_start=left_start,
         new_start=occurrence.start.astimezone(LOCAL_TZ).isoformat(),
     )
     _notify_events([occurrence.event_id])
-    _notify_occurrences([occurrence.pk], years=left["years"])
+    _notify_occurrences([occurrence.pk], years=left_years)
     return occurrence
 
 

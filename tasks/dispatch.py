@@ -7,6 +7,7 @@ from __future__ import annotations
 import logging
 from collections.abc import Callable, Iterable
 from datetime import date
+from functools import partial
 
 from django.conf import settings
 from django.db import transaction
@@ -61,7 +62,7 @@ def status_recompute_request(
         if not status_recompute_mark(year=year, timeout=delay):
             continue
         if _send(
-            lambda y=year: status_recompute_task.apply_async(kwargs={"year": y}, countdown=delay),
+            partial(status_recompute_task.apply_async, kwargs={"year": year}, countdown=delay),
             f"the recompute of {year}",
         ):
             scheduled.append(year)
