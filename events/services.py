@@ -295,7 +295,7 @@ def event_create(
     occurrences_materialise(event=event, check_conflicts=check_conflicts, keep_past=False)
     _record(Change.Action.CREATED, event=event, user=user)  # its years: marked by materialise
     _notify_events([event.pk])
-    _notify_occurrences(event.occurrences.values_list("pk", flat=True))
+    _notify_occurrences([], years=_event_years(event))
     return event
 
 
