@@ -38,7 +38,9 @@ class EventPiece(models.Model):
 
 class ReferenceGeneration(models.Model):
     """A counter raised, in the saving transaction, whenever a branch, stop, room, track or
-    audience is saved or deleted (``feeds.receivers``): with the latest ``events.Change`` it
+    audience is saved or deleted, and after the core reports changed events that may have
+    recorded no ``events.Change`` (the nightly occurrence horizon) (``feeds.receivers``): with
+    the latest ``events.Change`` it
     keys the cached feeds (``feeds.cache.generation``), so that a feed never outlives the data
     it was built from, whatever happened to the shared cache. One row."""
 

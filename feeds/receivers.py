@@ -22,9 +22,12 @@ logger = logging.getLogger(__name__)
 
 def on_events_changed(sender, event_ids=(), **kwargs) -> None:
     """After commit: nothing may escape (the write is done and answered as such). A piece that
-    is not rebuilt now is rebuilt on the next read, which finds it older than its event."""
+    is not rebuilt now is rebuilt on the next read, which finds it older than its event. The
+    generation is raised too, for changes that record no ``Change`` (the nightly occurrence
+    horizon); a service's change has raised it in its transaction already."""
     try:
         pieces_refresh(event_ids=event_ids)
+        generation_bump()
     except Exception:
         logger.exception("feeds: could not rebuild pieces of events %s", list(event_ids)[:20])
 
