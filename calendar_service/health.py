@@ -1,8 +1,12 @@
 """Health endpoints for container healthchecks and load balancers.
 
-``/healthz``: the process is alive and answers HTTP (liveness). ``/readyz``: the database and
-Redis answer too (readiness); 503 otherwise, with which check failed. Neither touches sessions,
-the locale or templates.
+``/healthz``: the process is alive and answers HTTP (liveness). ``/readyz``: the database
+answers (readiness); 503 otherwise. Redis is reported but does not decide readiness: without it
+pages, feeds and writes still work, uncached and slower, and what the workers must do is kept
+in the database and swept up when it returns. So a missing Redis answers 200 with
+``"status": "degraded"`` and ``checks.redis: "unavailable"`` (docs/deployment.md explains why
+an orchestrator must not take the web out of service for it). Neither touches sessions, the
+locale or templates.
 
 ``HealthCheckMiddleware`` answers both paths first in the middleware chain, before the HTTPS
 redirect and the ``ALLOWED_HOSTS`` check: probes come over plain HTTP from inside the container
@@ -21,7 +25,7 @@ from django.http import HttpRequest, HttpResponse, JsonResponse
 
 logger = logging.getLogger(__name__)
 
-CHECK_TIMEOUT_SECONDS = 2
+CHECK_TIMEOUT_SECONDS = 1
 
 
 def _json(payload: dict, *, status: int = 200) -> JsonResponse:
@@ -71,13 +75,13 @@ def _check_redis() -> str:
 
 
 def readyz(request: HttpRequest) -> HttpResponse:
-    """Readiness: the database and Redis (when ``REDIS_URL`` is set) answer; 503 otherwise."""
+    """Readiness: 503 when the database does not answer; 200 otherwise, "degraded" when Redis
+    (if ``REDIS_URL`` is set) does not: the service still serves, uncached."""
     checks = {"database": _check_database(), "redis": _check_redis()}
-    ready = all(result != "unavailable" for result in checks.values())
-    return _json(
-        {"status": "ok" if ready else "unavailable", "checks": checks},
-        status=200 if ready else 503,
-    )
+    if checks["database"] == "unavailable":
+        return _json({"status": "unavailable", "checks": checks}, status=503)
+    degraded = checks["redis"] == "unavailable"
+    return _json({"status": "degraded" if degraded else "ok", "checks": checks})
 
 
 class HealthCheckMiddleware:

@@ -139,12 +139,19 @@ if DATABASES["default"]["ENGINE"] == "django.db.backends.sqlite3":
 DEFAULT_AUTO_FIELD = "django.db.models.BigAutoField"
 
 REDIS_URL = env("REDIS_URL")
+# Redis being away must not fail a page, a feed or a write: the cache answers a miss instead
+# (logged), after at most half a second (calendar_service/cache.py).
+CACHE_SOCKET_TIMEOUT = 0.5
 if REDIS_URL:
     CACHES = {
         "default": {
-            "BACKEND": "django.core.cache.backends.redis.RedisCache",
+            "BACKEND": "calendar_service.cache.FailSoftRedisCache",
             "LOCATION": REDIS_URL,
             "KEY_PREFIX": "roskilde",
+            "OPTIONS": {
+                "socket_connect_timeout": CACHE_SOCKET_TIMEOUT,
+                "socket_timeout": CACHE_SOCKET_TIMEOUT,
+            },
         }
     }
 else:
@@ -251,6 +258,7 @@ SPECTACULAR_SETTINGS = {
         "JobKindEnum": "tasks.models.Job.Kind",
         "StatusReportKindEnum": "tasks.models.StatusReport.Kind",
         "PeriodKindEnum": "tasks.models.PeriodKind",
+        "ChangeActionEnum": "events.models.Change.Action",
     },
 }
 
@@ -307,8 +315,24 @@ CELERY_BROKER_TRANSPORT_OPTIONS = {
     "visibility_timeout": max(
         [CELERY_TASK_TIME_LIMIT, *(a["time_limit"] for a in CELERY_TASK_ANNOTATIONS.values())]
     )
-    + 60 * 10
+    + 60 * 10,
+    # Publishing from a web request must not hang on a Redis that does not answer.
+    "socket_connect_timeout": 1,
 }
+# A message that cannot be published (broker away) fails after about a second instead of
+# holding the request: what it asked for is in the database and swept up by beat
+# (tasks/dispatch.py, STATUS_RECOMPUTE_DELAY below).
+CELERY_BROKER_CONNECTION_TIMEOUT = 1
+CELERY_TASK_PUBLISH_RETRY_POLICY = {
+    "max_retries": 2,
+    "interval_start": 0,
+    "interval_step": 0.2,
+    "interval_max": 0.2,
+}
+# Seconds a recompute of a year's figures waits after the first write that touched it, so that
+# many writes in a row cost one recompute; a year still stale after twice this is taken up by
+# the sweep that beat runs every minute (tasks/schedule.py).
+STATUS_RECOMPUTE_DELAY = 30
 CELERY_RESULT_EXPIRES = 60 * 60 * 24  # results are looked up right after a job, not kept
 CELERY_BROKER_CONNECTION_RETRY_ON_STARTUP = True
 CELERY_WORKER_HIJACK_ROOT_LOGGER = False  # worker logs go through LOGGING (JSON to stdout)

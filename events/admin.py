@@ -13,6 +13,7 @@ included), record attendance there and may add partners; management reads everyt
 
 from __future__ import annotations
 
+import contextlib
 import re
 from collections.abc import Callable
 from datetime import date, datetime, timedelta
@@ -36,6 +37,7 @@ from .models import (
     AttendanceRevision,
     Audience,
     Branch,
+    Change,
     Event,
     Occurrence,
     Partner,
@@ -76,6 +78,19 @@ def add_service_errors(
 
 def _local(moment) -> str:
     return f"{moment.astimezone(LOCAL_TZ):%Y-%m-%d %H:%M}" if moment else ""
+
+
+def change_details_text(change: Change) -> str:
+    """A change's details as a line: moments in Copenhagen time, lists joined."""
+    parts = []
+    for key, value in (change.details or {}).items():
+        if isinstance(value, list):
+            value = ", ".join(str(v) for v in value)
+        elif isinstance(value, str) and key.endswith("start") and value:
+            with contextlib.suppress(ValueError):
+                value = _local(datetime.fromisoformat(value))
+        parts.append(f"{key}: {value}")
+    return "; ".join(parts)
 
 
 def _by_age(data: dict[str, Any]) -> dict[str, Any] | None:
@@ -556,6 +571,28 @@ class EventAdmin(RoleAdmin):
         for event in queryset:
             services.event_delete(event=event, user=request.user)
 
+    HISTORY_SHOWN = 500
+
+    def history_view(self, request, object_id, extra_context=None):
+        """The admin's history, headed by who changed the event and when (``Change``, written
+        by every service in its transaction), so that a wrong cancellation can be traced."""
+        changes = []
+        if str(object_id).isdigit():
+            recorded = Change.objects.filter(event_id=int(object_id)).select_related(
+                "actor", "occurrence"
+            )[: self.HISTORY_SHOWN]
+            changes = [
+                {
+                    "change": c,
+                    "occurrence": _local(c.occurrence.start) if c.occurrence else "",
+                    "details": change_details_text(c),
+                }
+                for c in recorded
+            ]
+        return super().history_view(
+            request, object_id, extra_context={**(extra_context or {}), "changes": changes}
+        )
+
     @admin.action(description=_("Publish the selected events"))
     def publish_selected(self, request, queryset):
         done = 0
@@ -842,3 +879,37 @@ class PartnerAdmin(RoleAdmin):
     @admin.display(description=_("events"))
     def event_count(self, obj):
         return obj.events.count()
+
+
+@admin.register(Change)
+class ChangeAdmin(admin.ModelAdmin):
+    """Every recorded change, read-only, for management and administrators: also the trail of
+    events deleted since (found by title or UID). An event's own trail is on its history page."""
+
+    list_display = ("at", "actor", "action", "event_title", "event_link", "event_uid")
+    list_filter = ("action", ("at", admin.DateFieldListFilter))
+    list_select_related = ("actor", "event")
+    search_fields = ("event_title", "event_uid", "actor__username")
+    date_hierarchy = "at"
+
+    def has_module_permission(self, request) -> bool:
+        return roles.is_management(request.user)
+
+    def has_view_permission(self, request, obj=None) -> bool:
+        return roles.is_management(request.user)
+
+    def has_add_permission(self, request) -> bool:
+        return False
+
+    def has_change_permission(self, request, obj=None) -> bool:
+        return False
+
+    def has_delete_permission(self, request, obj=None) -> bool:
+        return False
+
+    @admin.display(description=_("event"))
+    def event_link(self, obj):
+        if obj.event_id is None:
+            return _("(deleted)")
+        url = reverse("admin:events_event_history", args=[obj.event_id])
+        return format_html('<a href="{}">{}</a>', url, obj.event_id)

@@ -574,3 +574,80 @@ class AttendanceRevision(AgeGroupsMixin):
 
     def __str__(self) -> str:
         return f"{self.total} ({self.recorded_at:%Y-%m-%d %H:%M})"
+
+
+class Change(models.Model):
+    """Who changed what, and when: one row for each write of an event, one of its occurrences or
+    their attendance, saved in the write's own transaction (``events.services``). The event's
+    UID and title are copied, so the trail of a deleted event stays readable."""
+
+    class Action(models.TextChoices):
+        CREATED = "created", _("Created")
+        UPDATED = "updated", _("Changed")
+        PUBLISHED = "published", _("Published")
+        CANCELLED = "cancelled", _("Cancelled")
+        RESTORED = "restored", _("Published again")
+        DELETED = "deleted", _("Deleted")
+        OCCURRENCE_CANCELLED = "occurrence_cancelled", _("Occurrence cancelled")
+        OCCURRENCE_REASON = "occurrence_reason", _("Reason for cancellation corrected")
+        OCCURRENCE_RESTORED = "occurrence_restored", _("Occurrence restored")
+        OCCURRENCE_MOVED = "occurrence_moved", _("Occurrence moved")
+        ATTENDANCE_RECORDED = "attendance_recorded", _("Attendance recorded")
+        ATTENDANCE_CORRECTED = "attendance_corrected", _("Attendance corrected")
+
+    at = models.DateTimeField(_("when"), default=timezone.now)
+    actor = models.ForeignKey(
+        settings.AUTH_USER_MODEL,
+        verbose_name=_("by"),
+        on_delete=models.SET_NULL,
+        null=True,
+        blank=True,
+        related_name="+",
+    )
+    event = models.ForeignKey(
+        Event,
+        verbose_name=_("event"),
+        on_delete=models.SET_NULL,
+        null=True,
+        blank=True,
+        related_name="changes",
+    )
+    event_uid = models.CharField(_("event UID"), max_length=255)
+    event_title = models.CharField(_("event title"), max_length=200)
+    occurrence = models.ForeignKey(
+        Occurrence,
+        verbose_name=_("occurrence"),
+        on_delete=models.SET_NULL,
+        null=True,
+        blank=True,
+        related_name="+",
+    )
+    action = models.CharField(_("action"), max_length=32, choices=Action.choices)
+    details = models.JSONField(_("details"), default=dict, blank=True)
+
+    class Meta:
+        ordering = ["-at", "-pk"]
+        verbose_name = _("change")
+        verbose_name_plural = _("changes")
+        indexes = [models.Index(fields=["event", "at"], name="change_event_at_idx")]
+
+    def __str__(self) -> str:
+        return f"{self.at:%Y-%m-%d %H:%M} {self.get_action_display()}: {self.event_title}"
+
+
+class TouchedYear(models.Model):
+    """A local year whose counted occurrences a write changed (created, moved, re-timed,
+    cancelled, deleted, or given attendance), saved in the write's own transaction: the durable
+    record that the year's stored status figures are stale. Append-only; the recompute of the
+    year deletes the rows it has seen (``tasks.services.figures.status_recompute``), so a
+    change made while it runs keeps the year marked."""
+
+    year = models.PositiveSmallIntegerField(_("year"), db_index=True)
+    created_at = models.DateTimeField(_("created"), default=timezone.now)
+
+    class Meta:
+        verbose_name = _("year with stale figures")
+        verbose_name_plural = _("years with stale figures")
+
+    def __str__(self) -> str:
+        return f"{self.year} ({self.created_at:%Y-%m-%d %H:%M:%S})"

@@ -15,7 +15,7 @@ from typing import Any
 from django.conf import settings
 from django.core.exceptions import ValidationError
 from django.db import transaction
-from django.db.models import F, ProtectedError, Q
+from django.db.models import F, Max, Min, ProtectedError, Q
 from django.utils import timezone
 from django.utils.translation import gettext as _
 
@@ -28,11 +28,13 @@ from .models import (
     AttendanceRevision,
     Audience,
     Branch,
+    Change,
     Event,
     Occurrence,
     Partner,
     Room,
     Stop,
+    TouchedYear,
     Track,
     cancelled_q,
     local_date_of,
@@ -219,6 +221,52 @@ def _notify_occurrences(occurrence_ids: Iterable[int], *, years: Iterable[int] =
         )
 
 
+def _touch(years: Iterable[int]) -> None:
+    """Mark local years whose counted occurrences this write changed, in its transaction: the
+    durable record that their status figures must be recomputed (``TouchedYear``)."""
+    TouchedYear.objects.bulk_create([TouchedYear(year=y) for y in sorted(set(years))])
+
+
+def _event_years(event: Event) -> set[int]:
+    """Every local year an event's occurrences count in now (their dates and original slots),
+    as a range from the first to the last: one aggregate instead of reading each occurrence."""
+    bounds = Occurrence.objects.filter(event_id=event.pk).aggregate(
+        first=Min("local_date"),
+        last=Max("local_date"),
+        first_slot=Min("original_start"),
+        last_slot=Max("original_start"),
+    )
+    if bounds["first"] is None:
+        return set()
+    first = min(bounds["first"].year, bounds["first_slot"].astimezone(LOCAL_TZ).year)
+    last = max(bounds["last"].year, bounds["last_slot"].astimezone(LOCAL_TZ).year)
+    return set(range(first, last + 1))
+
+
+def _record(
+    action: str,
+    *,
+    event: Event,
+    user=None,
+    occurrence: Occurrence | None = None,
+    years: Iterable[int] = (),
+    **details: Any,
+) -> None:
+    """Keep who did what and when (``Change``), and the years it touched (``_touch``), in the
+    write's own transaction."""
+    Change.objects.create(
+        at=timezone.now(),
+        actor=user if getattr(user, "is_authenticated", False) else None,
+        event=event,
+        event_uid=event.uid,
+        event_title=event.title[:200],
+        occurrence=occurrence,
+        action=action,
+        details=details,
+    )
+    _touch(years)
+
+
 @transaction.atomic
 def event_create(
     *,
@@ -291,7 +339,9 @@ def event_create(
     event.audiences.set(audiences)
     event.partners.set(partners)
     occurrences_materialise(event=event, check_conflicts=check_conflicts, keep_past=False)
+    _record(Change.Action.CREATED, event=event, user=user)  # its years: marked by materialise
     _notify_events([event.pk])
+    _notify_occurrences([], years=_event_years(event))
     if cancelled:
         event = event_cancel(event=event, reason=cancel_reason, user=user)
     return event
@@ -307,6 +357,8 @@ def event_update(*, event: Event, user=None, check_conflicts: bool = True, **cha
         raise ValidationError(
             {name: [_("This field cannot be changed.")] for name in sorted(unknown)}
         )
+    given = sorted(changes)
+    years_before = _event_years(event)
     relations = {k: changes.pop(k) for k in EVENT_RELATIONS if k in changes}
     before = {f: getattr(event, f) for f in _PLACE_AND_TIME_FIELDS}
     before_exdates = list(event.exdates)
@@ -345,9 +397,27 @@ def event_update(*, event: Event, user=None, check_conflicts: bool = True, **cha
         check_conflicts=check_conflicts,
         keep_past=before["status"] != Event.Status.DRAFT,
     )
+    details: dict[str, Any] = {"fields": given}
+    if event.status == Event.Status.CANCELLED:
+        details["reason"] = event.cancel_reason
+    _record(
+        _STATUS_ACTIONS.get((before["status"], event.status), Change.Action.UPDATED),
+        event=event,
+        user=user,
+        years=years_before | _event_years(event),
+        **details,
+    )
     _notify_events([event.pk])
-    _notify_occurrences(event.occurrences.values_list("pk", flat=True))
+    _notify_occurrences(event.occurrences.values_list("pk", flat=True), years=years_before)
     return event
+
+
+_STATUS_ACTIONS: dict[tuple[str, str], str] = {
+    (Event.Status.DRAFT, Event.Status.PUBLISHED): Change.Action.PUBLISHED,
+    (Event.Status.DRAFT, Event.Status.CANCELLED): Change.Action.CANCELLED,
+    (Event.Status.PUBLISHED, Event.Status.CANCELLED): Change.Action.CANCELLED,
+    (Event.Status.CANCELLED, Event.Status.PUBLISHED): Change.Action.RESTORED,
+}
 
 
 def event_publish(*, event: Event, user=None) -> Event:
@@ -386,6 +456,7 @@ def event_delete(*, event: Event, user=None) -> None:
     years = set().union(
         *(o.counted_years for o in event.occurrences.only("local_date", "original_start"))
     )
+    _record(Change.Action.DELETED, event=event, user=user, years=years)
     event.delete()
     _notify_events([event_id])
     _notify_occurrences([], years=years)
@@ -491,6 +562,7 @@ def occurrences_materialise(
     for occ in created:  # bulk_create skips save(), which sets local_date
         occ.local_date = local_date_of(occ.start)
     Occurrence.objects.bulk_create(created, batch_size=500)
+    _touch(run.gone_years.union(*(occ.counted_years for occ in created)))
     _exclude_past_dates(event, run.past_excluded)
     _notify_occurrences(run.changed, years=run.gone_years)
     return created
@@ -635,6 +707,13 @@ def occurrence_cancel(*, occurrence: Occurrence, reason: str = "", user=None) ->
             occurrence.updated_at = timezone.now()
             occurrence.save(update_fields=["cancel_reason", "updated_at"])
             _bump(occurrence.event)
+            _record(
+                Change.Action.OCCURRENCE_REASON,
+                event=occurrence.event,
+                occurrence=occurrence,
+                user=user,
+                reason=reason,
+            )
             _notify_events([occurrence.event_id])
         return occurrence
     if hasattr(occurrence, "attendance"):
@@ -652,6 +731,15 @@ def occurrence_cancel(*, occurrence: Occurrence, reason: str = "", user=None) ->
     occurrence.updated_at = timezone.now()
     occurrence.save(update_fields=["status", "cancel_reason", "updated_at"])
     _bump(occurrence.event)
+    _record(
+        Change.Action.OCCURRENCE_CANCELLED,
+        event=occurrence.event,
+        occurrence=occurrence,
+        user=user,
+        years=occurrence.counted_years,
+        start=occurrence.start.astimezone(LOCAL_TZ).isoformat(),
+        reason=occurrence.cancel_reason,
+    )
     _notify_events([occurrence.event_id])
     _notify_occurrences([occurrence.pk])
     return occurrence
@@ -673,6 +761,14 @@ def occurrence_restore(*, occurrence: Occurrence, user=None) -> Occurrence:
     occurrence.updated_at = timezone.now()
     occurrence.save(update_fields=["status", "cancel_reason", "updated_at"])
     _bump(occurrence.event)
+    _record(
+        Change.Action.OCCURRENCE_RESTORED,
+        event=occurrence.event,
+        occurrence=occurrence,
+        user=user,
+        years=occurrence.counted_years,
+        start=occurrence.start.astimezone(LOCAL_TZ).isoformat(),
+    )
     _notify_events([occurrence.event_id])
     _notify_occurrences([occurrence.pk])
     return occurrence
@@ -716,6 +812,8 @@ def occurrence_move(
     if errors:
         raise ValidationError(errors)
     assert end is not None
+    left_years = occurrence.counted_years
+    left_start = occurrence.start.astimezone(LOCAL_TZ).isoformat()
     occurrence.start, occurrence.end = start, end
     if room is not None:
         occurrence.room = None if room == occurrence.event.room else room
@@ -730,8 +828,17 @@ def occurrence_move(
     occurrence.updated_at = timezone.now()
     occurrence.save()
     _bump(occurrence.event)
+    _record(
+        Change.Action.OCCURRENCE_MOVED,
+        event=occurrence.event,
+        occurrence=occurrence,
+        user=user,
+        years=left_years | occurrence.counted_years,
+        old_start=left_start,
+        new_start=occurrence.start.astimezone(LOCAL_TZ).isoformat(),
+    )
     _notify_events([occurrence.event_id])
-    _notify_occurrences([occurrence.pk])
+    _notify_occurrences([occurrence.pk], years=left_years)
     return occurrence
 
 
@@ -832,8 +939,18 @@ def attendance_record(
             setattr(current, k, v)
         current.recorded_by, current.recorded_at = by, timezone.now()
         current.save()
+        action = Change.Action.ATTENDANCE_CORRECTED
     else:
         current = Attendance.objects.create(occurrence=occurrence, recorded_by=by, **values)
+        action = Change.Action.ATTENDANCE_RECORDED
+    _record(
+        action,
+        event=occurrence.event,
+        occurrence=occurrence,
+        user=user,
+        years=occurrence.counted_years,
+        total=total,
+    )
     if notify:
         _notify_occurrences([occurrence.pk])
     return current

@@ -1,10 +1,14 @@
-"""The full-feed cache: a generation counter, shared entries and a small in-process copy.
+"""The full-feed cache: a generation read from the database, shared entries and a small
+in-process copy.
 
 Every finished feed is cached under its format, selection, the day (the window moves daily)
-and the feed *generation*, a counter in the shared cache that every ``events_changed`` (and
-every change of a branch, stop, room, track or audience) bumps. A request therefore costs one
-small cache read to know whether its copy is current. Bodies are also kept in this process
-(bounded) so that a warm request does not copy megabytes out of the shared cache.
+and the feed *generation*. The generation is database state, written in the same transaction
+as the change it reflects: the latest ``events.Change`` (every service that changes an event or
+occurrence writes one) and ``ReferenceGeneration`` (raised when a branch, stop, room, track or
+audience is saved). So the next request after a cancellation sees it, whatever happened to the
+shared cache (Redis) meanwhile. A request costs one small indexed query to know whether its
+copy is current. Bodies are also kept in this process (bounded) so that a warm request does not
+copy megabytes out of the shared cache.
 
 The ETag is a hash of the body (for a calendar: of its head and the digests of its pieces,
 which identifies it as well without hashing megabytes), so it changes exactly when the body
@@ -21,9 +25,14 @@ from collections import OrderedDict
 from dataclasses import dataclass
 
 from django.core.cache import cache
+from django.db import connection
+from django.db.models import F
 from django.utils.http import http_date
 
-GENERATION_KEY = "feeds:generation"
+from events.models import Change
+
+from .models import ReferenceGeneration
+
 ENTRY_TIMEOUT = 60 * 60 * 26
 MEMO_MAX_ENTRIES = 64
 MEMO_MAX_BYTES = 128 * 1024 * 1024
@@ -39,20 +48,36 @@ class FeedEntry:
     filename: str = ""
 
 
-def generation() -> int:
-    value = cache.get(GENERATION_KEY)
-    if value is None:
-        # A fresh (or flushed) cache starts from the clock, never from an earlier value.
-        cache.add(GENERATION_KEY, time.time_ns(), timeout=None)
-        value = cache.get(GENERATION_KEY)
-    return value
+# How many of the latest changes the generation sums. On PostgreSQL ids are handed out when a
+# row is written, not when it commits, so a change can commit after one with a higher id: the
+# highest id stays the same, but the sum of the highest few ids changes when it commits.
+RECENT_CHANGES = 256
+
+_salt = "0"  # replaced by clear(): a cold cache for tests and the benchmark
+
+
+def generation() -> str:
+    """The feeds' generation: the latest changes (highest id, and the sum of the highest
+    ``RECENT_CHANGES`` ids) and the reference counter. One query, on primary keys only."""
+    change = connection.ops.quote_name(Change._meta.db_table)
+    counter = connection.ops.quote_name(ReferenceGeneration._meta.db_table)
+    with connection.cursor() as cursor:
+        cursor.execute(
+            f"SELECT MAX(id), SUM(id), "
+            f"(SELECT value FROM {counter} WHERE id = 1) "
+            f"FROM (SELECT id FROM {change} ORDER BY id DESC LIMIT %s) recent",
+            [RECENT_CHANGES],
+        )
+        latest, recent, references = cursor.fetchone()
+    return f"{latest or 0}.{recent or 0}.{references or 0}.{_salt}"
 
 
 def generation_bump() -> None:
-    try:
-        cache.incr(GENERATION_KEY)
-    except ValueError:
-        cache.add(GENERATION_KEY, time.time_ns(), timeout=None)
+    """Raise the reference counter, inside the caller's transaction (a branch, stop, room,
+    track or audience was saved or deleted)."""
+    if not ReferenceGeneration.objects.filter(pk=1).update(value=F("value") + 1):
+        ReferenceGeneration.objects.get_or_create(pk=1)
+        ReferenceGeneration.objects.filter(pk=1).update(value=F("value") + 1)
 
 
 def body_etag(body: bytes) -> str:
@@ -132,6 +157,8 @@ def cached(key: str, build) -> FeedEntry:
 
 
 def clear() -> None:
-    """Forget every cached feed (tests and the benchmark use this for a cold cache)."""
+    """Forget every cached feed in this process, and make the shared entries unreachable from
+    it (tests and the benchmark use this for a cold cache; no flush of a shared Redis)."""
+    global _salt
     memo.clear()
-    generation_bump()
+    _salt = str(time.time_ns())

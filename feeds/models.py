@@ -34,3 +34,22 @@ class EventPiece(models.Model):
 
     def __str__(self) -> str:
         return f"VEVENT of event {self.event_id}"
+
+
+class ReferenceGeneration(models.Model):
+    """A counter raised, in the saving transaction, whenever a branch, stop, room, track or
+    audience is saved or deleted, and after the core reports changed events that may have
+    recorded no ``events.Change`` (the nightly occurrence horizon) (``feeds.receivers``): with
+    the latest ``events.Change`` it
+    keys the cached feeds (``feeds.cache.generation``), so that a feed never outlives the data
+    it was built from, whatever happened to the shared cache. One row."""
+
+    id = models.PositiveSmallIntegerField(primary_key=True, default=1)
+    value = models.BigIntegerField(_("value"), default=0)
+
+    class Meta:
+        verbose_name = _("feed generation")
+        verbose_name_plural = _("feed generations")
+
+    def __str__(self) -> str:
+        return str(self.value)

@@ -1,7 +1,8 @@
 """Keep the feeds' derived data current: rebuild an event's piece when the core reports a
-change, drop the pieces that name a renamed branch, stop, room or track, and bump the feed
-generation so that no cached feed outlives the data it was built from. No business rules:
-what changed is decided by ``events.services``; this only refreshes copies."""
+change, and, when a branch, stop, room, track or audience is saved or deleted, drop the pieces
+that name it and raise the feeds' reference generation in the same transaction, so that no
+cached feed outlives the data it was built from (``feeds.cache.generation``). No business
+rules: what changed is decided by ``events.services``; this only refreshes copies."""
 
 from __future__ import annotations
 
@@ -20,12 +21,15 @@ logger = logging.getLogger(__name__)
 
 
 def on_events_changed(sender, event_ids=(), **kwargs) -> None:
+    """After commit: nothing may escape (the write is done and answered as such). A piece that
+    is not rebuilt now is rebuilt on the next read, which finds it older than its event. The
+    generation is raised too, for changes that record no ``Change`` (the nightly occurrence
+    horizon); a service's change has raised it in its transaction already."""
     try:
         pieces_refresh(event_ids=event_ids)
-    except Exception:  # the write has committed; a stale piece is rebuilt on the next read
-        logger.exception("feeds: could not rebuild pieces of events %s", list(event_ids)[:20])
-    finally:
         generation_bump()
+    except Exception:
+        logger.exception("feeds: could not rebuild pieces of events %s", list(event_ids)[:20])
 
 
 _REFERENCES = {
@@ -38,6 +42,7 @@ _REFERENCES = {
 
 
 def on_reference_changed(sender, instance, **kwargs) -> None:
+    """Inside the saving transaction: a failure here rolls the save back with it."""
     condition = _REFERENCES.get(sender)
     if condition is not None and instance.pk is not None:
         pieces_invalidate(condition(instance))

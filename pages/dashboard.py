@@ -36,6 +36,7 @@ from tasks.services.read import (
     monthly_attendance_by_track,
     status_figures,
     status_figures_as_of,
+    status_figures_state,
     track_coverage,
 )
 from tasks.services.reports import status_report_list
@@ -274,6 +275,7 @@ def dashboard(request):
         "years": _years(),
         "period_choices": _period_choices(),
         "computed_at": status_figures_as_of(year=period.year),
+        "figures_state": status_figures_state(year=period.year),
         "heat": heat_map(figures, measure=measure),
         "coverage": track_coverage(period=period),
         "tracks": list(Track.objects.all()),

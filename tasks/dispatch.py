@@ -5,22 +5,34 @@ which call the services; nothing here computes anything, and no service imports 
 from __future__ import annotations
 
 import logging
-from collections.abc import Iterable
+from collections.abc import Callable, Iterable
 from datetime import date
+from functools import partial
 
 from django.conf import settings
 from django.db import transaction
-from kombu.exceptions import OperationalError as BrokerUnavailable
 
 from events.models import Occurrence
 
 from .models import Job
 from .services.figures import period_get
 from .services.jobs import job_create
-from .services.pending import status_recompute_mark
+from .services.pending import status_recompute_mark, status_recompute_unmark
 from .tasks import job_send, status_recompute_task
 
-log = logging.getLogger(__name__)
+logger = logging.getLogger(__name__)
+
+
+def _send(send: Callable[[], object], what: str) -> bool:
+    """Hand a message to the broker; False (logged) when it cannot be sent. Runs after commit,
+    where an exception would turn a saved write into an error answer: what the message asked
+    for is recorded in the database and caught up by the beat sweeps."""
+    try:
+        send()
+    except Exception:
+        logger.exception("dispatch: could not send %s; the sweep will catch it up", what)
+        return False
+    return True
 
 
 def status_recompute_request(
@@ -33,7 +45,10 @@ def status_recompute_request(
     Coalesced: the first request for a year schedules one job ``STATUS_RECOMPUTE_DELAY`` seconds
     ahead and marks the year pending in the cache; requests while it is pending add nothing, so
     200 head counts in a row cause one recompute. The job clears the mark when it starts, so a
-    change made while it runs schedules the next one. Returns the years newly scheduled."""
+    change made while it runs schedules the next one. Returns the years newly scheduled.
+
+    A best effort: the writes marked their years durably (``events.TouchedYear``); a year this
+    cannot schedule (Redis away) is recomputed by the sweep (``tasks.tasks``)."""
     ids = list(occurrence_ids)
     due: set[int] = set(years)
     if ids:
@@ -44,9 +59,15 @@ def status_recompute_request(
     delay = int(getattr(settings, "STATUS_RECOMPUTE_DELAY", 30))
     scheduled = []
     for year in sorted(due):
-        if status_recompute_mark(year=year, timeout=delay):
-            status_recompute_task.apply_async(kwargs={"year": year}, countdown=delay)
+        if not status_recompute_mark(year=year, timeout=delay):
+            continue
+        if _send(
+            partial(status_recompute_task.apply_async, kwargs={"year": year}, countdown=delay),
+            f"the recompute of {year}",
+        ):
             scheduled.append(year)
+        else:
+            status_recompute_unmark(year=year)
     return scheduled
 
 
@@ -54,13 +75,7 @@ def _job_send_after_commit(job: Job) -> None:
     """Send the job once its row is committed. A broker that is away then must not turn the
     committed request into an error: the job waits, and the sweep sends it (``jobs_sweep``)."""
 
-    def send() -> None:
-        try:
-            job_send(job=job)
-        except (BrokerUnavailable, OSError):
-            log.warning("job %s not sent; the sweep sends it", job.pk, exc_info=True)
-
-    transaction.on_commit(send)
+    transaction.on_commit(partial(_send, partial(job_send, job=job), f"job {job.pk}"))
 
 
 def status_recompute_start(*, year: int, user=None) -> Job:

@@ -19,6 +19,13 @@ BEAT_SCHEDULE = {
         "schedule": crontab(hour=3, minute=15),
         "options": {"expires": 3 * HOUR},
     },
+    # The catch-up of figures whose recompute request was lost (Redis or a worker away): each
+    # minute, every year marked stale for longer than twice STATUS_RECOMPUTE_DELAY.
+    "status-recompute-sweep": {
+        "task": "tasks.tasks.status_recompute_sweep_task",
+        "schedule": 60.0,
+        "options": {"expires": 55},
+    },
     "status-report-june": {
         "task": "tasks.tasks.status_report_generate_task",
         "schedule": crontab(hour=6, minute=0, day_of_month=1, month_of_year=6),

@@ -5,18 +5,20 @@ timeout they decide."""
 
 from __future__ import annotations
 
-from datetime import date
+from datetime import date, timedelta
 
 from celery import shared_task
+from django.conf import settings
 from django.contrib.auth import get_user_model
 from django.db import OperationalError
+from django.utils import timezone
 
 from events import services as events_services
 from events.clock import local_today
 from tasks.models import Job
 from tasks.services.figures import status_recompute, status_years_due
 from tasks.services.jobs import job_run, job_sent, jobs_sweep
-from tasks.services.pending import status_recompute_started
+from tasks.services.pending import status_recompute_started, years_touched
 from tasks.services.reports import status_report_generate
 
 RETRY = {
@@ -48,6 +50,23 @@ def status_recompute_task(self, year: int | None = None, job_id: str | None = No
     if job_id:
         return job_run(job_id=job_id, work=work, will_retry=_will_retry(self))
     return work()
+
+
+def sweep_age() -> timedelta:
+    """How old a year's stale mark must be before the sweep takes it up: twice the coalescing
+    delay, so that a recompute requested after commit normally gets there first."""
+    return timedelta(seconds=2 * int(settings.STATUS_RECOMPUTE_DELAY))
+
+
+@shared_task(**RETRY)
+def status_recompute_sweep_task() -> dict:
+    """Recompute every year, any year, whose figures a change marked stale longer than
+    ``sweep_age()`` ago: the catch-up when the request after commit was lost (beat, every
+    minute)."""
+    years = years_touched(before=timezone.now() - sweep_age())
+    for y in years:
+        status_recompute_started(year=y)
+    return {"years": [status_recompute(year=y) for y in years]}
 
 
 @shared_task(**RETRY, bind=True)

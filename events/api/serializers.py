@@ -24,6 +24,7 @@ from events.models import (
     Attendance,
     Audience,
     Branch,
+    Change,
     Event,
     Occurrence,
     Partner,
@@ -869,3 +870,35 @@ class OccurrenceMoveSerializer(StrictFieldsMixin, serializers.Serializer):
         allow_null=True,
         help_text=_("Id of another room of the branch; empty keeps the room."),
     )
+
+
+class ChangeSerializer(serializers.ModelSerializer):
+    """One entry of an event's history: who changed what, and when."""
+
+    action_label = serializers.CharField(
+        source="get_action_display", help_text=_("The action, in the request's language.")
+    )
+    actor = serializers.SerializerMethodField(
+        help_text=_("The user name of who made the change; empty for the system or a deleted user.")
+    )
+
+    class Meta:
+        model = Change
+        fields = ["id", "at", "action", "action_label", "actor", "occurrence", "details"]
+        extra_kwargs = {
+            "id": {"help_text": _("The change's id; a later change has a higher one.")},
+            "action": {"help_text": _("What was done, as a code (see action_label).")},
+            "at": {"help_text": _("When the change was saved.")},
+            "occurrence": {
+                "help_text": _("The occurrence it concerned; empty for the whole event.")
+            },
+            "details": {
+                "help_text": _(
+                    "What changed: e.g. the fields given, the reason, the old and new start of "
+                    "a move, the head count."
+                )
+            },
+        }
+
+    def get_actor(self, change) -> str | None:
+        return change.actor.get_username() if change.actor_id else None

@@ -24,10 +24,10 @@ from drf_spectacular.utils import (
 )
 from rest_framework import mixins, serializers, status, viewsets
 from rest_framework.decorators import action
-from rest_framework.exceptions import ValidationError
+from rest_framework.exceptions import NotAuthenticated, PermissionDenied, ValidationError
 from rest_framework.response import Response
 
-from events import selectors, services
+from events import roles, selectors, services
 from events.models import Attendance, Audience, Branch, Event, Occurrence, Room, Stop, Track
 
 from . import permissions
@@ -402,6 +402,36 @@ class EventViewSet(KnownQueryParameters, viewsets.ModelViewSet):
             event=event, reason=serializer.validated_data["reason"], user=request.user
         )
         return self._answer(event)
+
+    @extend_schema(
+        parameters=[ID_PARAM],
+        summary=_("Who changed an event, and when"),
+        description=_(
+            "Every change of the event, its occurrences and their attendance, newest first: "
+            "when, by whom, what. For staff of the event's branch, management and "
+            "administrators."
+        ),
+        responses={
+            200: s.ChangeSerializer(many=True),
+            401: OpenApiResponse(_DETAIL, description=_("Not logged in.")),
+            403: OpenApiResponse(
+                _DETAIL, description=_("Not staff of this branch, management or administrator.")
+            ),
+            404: OpenApiResponse(_DETAIL, description=_("No such object, or not visible to you.")),
+        },
+    )
+    @action(detail=True, methods=["get"], filterset_class=None)
+    def history(self, request, pk=None):
+        event = self.get_object()  # a draft the user may not see is a 404
+        if not request.user.is_authenticated:
+            raise NotAuthenticated()
+        if not roles.can_see_drafts_of(request.user, event.branch_id):
+            raise PermissionDenied(
+                _("Only staff of this branch, management and administrators see its history.")
+            )
+        changes = event.changes.select_related("actor").order_by("-at", "-pk")
+        page = self.paginate_queryset(changes)
+        return self.get_paginated_response(s.ChangeSerializer(page, many=True).data)
 
 
 # --- occurrences and attendance -----------------------------------------------------------

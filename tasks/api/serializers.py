@@ -227,6 +227,19 @@ class FiguresSerializer(serializers.Serializer):
             "the spot) or a year never computed."
         ),
     )
+    as_of = serializers.DateTimeField(
+        allow_null=True,
+        help_text=_(
+            "The moment the stored figures count as held what had ended by; empty for the "
+            "year to date (computed on the spot) or a year never computed."
+        ),
+    )
+    stale = serializers.BooleanField(
+        help_text=_(
+            "True when a change since the figures were computed has touched the year: they are "
+            "recomputed within minutes. Always false for the year to date."
+        )
+    )
     results = FigureSerializer(
         many=True,
         help_text=_("Grand total first, then the track totals, then branch by branch."),

@@ -33,7 +33,7 @@ from tasks.services.read import (
     missing_attendance_list,
     monthly_attendance_by_track,
     status_figures,
-    status_figures_as_of,
+    status_figures_state,
     track_coverage,
 )
 from tasks.services.reports import status_report_list
@@ -92,13 +92,18 @@ class StatusFiguresView(APIView):
             track=data.get("track"),
             scope=data.get("scope"),
         )
-        computed = status_figures_as_of(year=period.year)
+        state = status_figures_state(year=period.year)
+        stored = period.kind != "ytd"  # the year to date is computed on the spot
+
+        def moment(value):
+            return value.isoformat() if stored and value is not None else None
+
         return Response(
             {
                 "period": period.as_dict(),
-                "computed_at": None
-                if period.kind == "ytd" or computed is None
-                else computed.isoformat(),
+                "computed_at": moment(state["computed_at"]),
+                "as_of": moment(state["as_of"]),
+                "stale": stored and state["stale"],
                 "results": rows,
             }
         )

@@ -58,6 +58,7 @@ from events.models import (
 )
 
 from ..models import FigureValues, PeriodKind, StatusFigure, StatusYear
+from .pending import touched_consume, touched_ids, years_touched
 
 Progress = Callable[[int, str], None]  # (percent, message)
 MEASURES = FigureValues.MEASURES
@@ -528,6 +529,9 @@ def status_recompute(
     StatusYear.objects.get_or_create(year=year)
     with transaction.atomic():
         marker = StatusYear.objects.select_for_update().get(year=year)
+        # The changes committed by now are the ones these figures include: their marks are
+        # deleted with them, and the marks of changes committed later stay (pending.py).
+        seen = touched_ids(year=year)
         _say(progress, 20, _("Replacing the figures of %(year)d") % {"year": year})
         # Computed under the lock, so a slower run can never write older figures last.
         computed_at = timezone.now()
@@ -537,6 +541,7 @@ def status_recompute(
         marker.computed_now = now
         marker.runs = F("runs") + 1
         marker.save(update_fields=["computed_at", "computed_now", "runs"])
+        touched_consume(ids=seen)
     _say(
         progress, 100, _("%(count)d figures of %(year)d computed") % {"count": count, "year": year}
     )
@@ -544,7 +549,9 @@ def status_recompute(
 
 
 def status_years_due(*, now: datetime | None = None) -> list[int]:
-    """What the nightly recompute covers: this year, and last year during January (late
-    head counts of December)."""
+    """What the nightly recompute covers: this year, last year during January (late head
+    counts of December), and every year a change has marked stale and no recompute has
+    caught up with yet (``tasks.services.pending``)."""
     today = local_today(now)
-    return [today.year - 1, today.year] if today.month == 1 else [today.year]
+    due = {today.year - 1, today.year} if today.month == 1 else {today.year}
+    return sorted(due | set(years_touched()))

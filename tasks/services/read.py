@@ -13,6 +13,7 @@ from events.models import Attendance, Branch, Event, Occurrence, Track, held_q
 
 from ..models import ActionPlan, PeriodKind, StatusFigure, StatusYear
 from .figures import MEASURES, Period, figures_compute
+from .pending import year_is_stale
 
 
 def _share(actual: int, target: int | None) -> float | None:
@@ -127,6 +128,18 @@ def status_figures(
 def status_figures_as_of(*, year: int) -> datetime | None:
     """When the stored figures of ``year`` were computed (None: never)."""
     return StatusYear.objects.filter(year=year).values_list("computed_at", flat=True).first()
+
+
+def status_figures_state(*, year: int) -> dict[str, Any]:
+    """How current the stored figures of ``year`` are: ``computed_at`` (when computed),
+    ``as_of`` (the moment that decided which occurrences had ended, so were held) and
+    ``stale`` (a change since has touched the year and its recompute is still to come)."""
+    row = StatusYear.objects.filter(year=year).values("computed_at", "computed_now").first()
+    return {
+        "computed_at": row["computed_at"] if row else None,
+        "as_of": row["computed_now"] if row else None,
+        "stale": year_is_stale(year=year),
+    }
 
 
 def track_coverage(
