@@ -65,13 +65,20 @@ URL_MAPPING = {**serializers.ModelSerializer.serializer_field_mapping}
 URL_MAPPING[models.URLField] = BlankableURLField
 
 
-def _count(**kwargs: Any) -> serializers.IntegerField:
+class CountField(serializers.IntegerField):
     """A head count or capacity: 0 or more. Its upper bound, MAX_COUNT, is the services' rule
-    (the admin and the API refuse alike, with the service's message); it is set here after the
-    field is made, so that the schema states it without the field checking it a second time."""
-    field = serializers.IntegerField(min_value=0, **kwargs)
-    field.max_value = MAX_COUNT
-    return field
+    (the admin and the API refuse alike, with the service's message); it is set after the
+    field's validators are made, so that the schema states it without the field checking it a
+    second time. (Set in ``__init__``: DRF copies a field by calling it again with its
+    arguments, so an attribute set from outside would be lost in every serializer instance.)"""
+
+    def __init__(self, **kwargs: Any) -> None:
+        super().__init__(min_value=0, **kwargs)
+        self.max_value = MAX_COUNT
+
+
+def _count(**kwargs: Any) -> serializers.IntegerField:
+    return CountField(**kwargs)
 
 
 def _translated_name() -> serializers.CharField:
