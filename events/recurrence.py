@@ -20,6 +20,8 @@ the whole calendar, and one it reads differently shows other dates than the serv
   ordinal ±1..5, WKST a weekday. Per FREQ, as RFC 5545 says and where readers disagree:
   - BYMONTHDAY with MONTHLY, or YEARLY with BYMONTH (without BYMONTH, dateutil takes every
     month and ical.js the start's month); not with DAILY (ical.js misreads or hangs) or WEEKLY;
+    a negative one (from the month's end) only with MONTHLY, and not with both BYDAY and an
+    INTERVAL (ical.js misreads both);
   - a BYDAY ordinal with MONTHLY, or YEARLY with BYMONTH (ordinals counted in the year are
     misread by ical.js from 10 on); never mixed with plain weekdays in one BYDAY (dateutil then
     requires both, RFC 5545 either);
@@ -73,8 +75,8 @@ LAST_YEAR = 2099
 WEEKDAYS = ("MO", "TU", "WE", "TH", "FR", "SA", "SU")
 # Days in each month at most (February in a leap year).
 _MONTH_DAYS = (31, 29, 31, 30, 31, 30, 31, 31, 30, 31, 30, 31)
-_UNSIGNED = re.compile(r"\+?([0-9]+)", re.ASCII)
-_SIGNED = re.compile(r"([+-]?)([0-9]+)", re.ASCII)
+_UNSIGNED = re.compile(r"(?P<figures>[0-9]+)", re.ASCII)
+_SIGNED = re.compile(r"(?P<sign>[+-]?)(?P<figures>[0-9]+)", re.ASCII)
 _BYDAY = re.compile(r"([+-]?)([0-9]*)([A-Z]{2})", re.ASCII)
 _UNTIL = re.compile(r"[0-9]{8}(T[0-9]{6}Z?)?", re.ASCII)
 
@@ -146,7 +148,7 @@ def _number_list(name: str, value: str, *, high: int, digits: int, signed: bool)
     numbers: list[int] = []
     for item in value.split(","):
         match = (_SIGNED if signed else _UNSIGNED).fullmatch(item)
-        figures = match.group(match.lastindex) if match else ""
+        figures = match["figures"] if match else ""
         if not match or len(figures) > digits or not 1 <= int(figures) <= high:
             if signed:
                 message = _(
@@ -162,7 +164,7 @@ def _number_list(name: str, value: str, *, high: int, digits: int, signed: bool)
             raise RecurrenceError(
                 message % {"name": name, "max": high, "digits": digits, "value": item}
             )
-        number = -int(figures) if signed and match.group(1) == "-" else int(figures)
+        number = -int(figures) if signed and match["sign"] == "-" else int(figures)
         if number not in numbers:
             numbers.append(number)
     return numbers
@@ -315,6 +317,15 @@ def normalise_rrule(text: str, *, start: datetime | None = None) -> str:
         elif name == "WKST":
             value = _weekday(value)
         out[name] = value
+    if "-" in out.get("BYMONTHDAY", "") and (
+        freq != "MONTHLY" or ("BYDAY" in out and out.get("INTERVAL", "1") != "1")
+    ):
+        raise RecurrenceError(
+            _(
+                "A day counted from the end of the month (a negative BYMONTHDAY) is only "
+                "allowed with FREQ=MONTHLY, and not together with both BYDAY and INTERVAL."
+            )
+        )
     canonical = ";".join(f"{k}={v}" for k, v in out.items())
     try:  # every part is checked above; dateutil is asked too, in case it refuses more
         _build(canonical, datetime(2026, 1, 1, 12, 0), until=datetime(2027, 1, 1))  # noqa: DTZ001

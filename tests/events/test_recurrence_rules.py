@@ -217,6 +217,8 @@ def test_a_rule_whose_first_date_is_years_away_is_accepted():
         ("FREQ=WEEKLY;BYMONTHDAY=1", "BYMONTHDAY cannot be used with FREQ=WEEKLY"),
         ("FREQ=DAILY;BYMONTHDAY=-1", "BYMONTHDAY cannot be used with FREQ=DAILY"),
         ("FREQ=YEARLY;BYMONTHDAY=1", "A yearly rule with BYMONTHDAY needs BYMONTH too"),
+        ("FREQ=YEARLY;BYMONTH=1,6;BYMONTHDAY=-1", "negative BYMONTHDAY) is only allowed"),
+        ("FREQ=MONTHLY;BYMONTHDAY=-1;BYDAY=FR;INTERVAL=2", "negative BYMONTHDAY) is only"),
         ("FREQ=YEARLY;BYMONTH=13", "BYMONTH takes numbers from 1 to 12"),
         ("FREQ=YEARLY;BYMONTH=-2", "BYMONTH takes numbers from 1 to 12"),
         ("FREQ=YEARLY;BYYEARDAY=367", "BYYEARDAY takes numbers from 1 to 366"),
