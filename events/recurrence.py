@@ -25,6 +25,8 @@ the whole calendar, and one it reads differently shows other dates than the serv
   - a BYDAY ordinal with MONTHLY, or YEARLY with BYMONTH (ordinals counted in the year are
     misread by ical.js from 10 on); never mixed with plain weekdays in one BYDAY (dateutil then
     requires both, RFC 5545 either);
+  - BYMONTH not with MONTHLY (ical.js loses months after the turn of the year); YEARLY with
+    BYMONTH says the same;
   - BYYEARDAY with YEARLY, without BYMONTH or BYMONTHDAY (ical.js fails on those);
   - BYSETPOS with MONTHLY and BYDAY weekdays (no ordinals, no BYMONTHDAY), from 1 to 31 or -1 to
     -3 (ical.js misreads it with other FREQs and parts, and a negative one that picks a month's
@@ -279,6 +281,13 @@ def normalise_rrule(text: str, *, start: datetime | None = None) -> str:
                 )
             value = until.astimezone(UTC).strftime("%Y%m%dT%H%M%SZ")
         elif name == "BYMONTH":
+            if freq == "MONTHLY":
+                raise RecurrenceError(
+                    _(
+                        "BYMONTH cannot be used with FREQ=MONTHLY (calendar programs read it "
+                        "differently); say FREQ=YEARLY, e.g. FREQ=YEARLY;BYMONTH=3,9;BYDAY=1TU."
+                    )
+                )
             value = _joined(_number_list(name, value, high=12, digits=2, signed=False))
         elif name == "BYMONTHDAY":
             _only_with(name, freq, ("MONTHLY", "YEARLY"))

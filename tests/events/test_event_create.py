@@ -123,8 +123,7 @@ def test_unknown_status():
         ("FREQ=WEEKLY;COUNT=3;UNTIL=20261231", "COUNT and UNTIL cannot both be given."),
         (
             "FREQ=WEEKLY;COUNT=0",
-            "COUNT must be a whole number from 1 to 1000, written with the digits 0-9; "
-            "“0” is not.",
+            "COUNT must be a whole number from 1 to 1000, written with the digits 0-9; “0” is not.",
         ),
         (
             "FREQ=WEEKLY;COUNT=1001",

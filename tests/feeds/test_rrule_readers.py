@@ -112,7 +112,7 @@ def series(draw):
         parts.append("UNTIL=" + draw(until_texts(start)))
     # Mostly the parts RFC 5545 and the readers allow with this FREQ, now and then any.
     odd = draw(maybe) == 0
-    by_month = draw(maybe) < 3
+    by_month = draw(maybe) < (3 if freq != "MONTHLY" else 1)
     if by_month:
         parts.append("BYMONTH=" + draw(_some(st.integers(1, 12), max_size=4)))
     month_days = draw(maybe) < 4 and (freq == "MONTHLY" or (freq == "YEARLY" and by_month) or odd)
