@@ -20,8 +20,8 @@ the whole calendar, and one it reads differently shows other dates than the serv
   ordinal ±1..5, WKST a weekday. Per FREQ, as RFC 5545 says and where readers disagree:
   - BYMONTHDAY with MONTHLY, or YEARLY with BYMONTH (without BYMONTH, dateutil takes every
     month and ical.js the start's month); not with DAILY (ical.js misreads or hangs) or WEEKLY;
-    a negative one (from the month's end) only with MONTHLY, and not with both BYDAY and an
-    INTERVAL (ical.js misreads both);
+    a negative one (from the month's end) only with MONTHLY and without BYDAY (ical.js
+    misreads the one and refuses the other);
   - a BYDAY ordinal with MONTHLY, or YEARLY with BYMONTH (ordinals counted in the year are
     misread by ical.js from 10 on); never mixed with plain weekdays in one BYDAY (dateutil then
     requires both, RFC 5545 either);
@@ -326,13 +326,11 @@ def normalise_rrule(text: str, *, start: datetime | None = None) -> str:
         elif name == "WKST":
             value = _weekday(value)
         out[name] = value
-    if "-" in out.get("BYMONTHDAY", "") and (
-        freq != "MONTHLY" or ("BYDAY" in out and out.get("INTERVAL", "1") != "1")
-    ):
+    if "-" in out.get("BYMONTHDAY", "") and (freq != "MONTHLY" or "BYDAY" in out):
         raise RecurrenceError(
             _(
                 "A day counted from the end of the month (a negative BYMONTHDAY) is only "
-                "allowed with FREQ=MONTHLY, and not together with both BYDAY and INTERVAL."
+                "allowed with FREQ=MONTHLY, and not together with BYDAY."
             )
         )
     canonical = ";".join(f"{k}={v}" for k, v in out.items())

@@ -219,7 +219,7 @@ def test_a_rule_whose_first_date_is_years_away_is_accepted():
         ("FREQ=DAILY;BYMONTHDAY=-1", "BYMONTHDAY cannot be used with FREQ=DAILY"),
         ("FREQ=YEARLY;BYMONTHDAY=1", "A yearly rule with BYMONTHDAY needs BYMONTH too"),
         ("FREQ=YEARLY;BYMONTH=1,6;BYMONTHDAY=-1", "negative BYMONTHDAY) is only allowed"),
-        ("FREQ=MONTHLY;BYMONTHDAY=-1;BYDAY=FR;INTERVAL=2", "negative BYMONTHDAY) is only"),
+        ("FREQ=MONTHLY;BYMONTHDAY=-1;BYDAY=MO;COUNT=1", "negative BYMONTHDAY) is only"),
         ("FREQ=MONTHLY;BYMONTH=2,7;COUNT=4", "BYMONTH cannot be used with FREQ=MONTHLY"),
         ("FREQ=YEARLY;BYMONTH=13", "BYMONTH takes numbers from 1 to 12"),
         ("FREQ=YEARLY;BYMONTH=-2", "BYMONTH takes numbers from 1 to 12"),
