@@ -21,7 +21,8 @@ the whole calendar, and one it reads differently shows other dates than the serv
   - BYMONTHDAY with MONTHLY, or YEARLY with BYMONTH (without BYMONTH, dateutil takes every
     month and ical.js the start's month); not with DAILY (ical.js misreads or hangs) or WEEKLY;
     a negative one (from the month's end) only with MONTHLY and without BYDAY (ical.js
-    misreads the one and refuses the other);
+    misreads the one and refuses the other); with BYDAY only plain weekdays and no INTERVAL
+    (ical.js gives up on a combination that has no date within four years);
   - a BYDAY ordinal with MONTHLY, or YEARLY with BYMONTH (ordinals counted in the year are
     misread by ical.js from 10 on); never mixed with plain weekdays in one BYDAY (dateutil then
     requires both, RFC 5545 either);
@@ -331,6 +332,17 @@ def normalise_rrule(text: str, *, start: datetime | None = None) -> str:
             _(
                 "A day counted from the end of the month (a negative BYMONTHDAY) is only "
                 "allowed with FREQ=MONTHLY, and not together with BYDAY."
+            )
+        )
+    if (
+        "BYMONTHDAY" in out
+        and "BYDAY" in out
+        and (re.search(r"[0-9]", out["BYDAY"]) or out.get("INTERVAL", "1") != "1")
+    ):
+        raise RecurrenceError(
+            _(
+                "BYMONTHDAY and BYDAY together (such as Friday the 13th) take weekdays without "
+                "numbers before them, and no INTERVAL."
             )
         )
     canonical = ";".join(f"{k}={v}" for k, v in out.items())
