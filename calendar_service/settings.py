@@ -30,6 +30,7 @@ env = environ.Env(
     LANGUAGE_CODE=(str, "da"),
     SITE_URL=(str, "http://127.0.0.1:8000"),
     OCCURRENCE_HORIZON_DAYS=(int, 396),
+    EVENT_START_PAST_DAYS=(int, 366),
     FEED_PAST_DAYS=(int, 30),
     FEED_FUTURE_DAYS=(int, 396),
     FEED_REFRESH_MINUTES=(int, 60),
@@ -221,6 +222,8 @@ DATA_UPLOAD_MAX_MEMORY_SIZE = 1024 * 1024  # requests over 1 MiB answer 413
 
 # Domain settings
 OCCURRENCE_HORIZON_DAYS = env("OCCURRENCE_HORIZON_DAYS")  # about 13 months
+# How far back a new or re-timed event may start: bounds the occurrences one request creates.
+EVENT_START_PAST_DAYS = env("EVENT_START_PAST_DAYS")
 FEED_PAST_DAYS = env("FEED_PAST_DAYS")
 FEED_FUTURE_DAYS = env("FEED_FUTURE_DAYS")
 FEED_REFRESH_MINUTES = env("FEED_REFRESH_MINUTES")

@@ -99,8 +99,11 @@ def event_validate(
     status: str,
     kept_exdates: Iterable[Any] = (),
     capacity: int | None = None,
+    retimed: bool = True,
 ) -> tuple[str, list[str]]:
-    """Check an event's fields together. Returns the normalised rule and excluded dates."""
+    """Check an event's fields together. Returns the normalised rule and excluded dates.
+    ``retimed``: the start (or a draft's rule) is new, so it may not lie further back than
+    ``EVENT_START_PAST_DAYS``: that bounds the occurrences one request materialises."""
     errors: dict[str, list[str]] = {}
     if _over_max_count(capacity):
         errors.setdefault("capacity", []).append(
@@ -133,9 +136,16 @@ def event_validate(
             _("“%(room)s” is not a room of %(branch)s.")
             % {"room": room.name, "branch": branch.name}
         )
+    if retimed and not errors.get("start"):
+        earliest = timezone.now() - timedelta(days=settings.EVENT_START_PAST_DAYS)
+        if start < earliest:
+            errors.setdefault("start", []).append(
+                _("An event may start at most %(days)d days in the past (on %(date)s or later).")
+                % {"days": settings.EVENT_START_PAST_DAYS, "date": timezone.localdate(earliest)}
+            )
     rule = ""
     try:
-        rule = recurrence.normalise_rrule(rrule)
+        rule = recurrence.normalise_rrule(rrule, start=None if errors.get("start") else start)
     except recurrence.RecurrenceError as exc:
         errors.setdefault("rrule", []).append(str(exc))
     excluded: list[str] = []
@@ -378,6 +388,8 @@ def event_update(*, event: Event, user=None, check_conflicts: bool = True, **cha
         status=event.status,
         kept_exdates=before_exdates,
         capacity=event.capacity,
+        retimed=event.start != before["start"]
+        or (before["status"] == Event.Status.DRAFT and event.rrule != before["rrule"]),
     )
     event.rrule, event.exdates = rule, excluded
     if event.status != Event.Status.CANCELLED:

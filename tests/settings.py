@@ -36,3 +36,7 @@ if REDIS_URL:
 
 # WhiteNoise serves STATIC_ROOT; tests do not collect static files, so make sure it exists.
 (VAR_DIR / "staticfiles").mkdir(parents=True, exist_ok=True)
+
+# The suite's events sit on fixed dates (2025 and 2026) while the clock moves on: no bound on how
+# far back an event may start, except in the tests of that bound, which set it.
+EVENT_START_PAST_DAYS = 365 * 100

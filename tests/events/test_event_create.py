@@ -121,9 +121,20 @@ def test_unknown_status():
         ),
         ("BYDAY=TU", "FREQ is required, e.g. FREQ=WEEKLY."),
         ("FREQ=WEEKLY;COUNT=3;UNTIL=20261231", "COUNT and UNTIL cannot both be given."),
-        ("FREQ=WEEKLY;COUNT=0", "COUNT must be a whole number from 1 to 1000."),
-        ("FREQ=WEEKLY;COUNT=1001", "COUNT must be a whole number from 1 to 1000."),
-        ("FREQ=WEEKLY;INTERVAL=0", "INTERVAL must be a whole number of at least 1."),
+        (
+            "FREQ=WEEKLY;COUNT=0",
+            "COUNT must be a whole number from 1 to 1000, written with the digits 0-9; “0” is not.",
+        ),
+        (
+            "FREQ=WEEKLY;COUNT=1001",
+            "COUNT must be a whole number from 1 to 1000, written with the digits 0-9; "
+            "“1001” is not.",
+        ),
+        (
+            "FREQ=WEEKLY;INTERVAL=0",
+            "INTERVAL must be a whole number from 1 to 366, written with the digits 0-9; "
+            "“0” is not.",
+        ),
         ("FREQ=WEEKLY;BYHOUR=10", "BYHOUR is not supported: the time of day comes from the start."),
         (
             "FREQ=WEEKLY;UNTIL=tomorrow",
@@ -141,7 +152,8 @@ def test_the_rule_is_valid_rrule_text(rule, message):
 
 def test_a_bad_byday_value_is_reported():
     (message,) = _errors(rrule="FREQ=WEEKLY;BYDAY=XX")["rrule"]
-    assert message.startswith("The rule is not valid RRULE text:")
+    assert message.startswith("BYDAY takes weekdays (MO, TU, WE, TH, FR, SA, SU)")
+    assert message.endswith("“XX” is not one.")
 
 
 def test_excluded_dates_must_fall_on_the_rule():
