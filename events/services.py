@@ -121,6 +121,27 @@ def event_validate(
         errors.setdefault("status", []).append(
             _("Unknown status “%(status)s”.") % {"status": status}
         )
+    _place_check(errors, branch=branch, stop=stop, room=room)
+    if retimed and not errors.get("start"):
+        _start_bound_check(errors, start)
+    rule = ""
+    try:
+        rule = recurrence.normalise_rrule(rrule, start=None if errors.get("start") else start)
+    except recurrence.RecurrenceError as exc:
+        errors.setdefault("rrule", []).append(str(exc))
+    excluded = _exdates_check(
+        errors, start=start, rule=rule, exdates=exdates, kept_exdates=kept_exdates
+    )
+    if errors:
+        raise ValidationError(errors)
+    return rule, excluded
+
+
+def _place_check(
+    errors: dict[str, list[str]], *, branch: Branch, stop: Stop | None, room: Room | None
+) -> None:
+    """A bookmobile event is at one of its stops, no other event has a stop, a room is the
+    branch's own."""
     if branch.is_bookmobile:
         if stop is None:
             errors.setdefault("stop", []).append(_("A bookmobile event needs one of its stops."))
@@ -136,46 +157,51 @@ def event_validate(
             _("“%(room)s” is not a room of %(branch)s.")
             % {"room": room.name, "branch": branch.name}
         )
-    if retimed and not errors.get("start"):
-        earliest = timezone.now() - timedelta(days=settings.EVENT_START_PAST_DAYS)
-        if start < earliest:
-            errors.setdefault("start", []).append(
-                _("An event may start at most %(days)d days in the past (on %(date)s or later).")
-                % {"days": settings.EVENT_START_PAST_DAYS, "date": timezone.localdate(earliest)}
-            )
-    rule = ""
-    try:
-        rule = recurrence.normalise_rrule(rrule, start=None if errors.get("start") else start)
-    except recurrence.RecurrenceError as exc:
-        errors.setdefault("rrule", []).append(str(exc))
-    excluded: list[str] = []
+
+
+def _start_bound_check(errors: dict[str, list[str]], start: datetime) -> None:
+    """A new start lies at most EVENT_START_PAST_DAYS back: that bounds the occurrences one
+    request materialises."""
+    earliest = timezone.now() - timedelta(days=settings.EVENT_START_PAST_DAYS)
+    if start < earliest:
+        errors.setdefault("start", []).append(
+            _("An event may start at most %(days)d days in the past (on %(date)s or later).")
+            % {"days": settings.EVENT_START_PAST_DAYS, "date": local_date_of(earliest)}
+        )
+
+
+def _exdates_check(
+    errors: dict[str, list[str]],
+    *,
+    start: datetime,
+    rule: str,
+    exdates: Iterable[Any],
+    kept_exdates: Iterable[Any],
+) -> list[str]:
+    """The excluded dates as ISO dates, each a date of the series (checked only when nothing
+    else is wrong). Past dates the series already excluded are exempt: the past is kept as it
+    was held (see occurrences_materialise), and its exclusions may predate a new rule."""
     try:
         excluded_dates = sorted({_as_date(d) for d in exdates or ()})
     except (TypeError, ValueError):
         errors.setdefault("exdates", []).append(_("Excluded dates must be dates (YYYY-MM-DD)."))
-        excluded_dates = []
-    if excluded_dates and not errors:
-        if not rule:
-            errors.setdefault("exdates", []).append(_("Only a recurring event can exclude dates."))
-        else:
-            last = datetime.combine(excluded_dates[-1], datetime.max.time(), tzinfo=LOCAL_TZ)
-            on_rule = recurrence.rule_dates(start=start, rule=rule, until=last)
-            # Past dates the series already excluded are exempt: the past is kept as it was
-            # held (see occurrences_materialise), and its exclusions may predate a new rule.
-            exempt = {_as_date(d) for d in kept_exdates} if kept_exdates else set()
-            today = local_today()
-            off = [
-                d for d in excluded_dates if d not in on_rule and not (d in exempt and d < today)
-            ]
-            if off:
-                errors.setdefault("exdates", []).append(
-                    _("These dates are not dates of the series: %(dates)s.")
-                    % {"dates": ", ".join(d.isoformat() for d in off)}
-                )
-        excluded = [d.isoformat() for d in excluded_dates]
-    if errors:
-        raise ValidationError(errors)
-    return rule, excluded
+        return []
+    if not excluded_dates or errors:
+        return []
+    if not rule:
+        errors.setdefault("exdates", []).append(_("Only a recurring event can exclude dates."))
+        return []
+    last = datetime.combine(excluded_dates[-1], datetime.max.time(), tzinfo=LOCAL_TZ)
+    on_rule = recurrence.rule_dates(start=start, rule=rule, until=last)
+    exempt = {_as_date(d) for d in kept_exdates} if kept_exdates else set()
+    today = local_today()
+    off = [d for d in excluded_dates if d not in on_rule and not (d in exempt and d < today)]
+    if off:
+        errors.setdefault("exdates", []).append(
+            _("These dates are not dates of the series: %(dates)s.")
+            % {"dates": ", ".join(d.isoformat() for d in off)}
+        )
+    return [d.isoformat() for d in excluded_dates]
 
 
 # --- events -------------------------------------------------------------------------------

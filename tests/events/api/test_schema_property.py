@@ -86,6 +86,12 @@ schema = schemathesis.openapi.from_wsgi("/api/schema/", get_wsgi_application()).
 schema.config.phases.stateful.max_steps = MAX_STEPS
 
 
+# Schemathesis 4 now and then trips Hypothesis' FlakyStrategyDefinition on its own shared
+# generation flags ("Inconsistent data generation", upstream schemathesis#4132): a fault of the
+# generator, not an answer of ours. Only that error is run again; any failure of a check is not.
+RERUN_GENERATOR_FLAKE = pytest.mark.flaky(reruns=2, only_rerun=["FlakyStrategyDefinition"])
+
+
 def _excluded(role: str) -> list:
     if role == "anonymous":
         return [positive_data_acceptance]
@@ -99,6 +105,7 @@ def _validate(case, response, role: str, headers: dict) -> None:
 
 
 @pytest.mark.slow
+@RERUN_GENERATOR_FLAKE
 @schema.parametrize()
 @settings(
     max_examples=MAX_EXAMPLES,
@@ -117,6 +124,7 @@ def test_every_generated_request_is_answered_as_the_schema_says(
 
 
 @pytest.mark.slow
+@RERUN_GENERATOR_FLAKE
 @pytest.mark.parametrize("role", ROLES)
 def test_stateful_sequences_are_answered_as_the_schema_says(
     wsgi_app, calendar_data, role_headers, role
