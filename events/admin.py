@@ -210,7 +210,11 @@ def event_save(*, event: Event | None, data: dict[str, Any], user) -> Event:
     if (status or event.status) == Event.Status.CANCELLED and reason != event.cancel_reason:
         changes["cancel_reason"] = reason
     if changes:
-        event = services.event_update(event=event, user=user, **changes)
+        # Only a change of time, place or status can make a new clash in a room; checking
+        # every occurrence of a long series for a changed word costs a query per occurrence
+        # (over 2 s for a daily series of two years).
+        check = any(name in changes for name in services._PLACE_AND_TIME_FIELDS)
+        event = services.event_update(event=event, user=user, check_conflicts=check, **changes)
     return event
 
 
