@@ -632,6 +632,23 @@ class ReasonSerializer(StrictFieldsMixin, serializers.Serializer):
     )
 
 
+class EventCopySerializer(StrictFieldsMixin, serializers.Serializer):
+    """Copy an event to a new start (``services.event_copy``)."""
+
+    start = LocalDateTimeField(
+        help_text=_(
+            "Start of the copy's first occurrence. Without an offset it is read as Copenhagen "
+            "time. The duration, the rule and the excluded dates move with it."
+        )
+    )
+    status = serializers.ChoiceField(
+        choices=[Event.Status.DRAFT, Event.Status.PUBLISHED],
+        required=False,
+        default=Event.Status.DRAFT,
+        help_text=_("The copy's status: a draft unless “published” is asked for."),
+    )
+
+
 # --- occurrences and attendance -----------------------------------------------------------
 
 
