@@ -641,11 +641,10 @@ class EventCopySerializer(StrictFieldsMixin, serializers.Serializer):
             "time. The duration, the rule and the excluded dates move with it."
         )
     )
-    status = serializers.ChoiceField(
-        choices=[Event.Status.DRAFT, Event.Status.PUBLISHED],
+    publish = serializers.BooleanField(
         required=False,
-        default=Event.Status.DRAFT,
-        help_text=_("The copy's status: a draft unless “published” is asked for."),
+        default=False,
+        help_text=_("Publish the copy at once; by default it is a draft."),
     )
 
 

@@ -419,7 +419,13 @@ class EventViewSet(KnownQueryParameters, viewsets.ModelViewSet):
         event = self.get_object()  # staff of another branch: 403; a hidden draft: 404
         serializer = s.EventCopySerializer(data=request.data)
         serializer.is_valid(raise_exception=True)
-        copy = services.event_copy(event=event, user=request.user, **serializer.validated_data)
+        data = serializer.validated_data
+        copy = services.event_copy(
+            event=event,
+            start=data["start"],
+            status=Event.Status.PUBLISHED if data["publish"] else Event.Status.DRAFT,
+            user=request.user,
+        )
         return self._answer(copy, status.HTTP_201_CREATED)
 
     @extend_schema(

@@ -124,7 +124,7 @@ def test_the_admin_copy_form_shows_errors_at_the_field(original, staff_user):
 def test_the_api_copies_for_staff_of_the_branch(original, staff_client):
     response = staff_client.post(
         f"/api/v1/events/{original.pk}/copy/",
-        {"start": "2026-09-01T10:00:00+02:00", "status": "published"},
+        {"start": "2026-09-01T10:00:00+02:00", "publish": True},
         format="json",
     )
     assert response.status_code == 201, response.json()
@@ -134,11 +134,15 @@ def test_the_api_copies_for_staff_of_the_branch(original, staff_client):
 
 
 def test_the_api_answers_400_naming_the_field(original, staff_client):
-    response = staff_client.post(
-        f"/api/v1/events/{original.pk}/copy/", {"start": "tirsdag"}, format="json"
-    )
+    url = f"/api/v1/events/{original.pk}/copy/"
+    response = staff_client.post(url, {"start": "tirsdag"}, format="json")
     assert response.status_code == 400
     assert "start" in response.json()
+    response = staff_client.post(
+        url, {"start": "2026-09-01T10:00:00", "publish": "sometimes"}, format="json"
+    )
+    assert response.status_code == 400
+    assert "publish" in response.json()
     assert Event.objects.count() == 1
 
 
