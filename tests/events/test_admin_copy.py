@@ -48,7 +48,8 @@ def services_track_slug() -> str:
 
 
 def _same_content(copy: Event, original: Event) -> None:
-    assert copy.pk != original.pk and copy.uid != original.uid
+    assert copy.pk != original.pk
+    assert copy.uid != original.uid
     for name in ("title", "description", "place", "capacity", "co_created", "branch_id"):
         assert getattr(copy, name) == getattr(original, name), name
     assert copy.room_id == original.room_id

@@ -31,7 +31,10 @@ def _login(user, language: str = "da") -> Client:
 @pytest.fixture
 def mine(branch):
     return make_event(
-        branch=branch, title="Strikkecafé", start=local(2026, 1, 6, 14, 0), rrule="FREQ=WEEKLY;COUNT=3"
+        branch=branch,
+        title="Strikkecafé",
+        start=local(2026, 1, 6, 14, 0),
+        rrule="FREQ=WEEKLY;COUNT=3",
     )
 
 

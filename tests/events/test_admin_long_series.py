@@ -69,7 +69,9 @@ def test_the_page_shows_the_next_occurrences_and_links_to_all(staff_user, branch
     html = client.get(reverse("admin:events_event_change", args=[event.pk])).content.decode()
     ids = {int(v) for k, vs in form_data(html).items() if k.endswith("-id") for v in vs}
     upcoming = list(
-        event.occurrences.filter(end__gt=timezone.now()).order_by("start").values_list("pk", flat=True)
+        event.occurrences.filter(end__gt=timezone.now())
+        .order_by("start")
+        .values_list("pk", flat=True)
     )
     assert ids == set(upcoming[: len(ids)])
     assert 10 <= len(ids) <= 20
