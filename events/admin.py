@@ -426,7 +426,9 @@ class OccurrenceFormAdmin(admin.options.BaseModelAdmin):
         if db_field.name == "room":
             event = getattr(request, "_admin_event", None)
             kwargs["queryset"] = (
-                Room.objects.filter(branch=event.branch) if event else Room.objects.none()
+                Room.objects.filter(branch=event.branch).select_related("branch")
+                if event
+                else Room.objects.none()
             )
         return super().formfield_for_foreignkey(db_field, request, **kwargs)
 
