@@ -25,7 +25,7 @@ from django.contrib.admin import widgets
 from django.core.exceptions import NON_FIELD_ERRORS, PermissionDenied, ValidationError
 from django.db import models, transaction
 from django.db.models import QuerySet
-from django.http import HttpRequest
+from django.http import Http404, HttpRequest
 from django.shortcuts import redirect
 from django.template.response import TemplateResponse
 from django.urls import path, reverse
@@ -108,10 +108,12 @@ def name_inputs(fields: dict[str, forms.Field], *, every: bool = False, row: str
     (``every``) have only the column heads; ``row`` tells the rows apart."""
     suffix = f", {row}" if row else ""
     for field in fields.values():
-        widget = getattr(field.widget, "widget", field.widget)  # inside a related-field wrapper
+        # inside a related-field wrapper, the widget itself
+        widget = cast(forms.Widget, getattr(field.widget, "widget", field.widget))
         label = str(field.label or "").strip()
         if isinstance(field, forms.SplitDateTimeField):
-            for part, name in zip(widget.widgets, (_("date"), _("time")), strict=True):
+            parts = cast(forms.MultiWidget, widget).widgets
+            for part, name in zip(parts, (_("date"), _("time")), strict=True):
                 part.attrs["aria-label"] = f"{label} ({name}){suffix}"
         elif every and not widget.is_hidden and label:
             widget.attrs["aria-label"] = f"{label}{suffix}"
@@ -265,7 +267,8 @@ class EventAdminForm(forms.ModelForm):
     def _get_validation_exclusions(self):
         # The model's check constraints are the services' rules, which name the field; left to
         # the model they would show as a constraint's name at the top of the form.
-        return {*super()._get_validation_exclusions(), "start", "end"}
+        excluded = super()._get_validation_exclusions()  # type: ignore[misc]  # not in the stubs
+        return {*excluded, "start", "end"}
 
     def clean(self):
         super().clean()
@@ -530,6 +533,7 @@ class OwnBranchesOnly:
 
     model: type[models.Model]
     admin_site: admin.AdminSite
+    get_queryset: Callable[[HttpRequest], QuerySet]  # ModelAdmin's
 
     def event_of(self, obj) -> Event:
         raise NotImplementedError
@@ -657,6 +661,8 @@ class EventAdmin(OwnBranchesOnly, RoleAdmin):
         return [copy, *super().get_urls()]
 
     def change_view(self, request, object_id, form_url="", extra_context=None):
+        if (foreign := self.foreign_answer(request, object_id)) is not None:
+            return foreign
         extra = dict(extra_context or {})
         event = Event.objects.filter(pk=object_id).first() if str(object_id).isdigit() else None
         if event is not None:
@@ -695,7 +701,7 @@ class EventAdmin(OwnBranchesOnly, RoleAdmin):
             return foreign
         event = self.get_object(request, object_id)
         if event is None:
-            return self._get_obj_does_not_exist_redirect(request, self.opts, object_id)
+            raise Http404
         if not (self.has_add_permission(request) and self.has_change_permission(request, event)):
             raise PermissionDenied
         form = EventCopyForm(request.POST or None)
