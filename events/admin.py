@@ -21,11 +21,14 @@ from typing import Any, ClassVar, cast
 
 from django import forms
 from django.contrib import admin, messages
-from django.core.exceptions import NON_FIELD_ERRORS, ValidationError
+from django.contrib.admin import widgets
+from django.core.exceptions import NON_FIELD_ERRORS, PermissionDenied, ValidationError
 from django.db import models, transaction
 from django.db.models import QuerySet
-from django.http import HttpRequest
-from django.urls import reverse
+from django.http import Http404, HttpRequest
+from django.shortcuts import redirect
+from django.template.response import TemplateResponse
+from django.urls import path, reverse
 from django.utils import timezone
 from django.utils.html import format_html
 from django.utils.translation import gettext_lazy as _
@@ -97,6 +100,23 @@ def _by_age(data: dict[str, Any]) -> dict[str, Any] | None:
     """The age groups entered on a form, or None when none of them was."""
     groups = {g: data.get(g) for g in Attendance.AGE_GROUPS}
     return groups if any(v is not None for v in groups.values()) else None
+
+
+def name_inputs(fields: dict[str, forms.Field], *, every: bool = False, row: str = "") -> None:
+    """Give inputs an accessible name (``aria-label``, WCAG 2.1 1.3.1 and 4.1.2): the two
+    inputs of a date-and-time field have no label of their own, and a tabular inline's rows
+    (``every``) have only the column heads; ``row`` tells the rows apart."""
+    suffix = f", {row}" if row else ""
+    for field in fields.values():
+        # inside a related-field wrapper, the widget itself
+        widget = cast(forms.Widget, getattr(field.widget, "widget", field.widget))
+        label = str(field.label or "").strip()
+        if isinstance(field, forms.SplitDateTimeField):
+            parts = cast(forms.MultiWidget, widget).widgets
+            for part, name in zip(parts, (_("date"), _("time")), strict=True):
+                part.attrs["aria-label"] = f"{label} ({name}){suffix}"
+        elif every and not widget.is_hidden and label:
+            widget.attrs["aria-label"] = f"{label}{suffix}"
 
 
 # --- roles ----------------------------------------------------------------------------------
@@ -207,7 +227,11 @@ def event_save(*, event: Event | None, data: dict[str, Any], user) -> Event:
     if (status or event.status) == Event.Status.CANCELLED and reason != event.cancel_reason:
         changes["cancel_reason"] = reason
     if changes:
-        event = services.event_update(event=event, user=user, **changes)
+        # Only a change of time, place or status can make a new clash in a room; checking
+        # every occurrence of a long series for a changed word costs a query per occurrence
+        # (over 2 s for a daily series of two years).
+        check = any(name in changes for name in services._PLACE_AND_TIME_FIELDS)
+        event = services.event_update(event=event, user=user, check_conflicts=check, **changes)
     return event
 
 
@@ -231,6 +255,20 @@ class EventAdminForm(forms.ModelForm):
         model = Event
         fields = services.EVENT_FIELDS
         formfield_callback = _formfield_https
+
+    def clean_end(self):
+        # At its field even when another field fails too (then the services' dry run below
+        # does not run); the same words as the service's.
+        start, end = self.cleaned_data.get("start"), self.cleaned_data.get("end")
+        if start and end and end <= start:
+            raise ValidationError(_("The end must be after the start."), code="end_before_start")
+        return end
+
+    def _get_validation_exclusions(self):
+        # The model's check constraints are the services' rules, which name the field; left to
+        # the model they would show as a constraint's name at the top of the form.
+        excluded = super()._get_validation_exclusions()  # type: ignore[misc]  # not in the stubs
+        return {*excluded, "start", "end"}
 
     def clean(self):
         super().clean()
@@ -263,6 +301,9 @@ class OccurrenceForm(forms.ModelForm):
 
     def __init__(self, *args, **kwargs):
         super().__init__(*args, **kwargs)
+        in_a_row = bool(self.prefix)  # a row of the event page's inline
+        when = _local(self.instance.original_start) if self.instance.pk and in_a_row else ""
+        name_inputs(self.fields, every=in_a_row, row=when)
         attendance = getattr(self.instance, "attendance", None) if self.instance.pk else None
         if attendance is not None:
             self.initial["attendance_total"] = attendance.total
@@ -388,21 +429,55 @@ class OccurrenceFormAdmin(admin.options.BaseModelAdmin):
         if db_field.name == "room":
             event = getattr(request, "_admin_event", None)
             kwargs["queryset"] = (
-                Room.objects.filter(branch=event.branch) if event else Room.objects.none()
+                Room.objects.filter(branch=event.branch).select_related("branch")
+                if event
+                else Room.objects.none()
             )
         return super().formfield_for_foreignkey(db_field, request, **kwargs)
 
 
 class OccurrenceInline(OccurrenceFormAdmin, admin.TabularInline):
+    """The next ``SHOWN`` occurrences of the event, editable on its page; the rest, past ones
+    included, are in the occurrence list filtered by the event (``EventAdmin`` links to it).
+    Never the whole series: a weekly series grows by 52 rows a year and past about 70 rows a
+    save would exceed Django's 1,000 form fields."""
+
+    SHOWN = 12
+
     model = Occurrence
     form = OccurrenceForm
     extra = 0
     can_delete = False
     show_change_link = True
-    verbose_name_plural = _("occurrences (cancel, move, record attendance)")
+    verbose_name_plural = _("next occurrences (cancel, move, record attendance)")
 
     def get_queryset(self, request):
-        return super().get_queryset(request).select_related("attendance", "room", "event__room")
+        qs = super().get_queryset(request).select_related("attendance", "room", "event__room")
+        event = getattr(request, "_admin_event", None)
+        if event is None or event.pk is None:
+            return qs
+        return qs.filter(pk__in=self.shown_ids(request, event)).order_by("start", "pk")
+
+    def shown_ids(self, request, event: Event) -> set[int]:
+        """The upcoming ones, and on a save the ones the submitted form showed (the set moves
+        as time passes; a row that was on the page is still saved)."""
+        mine = Occurrence.objects.filter(event=event)
+        ids = set(
+            mine.filter(end__gt=timezone.now())
+            .order_by("start", "pk")
+            .values_list("pk", flat=True)[: self.SHOWN]
+        )
+        if request.method == "POST":
+            prefix = Occurrence._meta.get_field("event").remote_field.get_accessor_name()
+            posted = {
+                request.POST.get(f"{prefix}-{i}-id", "") for i in range(self.SHOWN)
+            }
+            ids |= set(
+                mine.filter(pk__in=[int(p) for p in posted if p.isdigit()]).values_list(
+                    "pk", flat=True
+                )
+            )
+        return ids
 
     def get_formset(self, request, obj=None, **kwargs):
         request._admin_event = obj  # for the room choices, read while the form class is built
@@ -451,8 +526,83 @@ class OccursFilter(admin.SimpleListFilter):
         return queryset.filter(pk__in=occ.values("event_id"))
 
 
+class OwnBranchesOnly:
+    """Staff open only their own branches' events and occurrences. Another branch's one says
+    whose it is and that this user may not change it (403), instead of Django's "doesn't exist,
+    maybe deleted?"; a draft's title and text stay hidden (only its branch is named)."""
+
+    model: type[models.Model]
+    admin_site: admin.AdminSite
+    get_queryset: Callable[[HttpRequest], QuerySet]  # ModelAdmin's
+
+    def event_of(self, obj) -> Event:
+        raise NotImplementedError
+
+    def foreign_answer(self, request, object_id) -> TemplateResponse | None:
+        if roles.is_management(request.user) or not str(object_id).isdigit():
+            return None
+        if self.get_queryset(request).filter(pk=object_id).exists():
+            return None
+        obj = self.model._default_manager.filter(pk=object_id).first()
+        if obj is None:
+            return None  # truly gone: Django's own answer
+        event = self.event_of(obj)
+        opts = self.model._meta
+        context = {
+            **self.admin_site.each_context(request),
+            "opts": opts,
+            "title": _("Another branch's %(what)s") % {"what": opts.verbose_name},
+            "branch": event.branch,
+            "what": opts.verbose_name,
+            "shown_title": event.title if event.is_public else "",
+            "when": _local(getattr(obj, "start", None)) if isinstance(obj, Occurrence) else "",
+            "own": Branch.objects.filter(pk__in=roles.branch_ids(request.user)),
+            "back": reverse(f"admin:{opts.app_label}_{opts.model_name}_changelist"),
+        }
+        return TemplateResponse(
+            request, "admin/events/foreign_branch.html", context, status=403
+        )
+
+    def change_view(self, request, object_id, form_url="", extra_context=None):
+        return self.foreign_answer(request, object_id) or super().change_view(  # type: ignore[misc]
+            request, object_id, form_url, extra_context
+        )
+
+    def history_view(self, request, object_id, extra_context=None):
+        return self.foreign_answer(request, object_id) or super().history_view(  # type: ignore[misc]
+            request, object_id, extra_context
+        )
+
+    def delete_view(self, request, object_id, extra_context=None):
+        return self.foreign_answer(request, object_id) or super().delete_view(  # type: ignore[misc]
+            request, object_id, extra_context
+        )
+
+
+class EventCopyForm(forms.Form):
+    """Copy an event to a new first date and time (``services.event_copy``)."""
+
+    start = forms.SplitDateTimeField(
+        label=_("new start"),
+        widget=widgets.AdminSplitDateTime,
+        help_text=_("Date and time of the copy's first occurrence; a series keeps its rule."),
+    )
+    status = forms.ChoiceField(
+        label=_("status of the copy"),
+        choices=[
+            (Event.Status.DRAFT, Event.Status.DRAFT.label),
+            (Event.Status.PUBLISHED, Event.Status.PUBLISHED.label),
+        ],
+        initial=Event.Status.DRAFT,
+    )
+
+    def __init__(self, *args, **kwargs):
+        super().__init__(*args, **kwargs)
+        name_inputs(self.fields)
+
+
 @admin.register(Event)
-class EventAdmin(RoleAdmin):
+class EventAdmin(OwnBranchesOnly, RoleAdmin):
     form = EventAdminForm
     staff_edits = True
     inlines = [OccurrenceInline]
@@ -478,7 +628,6 @@ class EventAdmin(RoleAdmin):
     list_select_related = ("branch", "stop", "room")
     search_fields = ("title", "description", "branch__name", "stop__name", "place", "uid")
     date_hierarchy = "start"
-    filter_horizontal = ("tracks", "audiences", "partners")
     readonly_fields = ("uid", "sequence", "created_by", "created_at", "updated_at")
     actions = ["publish_selected"]
     fieldsets = (
@@ -497,6 +646,92 @@ class EventAdmin(RoleAdmin):
             },
         ),
     )
+
+    RECENT_CHANGES = 8
+
+    def event_of(self, obj) -> Event:
+        return obj
+
+    def get_urls(self):
+        copy = path(
+            "<path:object_id>/copy/",
+            self.admin_site.admin_view(self.copy_view),
+            name="events_event_copy",
+        )
+        return [copy, *super().get_urls()]
+
+    def change_view(self, request, object_id, form_url="", extra_context=None):
+        if (foreign := self.foreign_answer(request, object_id)) is not None:
+            return foreign
+        extra = dict(extra_context or {})
+        event = Event.objects.filter(pk=object_id).first() if str(object_id).isdigit() else None
+        if event is not None:
+            extra.update(self.page_context(request, event))
+        return super().change_view(request, object_id, form_url, extra)
+
+    def page_context(self, request, event: Event) -> dict[str, Any]:
+        """What the event's page shows beside its form: how many occurrences there are and
+        where the rest are, the latest changes, and the copy button."""
+        now = timezone.now()
+        counts = Occurrence.objects.filter(event=event).aggregate(
+            total=models.Count("pk"), upcoming=models.Count("pk", filter=models.Q(end__gt=now))
+        )
+        recent = Change.objects.filter(event=event).select_related("actor", "occurrence")
+        return {
+            "occurrence_counts": counts,
+            "occurrences_shown": OccurrenceInline.SHOWN,
+            "occurrences_url": reverse("admin:events_occurrence_changelist")
+            + f"?event__id__exact={event.pk}",
+            "recent_changes": [
+                {
+                    "change": c,
+                    "occurrence": _local(c.occurrence.start) if c.occurrence else "",
+                    "details": change_details_text(c),
+                }
+                for c in recent.order_by("-at", "-pk")[: self.RECENT_CHANGES]
+            ],
+            "history_url": reverse("admin:events_event_history", args=[event.pk]),
+            "copy_url": reverse("admin:events_event_copy", args=[event.pk]),
+            "may_copy": self.has_add_permission(request)
+            and self.has_change_permission(request, event),
+        }
+
+    def copy_view(self, request, object_id):
+        if (foreign := self.foreign_answer(request, object_id)) is not None:
+            return foreign
+        event = self.get_object(request, object_id)
+        if event is None:
+            raise Http404
+        if not (self.has_add_permission(request) and self.has_change_permission(request, event)):
+            raise PermissionDenied
+        form = EventCopyForm(request.POST or None)
+        if request.method == "POST" and form.is_valid():
+            try:
+                with transaction.atomic():
+                    copy = services.event_copy(
+                        event=event,
+                        start=form.cleaned_data["start"],
+                        status=form.cleaned_data["status"],
+                        user=request.user,
+                    )
+            except ValidationError as exc:
+                add_service_errors(form, exc)
+            else:
+                self.message_user(
+                    request,
+                    _("“%(title)s” was copied; this is the copy.") % {"title": event.title},
+                    messages.SUCCESS,
+                )
+                return redirect("admin:events_event_change", copy.pk)
+        context = {
+            **self.admin_site.each_context(request),
+            "opts": self.opts,
+            "original": event,
+            "title": _("Copy “%(title)s” to a new date") % {"title": event.title},
+            "form": form,
+            "media": self.media + form.media,
+        }
+        return TemplateResponse(request, "admin/events/event/copy.html", context)
 
     def get_queryset(self, request) -> QuerySet[Event]:
         qs = super().get_queryset(request).prefetch_related("tracks")
@@ -526,7 +761,15 @@ class EventAdmin(RoleAdmin):
     def get_form(self, request, obj=None, change=False, **kwargs):
         form = cast(type[EventAdminForm], super().get_form(request, obj, change=change, **kwargs))
         form.request = request
+        name_inputs(form.base_fields)
         return form
+
+    def formfield_for_manytomany(self, db_field, request, **kwargs):
+        # Seven tracks and a few audiences: checkboxes, each with its label (Django's
+        # two-box selector carries ARIA attributes axe refuses, WCAG 2.1 4.1.2).
+        if db_field.name in ("tracks", "audiences"):
+            kwargs["widget"] = forms.CheckboxSelectMultiple
+        return super().formfield_for_manytomany(db_field, request, **kwargs)
 
     @admin.display(description=_("where"))
     def where(self, obj):
@@ -608,8 +851,26 @@ class EventAdmin(RoleAdmin):
         self.message_user(request, _("%(n)d events published.") % {"n": done})
 
 
+class AttendanceRecordedFilter(admin.EmptyFieldListFilter):
+    """Whether attendance is recorded, with a title of its own (the reverse relation has no
+    verbose name: Django showed "By attendance" untranslated)."""
+
+    def __init__(self, field, request, params, model, model_admin, field_path):
+        super().__init__(field, request, params, model, model_admin, field_path)
+        self.title = _("attendance recorded")
+
+    def choices(self, changelist):
+        # Django's choices in its order (all, empty, not empty), named for what they mean here.
+        names = (None, _("Not recorded"), _("Recorded"))
+        for name, choice in zip(names, super().choices(changelist), strict=True):
+            if name is not None:
+                count = choice["display"].rpartition(" (")[2] if changelist.add_facets else ""
+                choice = {**choice, "display": f"{name} ({count}" if count else name}
+            yield choice
+
+
 @admin.register(Occurrence)
-class OccurrenceAdmin(OccurrenceFormAdmin, RoleAdmin):
+class OccurrenceAdmin(OwnBranchesOnly, OccurrenceFormAdmin, RoleAdmin):
     """Single occurrences: find the ones missing attendance, cancel, move, record attendance."""
 
     form = OccurrenceForm
@@ -631,7 +892,7 @@ class OccurrenceAdmin(OccurrenceFormAdmin, RoleAdmin):
         "moved",
         "detached",
         "event__status",
-        ("attendance", admin.EmptyFieldListFilter),
+        ("attendance", AttendanceRecordedFilter),
     )
     list_select_related = ("event", "event__branch", "attendance")
     search_fields = ("event__title", "event__branch__name", "cancel_reason")
@@ -651,6 +912,18 @@ class OccurrenceAdmin(OccurrenceFormAdmin, RoleAdmin):
 
     def staff_may_edit(self, request, obj) -> bool:
         return roles.can_edit_branch(request.user, obj.event.branch_id)
+
+    def event_of(self, obj) -> Event:
+        return obj.event
+
+    def get_ordering(self, request):
+        """Upcoming first (the next one at the top), then the past, newest first."""
+        now = timezone.now()
+        past = models.Case(
+            models.When(end__lte=now, then=models.Value(1)), default=models.Value(0)
+        )
+        upcoming_start = models.Case(models.When(end__gt=now, then=models.F("start")))
+        return [past.asc(), upcoming_start.asc(nulls_last=True), models.F("start").desc()]
 
     def has_add_permission(self, request) -> bool:
         return False

@@ -1074,3 +1074,59 @@ def place_delete(*, instance: Branch | Stop | Room) -> None:
         raise ValidationError(
             _("Events, stops or rooms still refer to it; move or delete them first.")
         ) from None
+
+
+def _shift_rule(rule: str, delta: timedelta) -> str:
+    """A recurrence rule moved by ``delta``: its UNTIL moves with it (COUNT and the BY* parts
+    follow the new start by themselves)."""
+    from datetime import UTC  # (an appended function: the module's imports stay as they are)
+
+    if not rule or "UNTIL=" not in rule.upper():
+        return rule
+    parts = recurrence._parts(rule)
+    until = recurrence._parse_until(parts["UNTIL"]) + delta
+    parts["UNTIL"] = until.astimezone(UTC).strftime("%Y%m%dT%H%M%SZ")
+    return ";".join(f"{key}={value}" for key, value in parts.items())
+
+
+def event_copy(
+    *, event: Event, start: datetime, user=None, status: str = Event.Status.DRAFT
+) -> Event:
+    """A new event like ``event`` starting at ``start``: the same text, place, room, tracks,
+    audiences, partners, capacity and co-created flag, its recurrence and excluded dates moved
+    by as much as the start, its duration kept. A draft unless ``status`` says otherwise;
+    the rules of ``event_create`` apply (a clash in the room is refused)."""
+    errors: dict[str, list[str]] = {}
+    _require_aware(errors, "start", start)
+    if status not in (Event.Status.DRAFT, Event.Status.PUBLISHED):
+        errors.setdefault("status", []).append(_("A copy is a draft or published."))
+    if errors:
+        raise ValidationError(errors)
+    start = start.astimezone(LOCAL_TZ)
+    delta = start - event.start.astimezone(LOCAL_TZ)
+    days = start.date() - event.start.astimezone(LOCAL_TZ).date()
+    try:
+        rule = _shift_rule(event.rrule, delta)
+    except recurrence.RecurrenceError as exc:  # a stored rule is valid; kept for safety
+        raise ValidationError({"rrule": [str(exc)]}) from exc
+    return event_create(
+        branch=event.branch,
+        title=event.title,
+        description=event.description,
+        start=start,
+        end=start + event.duration,
+        all_day=event.all_day,
+        tracks=list(event.tracks.all()),
+        audiences=list(event.audiences.all()),
+        partners=list(event.partners.all()),
+        stop=event.stop,
+        room=event.room,
+        place=event.place,
+        co_created=event.co_created,
+        capacity=event.capacity,
+        url=event.url,
+        rrule=rule,
+        exdates=[(date.fromisoformat(d) + days).isoformat() for d in event.exdates or []],
+        status=status,
+        user=user,
+    )

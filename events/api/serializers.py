@@ -639,6 +639,22 @@ class ReasonSerializer(StrictFieldsMixin, serializers.Serializer):
     )
 
 
+class EventCopySerializer(StrictFieldsMixin, serializers.Serializer):
+    """Copy an event to a new start (``services.event_copy``)."""
+
+    start = LocalDateTimeField(
+        help_text=_(
+            "Start of the copy's first occurrence. Without an offset it is read as Copenhagen "
+            "time. The duration, the rule and the excluded dates move with it."
+        )
+    )
+    publish = serializers.BooleanField(
+        required=False,
+        default=False,
+        help_text=_("Publish the copy at once; by default it is a draft."),
+    )
+
+
 # --- occurrences and attendance -----------------------------------------------------------
 
 

@@ -405,6 +405,31 @@ class EventViewSet(KnownQueryParameters, viewsets.ModelViewSet):
 
     @extend_schema(
         parameters=[ID_PARAM],
+        summary=_("Copy an event to a new date"),
+        description=_(
+            "A new event with the same text, place, room, tracks, audiences, partners, capacity "
+            "and co-created flag; a series keeps its rule and excluded dates, moved with the "
+            "start. A draft unless asked otherwise. For staff of the event's branch."
+        ),
+        request=s.EventCopySerializer,
+        responses={201: s.EventSerializer, **WRITE_ERRORS},
+    )
+    @action(detail=True, methods=["post"], filterset_class=None)
+    def copy(self, request, pk=None):
+        event = self.get_object()  # staff of another branch: 403; a hidden draft: 404
+        serializer = s.EventCopySerializer(data=request.data)
+        serializer.is_valid(raise_exception=True)
+        data = serializer.validated_data
+        copy = services.event_copy(
+            event=event,
+            start=data["start"],
+            status=Event.Status.PUBLISHED if data["publish"] else Event.Status.DRAFT,
+            user=request.user,
+        )
+        return self._answer(copy, status.HTTP_201_CREATED)
+
+    @extend_schema(
+        parameters=[ID_PARAM],
         summary=_("Who changed an event, and when"),
         description=_(
             "Every change of the event, its occurrences and their attendance, newest first: "

@@ -153,7 +153,7 @@ def test_staff_see_only_their_branches_events_drafts_included(staff_user, mine, 
     assert "Kladde" in page
     assert "Skak for alle" not in page
     response = client.get(reverse("admin:events_event_change", args=[theirs.pk]))
-    assert response.status_code == 302  # "does not exist", back to the admin index
+    assert response.status_code == 403  # whose it is (tests/events/test_admin_errors.py)
     occurrences = client.get(reverse("admin:events_occurrence_changelist")).content.decode()
     assert "Skak for alle" not in occurrences
 
