@@ -218,9 +218,10 @@ class Submission:
 
 
 def _submit(request, branch: Branch, listed: dict[int, Occurrence]) -> Submission:
+    order = {pk: n for n, pk in enumerate(listed)}  # the page's order, then the rest
     posted = sorted(
         {int(m[1]) for key in request.POST if (m := ROW_FIELD.match(key))},
-        key=lambda pk: (pk not in listed, list(listed).index(pk) if pk in listed else pk),
+        key=lambda pk: (pk not in order, order.get(pk, pk)),
     )
     unlisted = {
         o.pk: o

@@ -277,3 +277,19 @@ def test_dashboard_missing_attendance_links_lead_to_the_screen(client, managemen
     assert f'href="{rows["missing"].event.get_absolute_url()}"' not in section
     # the anchor names a row of that screen
     assert f'id="o{rows["missing"].pk}"' in client.get(screen).content.decode()
+
+
+def test_management_chooses_among_every_branch_read_only(client, management_user, rows):
+    client.force_login(management_user)
+    html = client.get(reverse("pages:attendance-index")).content.decode()
+    assert url(rows["missing"].event.branch) in html
+    assert url(rows["elsewhere"].event.branch) in html
+    assert "kun læseadgang" in html
+    assert f'href="{reverse("pages:attendance-index")}"' in html  # in the navigation
+
+
+def test_staff_without_a_branch_are_told_so(client, db):
+    user = factories.UserFactory(username="uden-sted", groups=["staff"])
+    client.force_login(user)
+    html = client.get(reverse("pages:attendance-index")).content.decode()
+    assert "Du er endnu ikke medarbejder på et bibliotek" in html

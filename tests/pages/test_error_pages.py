@@ -109,3 +109,12 @@ def test_the_api_keeps_answering_json():
     response = client.get("/api/v1/test-errors/500/")
     assert response.status_code == 500
     assert "detail" in response.json()
+
+
+def test_a_refused_csrf_token_gets_the_branded_page():
+    client = Client(enforce_csrf_checks=True)
+    response = client.post("/konto/login/", {"username": "x", "password": "y"})
+    assert response.status_code == 403
+    html = response.content.decode()
+    assert 'class="site-header"' in html
+    assert "<h1>Formularen var udløbet</h1>" in html
