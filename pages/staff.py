@@ -104,7 +104,7 @@ class AttendanceRowForm(forms.Form):
     seniors = _count_field(gettext_lazy("Seniors (65+)"))
 
     def clean(self):
-        data = super().clean()
+        data = super().clean() or {}
         given_ages = [g for g in AGE_GROUPS if data.get(g) is not None]
         if data.get("total") is None and given_ages and "total" not in self.errors:
             self.add_error("total", _("Enter the total as well as the age groups."))
@@ -128,11 +128,11 @@ class AttendanceRowForm(forms.Form):
     @property
     def age_errors(self) -> list[str]:
         """The service's "the age groups do not add up" and the like, shown by the groups."""
-        return self.errors.get("by_age", [])
+        return [str(e) for e in self.errors.get("by_age", ())]
 
     @property
     def row_errors(self) -> list[str]:
-        return self.errors.get("occurrence", []) + self.errors.get("__all__", [])
+        return [*self.errors.get("occurrence", []), *self.errors.get("__all__", [])]
 
     @property
     def shows_ages(self) -> bool:
