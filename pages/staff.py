@@ -358,7 +358,8 @@ def attendance(request, slug: str):
         "missing_rows": missing_rows,
         "recent_rows": recent_rows,
         "writable": writable,
-        "show_ages": any(r.form.shows_ages for r in rows),
+        # the switch keeps its state across a refused submit; rows with age groups open anyway
+        "show_ages": request.method == "POST" and bool(request.POST.get("show_ages")),
         "stray_errors": submission.stray,
         "has_errors": submission.has_errors,
         "recent_days": RECENT_DAYS,

@@ -87,7 +87,7 @@ def focused_name(page) -> str | None:
     return page.evaluate("document.activeElement && document.activeElement.name")
 
 
-def test_ten_occurrences_in_twelve_actions(tablet, librarian):
+def test_ten_occurrences_in_twelve_actions(tablet, librarian, screenshot):
     from events.models import Attendance
 
     page = tablet
@@ -101,6 +101,7 @@ def test_ten_occurrences_in_twelve_actions(tablet, librarian):
     assert page.locator("input[name$='-total']").count() == len(rows)
     assert "IT-hjælp i Viby" not in page.content()
     assert axe_violations(page) == []
+    screenshot(page, "attendance-screen")
     # tablet: numeric keyboard and touch targets of at least 44 px
     first = page.locator(f"input[name='o{rows[0].pk}-total']")
     assert first.get_attribute("inputmode") == "numeric"
@@ -135,7 +136,7 @@ def test_ten_occurrences_in_twelve_actions(tablet, librarian):
     assert axe_violations(page) == []
 
 
-def test_errors_stay_at_their_rows_and_the_page_stays_accessible(tablet, librarian):
+def test_errors_stay_at_their_rows_and_the_page_stays_accessible(tablet, librarian, screenshot):
     from events.models import Attendance
 
     page = tablet
@@ -158,6 +159,7 @@ def test_errors_stay_at_their_rows_and_the_page_stays_accessible(tablet, librari
     # the focus is on the first field in error
     assert focused_name(page) == f"o{rows[0].pk}-total"
     assert axe_violations(page) == []
+    screenshot(page, "attendance-screen-errors")
 
 
 def test_dashboard_link_leads_to_the_row(tablet, librarian):
@@ -171,7 +173,7 @@ def test_dashboard_link_leads_to_the_row(tablet, librarian):
     assert page.locator(f"#o{oldest.pk}:target").count() == 1
 
 
-def test_error_page_is_branded_and_accessible(tablet, librarian):
+def test_error_page_is_branded_and_accessible(tablet, librarian, screenshot):
     page = tablet
     log_in(page, "bibliotekar", "/ledelse/")
     response = page.goto("/personale/fremmoede/viby/")
@@ -179,3 +181,4 @@ def test_error_page_is_branded_and_accessible(tablet, librarian):
     assert page.locator("h1").inner_text() == "Ingen adgang"
     assert "Viby Bibliotek" in page.locator(".error-reason").inner_text()
     assert axe_violations(page) == []
+    screenshot(page, "error-403")
