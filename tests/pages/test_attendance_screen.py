@@ -293,3 +293,14 @@ def test_staff_without_a_branch_are_told_so(client, db):
     client.force_login(user)
     html = client.get(reverse("pages:attendance-index")).content.decode()
     assert "Du er endnu ikke medarbejder på et bibliotek" in html
+
+
+def test_dashboard_links_staff_to_their_own_screens_only(client, staff_user, rows):
+    client.force_login(staff_user)
+    year = rows["missing"].local_date.year
+    html = client.get(reverse("pages:dashboard"), {"year": year, "period": "year"}).content.decode()
+    section = html[html.index('id="missing-title"') :]
+    assert f'href="{url(rows["missing"].event.branch)}#o{rows["missing"].pk}"' in section
+    elsewhere = rows["elsewhere"]
+    assert url(elsewhere.event.branch) not in section  # that screen would refuse them
+    assert f'href="{elsewhere.event.get_absolute_url()}"' in section
