@@ -1,6 +1,9 @@
 from django.contrib import admin
-from django.http import JsonResponse
+from django.core.exceptions import DisallowedHost
+from django.http import HttpResponse, JsonResponse
+from django.shortcuts import render
 from django.urls import include, path
+from django.utils.http import url_has_allowed_host_and_scheme
 from django.utils.translation import gettext as _
 from django.views import defaults
 from drf_spectacular.views import SpectacularAPIView, SpectacularSwaggerView
@@ -29,19 +32,62 @@ urlpatterns = [
 ]
 
 
-def not_found(request, exception):
-    """A 404 under /api/ is JSON like the API's other errors; elsewhere the HTML page."""
-    if request.path.startswith("/api/"):
-        return JsonResponse({"detail": _("Not found.")}, status=404)
-    return defaults.page_not_found(request, exception)
+# --- error pages ------------------------------------------------------------------------
+# The API answers JSON like its other errors; every other path gets the site's branded page
+# (pages/templates/{400,403,404,500}.html), in the visitor's language, with a way back.
+
+
+def _is_api(request) -> bool:
+    return request.path.startswith("/api/")
+
+
+def _back_url(request) -> str:
+    """The page the visitor came from, when it is on this site (a link back), else ""."""
+    referer = request.META.get("HTTP_REFERER", "")
+    try:
+        host = request.get_host()
+    except DisallowedHost:
+        return ""
+    same_site = url_has_allowed_host_and_scheme(
+        referer, allowed_hosts={host}, require_https=request.is_secure()
+    )
+    return referer if referer and same_site and referer != request.build_absolute_uri() else ""
+
+
+def _error_page(request, status: int, **context) -> HttpResponse:
+    context["back_url"] = _back_url(request)
+    return render(request, f"{status}.html", context, status=status)
 
 
 def bad_request(request, exception):
     """A 400 Django raises itself (a malformed request) is JSON under /api/ as well."""
-    if request.path.startswith("/api/"):
+    if _is_api(request):
         return JsonResponse({"detail": _("Bad request.")}, status=400)
-    return defaults.bad_request(request, exception)
+    return _error_page(request, 400)
+
+
+def permission_denied(request, exception):
+    """A 403 says why when the refusal gave a reason (e.g. whose branch it is)."""
+    if _is_api(request):
+        return JsonResponse({"detail": str(exception) or _("Permission denied.")}, status=403)
+    return _error_page(request, 403, exception=str(exception or ""))
+
+
+def not_found(request, exception):
+    """A 404 under /api/ is JSON like the API's other errors; elsewhere the HTML page."""
+    if _is_api(request):
+        return JsonResponse({"detail": _("Not found.")}, status=404)
+    return _error_page(request, 404)
+
+
+def server_error(request):
+    """500.html is rendered without a request context (nothing that needs the database)."""
+    if _is_api(request):
+        return JsonResponse({"detail": _("Server error.")}, status=500)
+    return defaults.server_error(request)
 
 
 handler400 = bad_request
+handler403 = permission_denied
 handler404 = not_found
+handler500 = server_error

@@ -41,6 +41,8 @@ from tasks.services.read import (
 )
 from tasks.services.reports import status_report_list
 
+from . import staff
+
 LOGIN_URL = reverse_lazy("pages:login")
 MEASURES = {
     "attendance": gettext_lazy("Attendance"),
@@ -285,6 +287,10 @@ def dashboard(request):
             year=period.year,
         ),
         "missing": missing_by_branch(period),
+        # the missing-attendance links lead to the attendance screens the user may open
+        "attendance_branch_ids": set(
+            staff.readable_branches(request.user).values_list("pk", flat=True)
+        ),
         "co_created": co_created(figures),
         "reports": list(status_report_list()[:10]),
         "may_start_jobs": may_start_jobs(request.user),

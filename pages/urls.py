@@ -3,7 +3,7 @@ login, and the management dashboard with the KIU status reports."""
 
 from django.urls import path
 
-from . import account, dashboard, public
+from . import account, dashboard, public, staff
 
 app_name = "pages"
 urlpatterns = [
@@ -17,6 +17,9 @@ urlpatterns = [
     # Login
     path("konto/login/", account.LoginView.as_view(), name="login"),
     path("konto/logout/", account.LogoutView.as_view(), name="logout"),
+    # Staff: attendance per branch
+    path("personale/fremmoede/", staff.attendance_index, name="attendance-index"),
+    path("personale/fremmoede/<slug:slug>/", staff.attendance, name="attendance"),
     # Management dashboard
     path("ledelse/", dashboard.dashboard, name="dashboard"),
     path("ledelse/rapporter/", dashboard.report_list, name="report-list"),
