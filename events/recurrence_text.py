@@ -64,13 +64,8 @@ def defaults_for(start: datetime) -> dict:
     }
 
 
-def build_rrule(choices: RepeatChoices, *, start: datetime) -> str:
-    """The validated, normalised RRULE for the picker's choices ("" for no repeat).
-    Raises ValidationError keyed by the picker's field names (``repeat_<name>``)."""
-    if choices.freq == NONE:
-        return ""
-    if choices.freq == CUSTOM:
-        return recurrence.normalise_rrule(choices.rule) if choices.rule else ""
+def _parts_of(choices: RepeatChoices, local_start: datetime) -> list[str]:
+    """The RRULE parts for the choices; ValidationError keyed by picker field."""
     errors: dict[str, list[str]] = {}
     parts = [f"FREQ={choices.freq}"]
     if choices.interval != 1:
@@ -80,28 +75,27 @@ def build_rrule(choices: RepeatChoices, *, start: datetime) -> str:
         if not days:
             errors["repeat_weekdays"] = [_("Choose at least one weekday.")]
         parts.append("BYDAY=" + ",".join(days))
+    elif choices.freq == MONTHLY and choices.monthly == BY_WEEKDAY:
+        parts.append(f"BYDAY={choices.setpos}{choices.setpos_weekday}")
     elif choices.freq == MONTHLY:
-        if choices.monthly == BY_WEEKDAY:
-            parts.append(f"BYDAY={choices.setpos}{choices.setpos_weekday}")
-        else:
-            parts.append(f"BYMONTHDAY={choices.monthday}")
-    local_start = _local(start)
+        parts.append(f"BYMONTHDAY={choices.monthday}")
     if choices.end == END_COUNT:
         parts.append(f"COUNT={choices.count}")
-    elif choices.end == END_UNTIL:
-        assert choices.until is not None  # the picker's form requires it
+    elif choices.end == END_UNTIL and choices.until is not None:
         if choices.until < local_start.date():
             errors["repeat_until"] = [_("The last date cannot be before the first.")]
         parts.append(f"UNTIL={choices.until:%Y%m%d}")
     if errors:
         raise ValidationError(errors)
-    try:
-        rule = recurrence.normalise_rrule(";".join(parts))
-    except recurrence.RecurrenceError as exc:
-        raise ValidationError({"repeat_freq": [str(exc)]}) from exc
+    return parts
+
+
+def _check_first(rule: str, start: datetime) -> None:
+    """The series has a date, and its first date is the start's."""
     first = next(_starts(rule, start, limit=1), None)
     if first is None:
         raise ValidationError({"repeat_until": [_("The series has no date before it ends.")]})
+    local_start = _local(start)
     if _local(first).date() != local_start.date():
         # RFC 5545 counts the start as the first occurrence whether or not it fits the rule;
         # our occurrences come from the rule alone. They agree only when the start fits.
@@ -116,7 +110,44 @@ def build_rrule(choices: RepeatChoices, *, start: datetime) -> str:
                 ]
             }
         )
+
+
+def build_rrule(choices: RepeatChoices, *, start: datetime) -> str:
+    """The validated, normalised RRULE for the picker's choices ("" for no repeat).
+    Raises ValidationError keyed by the picker's field names (``repeat_<name>``)."""
+    if choices.freq == NONE:
+        return ""
+    if choices.freq == CUSTOM:
+        return recurrence.normalise_rrule(choices.rule) if choices.rule else ""
+    parts = _parts_of(choices, _local(start))
+    try:
+        rule = recurrence.normalise_rrule(";".join(parts))
+    except recurrence.RecurrenceError as exc:
+        raise ValidationError({"repeat_freq": [str(exc)]}) from exc
+    _check_first(rule, start)
     return rule
+
+
+def _shape(freq: str, parts: dict[str, str], base: dict, kwargs: dict) -> RepeatChoices | None:
+    """Choices for a rule's BY* parts, or None when the picker has no such shape."""
+    if freq == DAILY and not parts:
+        return RepeatChoices(**kwargs)
+    if freq == WEEKLY and set(parts) <= {"BYDAY"}:
+        days = tuple(parts.get("BYDAY", base["weekdays"][0]).split(","))
+        if all(d in DAY_CODES for d in days):
+            return RepeatChoices(weekdays=days, **kwargs)
+        return None
+    if freq != MONTHLY:
+        return None
+    if not parts:
+        return RepeatChoices(monthly=BY_MONTHDAY, monthday=base["monthday"], **kwargs)
+    if set(parts) == {"BYMONTHDAY"} and 1 <= int(parts["BYMONTHDAY"]) <= 31:
+        return RepeatChoices(monthly=BY_MONTHDAY, monthday=int(parts["BYMONTHDAY"]), **kwargs)
+    if set(parts) == {"BYDAY"}:
+        pos, day = parts["BYDAY"][:-2], parts["BYDAY"][-2:]
+        if day in DAY_CODES and pos.lstrip("+-").isdigit() and int(pos) in SETPOS:
+            return RepeatChoices(monthly=BY_WEEKDAY, setpos=int(pos), setpos_weekday=day, **kwargs)
+    return None
 
 
 def choices_from_rrule(rule: str, *, start: datetime) -> RepeatChoices:
@@ -126,41 +157,17 @@ def choices_from_rrule(rule: str, *, start: datetime) -> RepeatChoices:
     custom = RepeatChoices(freq=CUSTOM, rule=rule)
     try:
         parts = recurrence._parts(rule)
-    except recurrence.RecurrenceError:
-        return custom
-    base = defaults_for(start)
-    freq = parts.pop("FREQ", "")
-    kwargs: dict = {"freq": freq, "rule": rule}
-    try:
-        kwargs["interval"] = int(parts.pop("INTERVAL", "1"))
+        freq = parts.pop("FREQ", "")
+        kwargs: dict = {"freq": freq, "rule": rule, "interval": int(parts.pop("INTERVAL", "1"))}
         if "COUNT" in parts:
             kwargs.update(end=END_COUNT, count=int(parts.pop("COUNT")))
         elif "UNTIL" in parts:
             until = recurrence._parse_until(parts.pop("UNTIL"))
             kwargs.update(end=END_UNTIL, until=until.astimezone(LOCAL_TZ).date())
         parts.pop("WKST", None)
-        if freq == DAILY and not parts:
-            return RepeatChoices(**kwargs)
-        if freq == WEEKLY and set(parts) <= {"BYDAY"}:
-            days = tuple(parts.get("BYDAY", base["weekdays"][0]).split(","))
-            if all(d in DAY_CODES for d in days):
-                return RepeatChoices(weekdays=days, **kwargs)
-        if freq == MONTHLY and set(parts) == {"BYMONTHDAY"}:
-            monthday = int(parts["BYMONTHDAY"])
-            if 1 <= monthday <= 31:
-                return RepeatChoices(monthly=BY_MONTHDAY, monthday=monthday, **kwargs)
-        if freq == MONTHLY and set(parts) == {"BYDAY"}:
-            code = parts["BYDAY"]
-            pos, day = code[:-2], code[-2:]
-            if day in DAY_CODES and pos.lstrip("+-").isdigit() and int(pos) in SETPOS:
-                return RepeatChoices(
-                    monthly=BY_WEEKDAY, setpos=int(pos), setpos_weekday=day, **kwargs
-                )
-        if freq == MONTHLY and not parts:
-            return RepeatChoices(monthly=BY_MONTHDAY, monthday=base["monthday"], **kwargs)
+        return _shape(freq, parts, defaults_for(start), kwargs) or custom
     except (ValueError, recurrence.RecurrenceError):
         return custom
-    return custom
 
 
 # --- sentences ------------------------------------------------------------------------------
