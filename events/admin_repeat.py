@@ -17,8 +17,8 @@ from django.http import HttpRequest, JsonResponse
 from django.urls import reverse
 from django.utils import formats, timezone
 from django.utils.dates import WEEKDAYS
+from django.utils.translation import gettext, pgettext, pgettext_lazy
 from django.utils.translation import gettext_lazy as _
-from django.utils.translation import pgettext, pgettext_lazy
 
 from . import recurrence, roles
 from . import recurrence_text as rt
@@ -271,7 +271,9 @@ class PreviewForm(RepeatForm):
 
 def _label(moment, all_day: bool) -> str:
     day = formats.date_format(moment, pgettext("date in the repeat preview", "l, j F Y"))
-    return day if all_day else f"{day} {rt._time(moment)}"
+    if all_day:
+        return day
+    return gettext("%(pattern)s at %(time)s") % {"pattern": day, "time": rt._time(moment)}
 
 
 def repeat_preview(request: HttpRequest) -> JsonResponse:

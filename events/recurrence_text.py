@@ -47,6 +47,27 @@ class RepeatChoices:
     until: date | None = None
     rule: str = field(default="", compare=False)
 
+    def __post_init__(self):
+        # Only what the repeat uses, weekdays in calendar order: equal repeats compare equal.
+        keep = {
+            "weekdays": tuple(d for d in DAY_CODES if d in self.weekdays)
+            if self.freq == WEEKLY
+            else (),
+            "monthday": self.monthday if self._monthly(BY_MONTHDAY) else None,
+            "setpos": self.setpos if self._monthly(BY_WEEKDAY) else None,
+            "setpos_weekday": self.setpos_weekday if self._monthly(BY_WEEKDAY) else None,
+            "monthly": self.monthly if self.freq == MONTHLY else BY_MONTHDAY,
+            "count": self.count if self.end == END_COUNT else None,
+            "until": self.until if self.end == END_UNTIL else None,
+        }
+        if self.freq in (NONE, CUSTOM):
+            keep.update(interval=1, end=END_NEVER, count=None, until=None)
+        for name, value in keep.items():
+            object.__setattr__(self, name, value)
+
+    def _monthly(self, kind: str) -> bool:
+        return self.freq == MONTHLY and self.monthly == kind
+
 
 def _local(start: datetime) -> datetime:
     return start.astimezone(LOCAL_TZ)
