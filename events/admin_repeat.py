@@ -61,7 +61,7 @@ class RepeatForm(forms.Form):
         label=_("Every"), min_value=1, max_value=rt.MAX_INTERVAL, initial=1, required=False
     )
     repeat_weekdays = forms.MultipleChoiceField(
-        label=_("On"),
+        label=_("On these weekdays"),
         choices=WEEKDAY_CHOICES,
         widget=forms.CheckboxSelectMultiple,
         required=False,
