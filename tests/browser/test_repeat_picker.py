@@ -13,7 +13,7 @@ import pytest
 
 pytestmark = [pytest.mark.browser, pytest.mark.slow]
 
-PASSWORD = "gentag-hver-tirsdag"  # noqa: S105 - a test user's password
+PASSWORD = "gentag-hver-tirsdag"
 WCAG = ["wcag2a", "wcag2aa", "wcag21a", "wcag21aa"]
 PICKER = "{include: [['.field-repeat'], ['.field-exdates']]}"  # axe's context: the form rows
 
