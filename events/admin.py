@@ -247,8 +247,10 @@ class EventAdminForm(forms.ModelForm):
         rule = event.rrule if event.pk else ""
         choices = rt.choices_from_rrule(rule, start=event.start) if rule else rt.RepeatChoices()
         if "repeat" in self.fields:
+            field = cast(RepeatField, self.fields["repeat"])
+            field.stored = choices
             if choices.freq == rt.CUSTOM:
-                cast(RepeatField, self.fields["repeat"]).set_custom_rule(rule)
+                field.set_custom_rule(rule)
             self.initial["repeat"] = initial_data(choices, start=event.start if event.pk else None)
         if "rrule" in self.fields and not roles.is_admin(getattr(self.request, "user", None)):
             self.fields["rrule"].disabled = True

@@ -241,8 +241,15 @@ class RepeatField(forms.Field):
             raise ValidationError(_("Check the repeat choices below."), code="invalid")
         return form.choices()
 
+    stored: rt.RepeatChoices | None = None  # the stored rule's choices (set by the event form)
+
     def has_changed(self, initial, data) -> bool:
-        return data is not None
+        if data is None:
+            return False
+        try:
+            return self.clean(data) != self.stored
+        except ValidationError:
+            return True
 
 
 # --- the live preview -----------------------------------------------------------------------
