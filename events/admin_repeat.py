@@ -111,7 +111,8 @@ class RepeatForm(forms.Form):
             field.choices = [*FREQ_CHOICES, CUSTOM_CHOICE]  # type: ignore[attr-defined]
 
     def clean(self):
-        data = super().clean()
+        super().clean()
+        data = self.cleaned_data
         freq = data.get("repeat_freq") or rt.NONE
         if freq in (rt.NONE, rt.CUSTOM) or self.errors:
             return data
