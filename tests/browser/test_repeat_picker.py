@@ -116,6 +116,8 @@ def test_staff_create_a_weekly_series_with_the_picker(page, live_server, staff, 
     page.locator(
         f".repeat-dates button[data-date='{excluded.isoformat()}'][aria-pressed='true']"
     ).wait_for()
+    # the focus stays on the date, so a keyboard user can include it again at once
+    assert page.evaluate("document.activeElement.dataset.date") == excluded.isoformat()
     assert page.locator("#id_exdates").input_value() == excluded.isoformat()
     assert "udeladt" in page.locator(".repeat-status").inner_text()
 

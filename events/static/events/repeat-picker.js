@@ -21,6 +21,7 @@
     var rrule = form.querySelector("[name=rrule]");
     var timer = null;
     var requestNumber = 0;
+    var focusDay = null;  // the date button to give the focus back to after a re-render
 
     function value(name) {
       var field = form.querySelector("[name=" + name + "]:checked") ||
@@ -76,6 +77,7 @@
       if (at < 0) { days.push(day); } else { days.splice(at, 1); }
       days.sort();
       exdates.value = days.join(", ");
+      focusDay = day;
       refresh();
     }
 
@@ -96,6 +98,11 @@
         li.appendChild(button);
         list.appendChild(li);
       });
+      if (focusDay) {
+        var again = list.querySelector("button[data-date='" + focusDay + "']");
+        if (again) { again.focus(); }
+        focusDay = null;
+      }
       status.textContent = picker.getAttribute("data-text-count")
         .replace("{shown}", String(data.dates.length))
         .replace("{excluded}", String(excluded));
@@ -140,6 +147,10 @@
     form.addEventListener("input", function (event) {
       var name = event.target.name || "";
       if (name.indexOf("repeat_") === 0 || name === "exdates" || name.indexOf("start_") === 0) { later(); }
+    });
+    // The admin's "Today"/"Now" shortcuts and calendar set the start without an input event.
+    form.addEventListener("click", function (event) {
+      if (event.target.closest && event.target.closest(".datetimeshortcuts, .calendarbox, .clockbox")) { later(); }
     });
     refresh();
   }
