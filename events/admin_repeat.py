@@ -90,7 +90,7 @@ class RepeatForm(forms.Form):
             (rt.END_NEVER, _("never (occurrences are made a year ahead)")),
         ],
         widget=forms.RadioSelect,
-        initial=rt.END_COUNT,
+        initial=rt.END_NEVER,
         required=False,
     )
     repeat_count = forms.IntegerField(
@@ -164,7 +164,7 @@ def initial_data(choices: rt.RepeatChoices, *, start=None) -> dict[str, Any]:
         "repeat_monthday": choices.monthday or base.get("monthday"),
         "repeat_setpos": choices.setpos or base.get("setpos"),
         "repeat_setpos_weekday": choices.setpos_weekday or base.get("setpos_weekday"),
-        "repeat_end": choices.end if choices.freq else rt.END_COUNT,
+        "repeat_end": choices.end,  # "never" for a new series, as calendars do
         "repeat_count": choices.count,
         "repeat_until": choices.until,
     }

@@ -179,9 +179,14 @@ def test_a_rule_the_picker_cannot_show_is_kept_on_a_staff_save(staff_user, branc
     event = make_event(
         branch=branch, start=local(2026, 9, 1, 10, 0), rrule="FREQ=YEARLY;COUNT=2", title="Jul"
     )
+    client = _login(staff_user)
+    change = reverse("admin:events_event_change", args=[event.pk])
+    page = client.get(change).content.decode()
+    assert '<option value="CUSTOM" selected>' in page
+    assert "written by an administrator: FREQ=YEARLY;COUNT=2" in page
     data = _post(branch, title="Jul, nu med kaffe", repeat_freq="CUSTOM")
     data["room"] = ""
-    response = _login(staff_user).post(reverse("admin:events_event_change", args=[event.pk]), data)
+    response = client.post(reverse("admin:events_event_change", args=[event.pk]), data)
     assert response.status_code == 302, response.content.decode()[:2000]
     event.refresh_from_db()
     assert (event.title, event.rrule) == ("Jul, nu med kaffe", "FREQ=YEARLY;COUNT=2")
