@@ -9,6 +9,7 @@ from django.views import defaults
 from drf_spectacular.views import SpectacularAPIView, SpectacularSwaggerView
 
 from calendar_service import health
+from events.admin_repeat import repeat_preview
 from pages import account
 
 # A login that django-axes refused says so on the admin's login page too.
@@ -17,6 +18,12 @@ admin.site.login_form = account.AdminLoginForm
 urlpatterns = [
     path("healthz", health.healthz, name="healthz"),
     path("readyz", health.readyz, name="readyz"),
+    # The event form's repeat picker asks for its live preview here (staff only).
+    path(
+        "admin/events/event/repeat-preview/",
+        admin.site.admin_view(repeat_preview),
+        name="events_repeat_preview",
+    ),
     path("admin/", admin.site.urls),
     path("i18n/", include("django.conf.urls.i18n")),
     path("api/v1/", include("events.api.urls")),

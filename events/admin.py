@@ -33,7 +33,9 @@ from django.utils import timezone
 from django.utils.html import format_html
 from django.utils.translation import gettext_lazy as _
 
-from . import roles, services
+from . import recurrence, roles, services
+from . import recurrence_text as rt
+from .admin_repeat import RepeatField, initial_data
 from .models import (
     LOCAL_TZ,
     Attendance,
@@ -243,6 +245,8 @@ def _formfield_https(db_field, **kwargs):
 
 
 class EventAdminForm(forms.ModelForm):
+    # The repeat picker: staff choose repeats, the form writes the RRULE (``_clean_repeat``).
+    repeat = RepeatField(label=_("Repeats"))
     exdates = DateListField(
         label=_("excluded dates"),
         required=False,
@@ -270,9 +274,56 @@ class EventAdminForm(forms.ModelForm):
         excluded = super()._get_validation_exclusions()  # type: ignore[misc]  # not in the stubs
         return {*excluded, "start", "end"}
 
+    def __init__(self, *args, **kwargs):
+        super().__init__(*args, **kwargs)
+        self._init_repeat()
+
+    def _init_repeat(self) -> None:
+        """The picker shows the stored rule; the raw RRULE is for administrators only (for
+        anyone else it is disabled, so a posted rule is ignored, and hidden)."""
+        event = self.instance
+        rule = event.rrule if event.pk else ""
+        choices = rt.choices_from_rrule(rule, start=event.start) if rule else rt.RepeatChoices()
+        if "repeat" in self.fields:
+            field = cast(RepeatField, self.fields["repeat"])
+            field.stored = choices
+            if choices.freq == rt.CUSTOM:
+                field.set_custom_rule(rule)
+            self.initial["repeat"] = initial_data(choices, start=event.start if event.pk else None)
+        if "rrule" in self.fields and not roles.is_admin(getattr(self.request, "user", None)):
+            self.fields["rrule"].disabled = True
+            self.fields["rrule"].widget = forms.HiddenInput()
+
+    def _clean_repeat(self, data: dict[str, Any]) -> None:
+        """Write the RRULE from the picker's choices, unless an administrator typed one or the
+        post had no picker. Unchanged choices on an unchanged start keep the stored text."""
+        choices = data.get("repeat")
+        raw = self.fields.get("rrule")
+        if choices is None or (raw and not raw.disabled and "rrule" in self.changed_data):
+            return
+        start = data.get("start")
+        if start is None:
+            return
+        event = self.instance
+        if (
+            event.pk
+            and event.rrule
+            and start == event.start
+            and choices == rt.choices_from_rrule(event.rrule, start=event.start)
+        ):
+            data["rrule"] = event.rrule
+            return
+        try:
+            data["rrule"] = rt.build_rrule(choices, start=start)
+        except ValidationError as exc:
+            self.add_error("repeat", exc.messages)
+        except recurrence.RecurrenceError as exc:
+            self.add_error("repeat", str(exc))
+
     def clean(self):
         super().clean()
         data = self.cleaned_data  # what ModelForm.clean returns
+        self._clean_repeat(data)
         if self.errors:
             return data
         user = getattr(self.request, "user", None)
@@ -633,7 +684,7 @@ class EventAdmin(OwnBranchesOnly, RoleAdmin):
     fieldsets = (
         (None, {"fields": ("title", "description", "status", "cancel_reason")}),
         (_("Place"), {"fields": ("branch", "stop", "room", "place", "capacity")}),
-        (_("Time"), {"fields": ("start", "end", "all_day", "rrule", "exdates")}),
+        (_("Time"), {"fields": ("start", "end", "all_day", "repeat", "rrule", "exdates")}),
         (
             _("Tracks and audiences"),
             {"fields": ("tracks", "audiences", "partners", "co_created", "url")},

@@ -220,8 +220,17 @@ def _new_event_post(branch, **overrides) -> dict:
 
 def test_add_an_event_through_the_service(staff_user, branch, room):
     client = _login(staff_user)
+    # Staff choose the repeat with the picker (tests/events/test_repeat_form.py); the form
+    # writes the rule.
     data = _new_event_post(
-        branch, room=room.pk, rrule="FREQ=WEEKLY;COUNT=4", exdates="2026-09-15"
+        branch,
+        room=room.pk,
+        repeat_freq="WEEKLY",
+        repeat_interval="1",
+        repeat_weekdays=["TU"],
+        repeat_end="count",
+        repeat_count="4",
+        exdates="2026-09-15",
     )
     response = client.post(reverse("admin:events_event_add"), data)
 
@@ -251,7 +260,7 @@ def test_add_an_event_already_cancelled_through_the_service(staff_user, branch):
     assert event.occurrences.get().is_cancelled
 
 
-def test_rule_errors_show_on_the_form(staff_user, mine):
+def test_rule_errors_show_on_the_form(staff_user, admin_user, mine):
     client = _login(staff_user)
     response = client.post(
         reverse("admin:events_event_change", args=[mine.pk]),
@@ -261,7 +270,8 @@ def test_rule_errors_show_on_the_form(staff_user, mine):
     errors = response.context["adminform"].form.errors
     assert errors["tracks"] == ["This field is required."]
 
-    response = client.post(
+    # Only administrators type raw rules (staff use the picker).
+    response = _login(admin_user).post(
         reverse("admin:events_event_change", args=[mine.pk]), _event_post(mine, rrule="FREQ=HOURLY")
     )
     errors = response.context["adminform"].form.errors
