@@ -11,7 +11,7 @@ from django.db import transaction
 from django.utils import timezone
 from django.utils.translation import gettext as _
 
-from events.clock import local_today
+from events.clock import MAX_YEAR, MIN_YEAR, local_today, year_supported
 
 from ..models import ActionPlan, Initiative, Target
 
@@ -31,6 +31,15 @@ def action_plan_copy(*, source: ActionPlan, year: int | None = None) -> ActionPl
     """Start the plan of ``year`` (default: the year after) as a draft copy of ``source``:
     its targets and initiatives. Refuses if that year already has a plan."""
     year = year or source.year + 1
+    if not year_supported(year):
+        raise ValidationError(
+            {
+                "year": [
+                    _("Give a year between %(min)d and %(max)d.")
+                    % {"min": MIN_YEAR, "max": MAX_YEAR}
+                ]
+            }
+        )
     if ActionPlan.objects.filter(year=year).exists():
         raise ValidationError(
             {"year": [_("There is already an action plan for %(year)d.") % {"year": year}]}
