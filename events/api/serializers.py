@@ -229,6 +229,25 @@ _PLACE_HELP = {
 }
 
 
+# The fields of a branch and of a stop that the API reads and an administrator writes.
+BRANCH_FIELDS = (
+    "slug",
+    "name",
+    "kind",
+    "area",
+    "address",
+    "postal_code",
+    "city",
+    "latitude",
+    "longitude",
+    "email",
+    "phone",
+    "url",
+    "description",
+)
+STOP_FIELDS = ("slug", "name", "branch", "address", "postal_code", "city", "latitude", "longitude")
+
+
 class StopSerializer(serializers.ModelSerializer):
     branch: serializers.SlugRelatedField[Branch] = serializers.SlugRelatedField(
         slug_field="slug",
@@ -239,17 +258,7 @@ class StopSerializer(serializers.ModelSerializer):
 
     class Meta:
         model = Stop
-        fields = [
-            "slug",
-            "name",
-            "branch",
-            "address",
-            "postal_code",
-            "city",
-            "latitude",
-            "longitude",
-            "links",
-        ]
+        fields = [*STOP_FIELDS, "links"]
         extra_kwargs = _PLACE_HELP
 
     @extend_schema_field(CalendarLinksSerializer)
@@ -270,24 +279,7 @@ class BranchSerializer(serializers.ModelSerializer):
 
     class Meta:
         model = Branch
-        fields = [
-            "slug",
-            "name",
-            "kind",
-            "area",
-            "address",
-            "postal_code",
-            "city",
-            "latitude",
-            "longitude",
-            "email",
-            "phone",
-            "url",
-            "description",
-            "stops",
-            "rooms",
-            "links",
-        ]
+        fields = [*BRANCH_FIELDS, "stops", "rooms", "links"]
         extra_kwargs = {
             **_PLACE_HELP,
             "kind": {"help_text": _("A local library or the bookmobile.")},
@@ -474,22 +466,7 @@ def _place_kwargs(fields: list[str], described: dict[str, dict[str, Any]]) -> di
 class BranchWriteSerializer(_PlaceWriteSerializer):
     class Meta(_PlaceWriteSerializer.Meta):
         model = Branch
-        fields = [
-            "slug",
-            "name",
-            "kind",
-            "area",
-            "address",
-            "postal_code",
-            "city",
-            "latitude",
-            "longitude",
-            "email",
-            "phone",
-            "url",
-            "description",
-            "order",
-        ]
+        fields = [*BRANCH_FIELDS, "order"]
         extra_kwargs = _place_kwargs(fields, BranchSerializer.Meta.extra_kwargs)
 
 
@@ -500,17 +477,7 @@ class StopWriteSerializer(_PlaceWriteSerializer):
 
     class Meta(_PlaceWriteSerializer.Meta):
         model = Stop
-        fields = [
-            "slug",
-            "name",
-            "branch",
-            "address",
-            "postal_code",
-            "city",
-            "latitude",
-            "longitude",
-            "order",
-        ]
+        fields = [*STOP_FIELDS, "order"]
         extra_kwargs = _place_kwargs(fields, _PLACE_HELP)
 
 
