@@ -146,10 +146,12 @@ def test_the_admin_shows_the_reason_on_the_rule(admin_client_en, branch):
 
 
 @pytest.fixture
-def admin_client_en(staff_user):
+def admin_client_en(admin_user):
+    """An administrator: only administrators edit the raw rule (staff use the repeat picker,
+    whose errors tests/events/test_repeat_form.py checks)."""
     from tests.events.test_admin import _login
 
-    return _login(staff_user)
+    return _login(admin_user)
 
 
 # --- issue 12, section 3: these answered 500 ------------------------------------------------
