@@ -19,7 +19,7 @@ from __future__ import annotations
 
 import time
 from collections import Counter
-from datetime import date, datetime, timedelta
+from datetime import UTC, date, datetime, timedelta
 from typing import Any
 
 import pytest
@@ -104,8 +104,15 @@ STATS: Counter = Counter()  # (write, HTTP status) over a test's runs
 RUNS: list[dict[str, Any]] = []
 
 
-def _local(day: date, hm: tuple[int, int]) -> str:
-    return datetime(day.year, day.month, day.day, *hm).isoformat()
+def _local(day: date, hm: tuple[int, int]) -> datetime:
+    """A Copenhagen wall-clock time (none of TIMES falls in a daylight-saving change)."""
+    return datetime(day.year, day.month, day.day, *hm, tzinfo=COPENHAGEN)
+
+
+def _later(start: datetime, duration: timedelta) -> datetime:
+    """``duration`` of elapsed time after ``start``, with its own offset: an end on the night
+    of a daylight-saving change is given unambiguously, as the API asks."""
+    return (start.astimezone(UTC) + duration).astimezone(COPENHAGEN)
 
 
 class Writes(RuleBasedStateMachine):
@@ -194,12 +201,12 @@ class Writes(RuleBasedStateMachine):
         admin,
         deliver,
     ):
-        start = datetime(day.year, day.month, day.day, *hm) + timedelta(days=days_later)
+        start = _local(day + timedelta(days=days_later), hm)
         payload = {
             "branch": branch,
             "title": "Læsekreds",
             "start": start.isoformat(),
-            "end": (start + timedelta(minutes=minutes)).isoformat(),
+            "end": _later(start, timedelta(minutes=minutes)).isoformat(),
             "tracks": tracks,
             "co_created": co_created,
             "status": status,
@@ -309,7 +316,9 @@ class Writes(RuleBasedStateMachine):
         client = self._client(event["branch"]["slug"], admin)
         url = f"/api/v1/occurrences/{occurrence['id']}/move/"
         self._send(
-            "move", deliver, lambda: client.post(url, {"start": _local(to, hm)}, format="json")
+            "move",
+            deliver,
+            lambda: client.post(url, {"start": _local(to, hm).isoformat()}, format="json"),
         )
 
     @precondition(has_events)
@@ -350,8 +359,8 @@ class Writes(RuleBasedStateMachine):
         self._occurrences(event)
         start = moment(event["start"]).astimezone(COPENHAGEN)
         duration = moment(event["end"]) - moment(event["start"])
-        new = datetime(start.year, start.month, start.day, *hm) + timedelta(days=days)
-        body: dict[str, Any] = {"start": new.isoformat(), "end": (new + duration).isoformat()}
+        new = _local(start.date() + timedelta(days=days), hm)
+        body: dict[str, Any] = {"start": new.isoformat(), "end": _later(new, duration).isoformat()}
         if event["rrule"] and count is not None:
             freq = "WEEKLY" if "WEEKLY" in event["rrule"] else "DAILY"
             body["rrule"] = f"FREQ={freq};COUNT={count}"
