@@ -492,3 +492,46 @@ def test_stored_figures_equal_an_independent_recount_after_any_writes(recount_co
 def test_the_recount_holds_on_postgresql(recount_context):
     require(uses_postgres(), "PostgreSQL (DATABASE_URL=postgres://...)")
     _run(recount_context, examples=5, steps=30)
+
+
+def test_the_issue_writes_leave_figures_equal_to_the_recount(recount_context):
+    """Issue 12, section 8, as the reviewer's recount saw it: a published event created after
+    the fact (2026-01-20, no attendance), and an occurrence moved 2026-01-08 -> 2025-12-30 ->
+    2026-01-09. Every request after commit is delivered; no sweep runs."""
+    admin, manager = recount_context["admin"], recount_context["manager"]
+    on_commit = recount_context["on_commit"]
+
+    def create(day: date) -> int:
+        start = _local(day, (10, 0))
+        payload = {
+            "branch": "jyllinge",
+            "title": "Læsekreds",
+            "start": start.isoformat(),
+            "end": _later(start, timedelta(hours=1)).isoformat(),
+            "tracks": ["hygge", "fordybelse"],
+            "status": "published",
+        }
+        with on_commit(execute=True):
+            response = admin.post("/api/v1/events/", payload, format="json")
+        assert response.status_code == 201, response.data
+        return response.json()["id"]
+
+    moved = create(date(2026, 1, 8))
+    occurrence = read_all(manager, "/api/v1/occurrences/", event=str(moved))[0]["id"]
+    for day in (date(2025, 12, 30), date(2026, 1, 9)):
+        with on_commit(execute=True):
+            response = admin.post(
+                f"/api/v1/occurrences/{occurrence}/move/",
+                {"start": _local(day, (10, 0)).isoformat()},
+                format="json",
+            )
+        assert response.status_code == 200, response.data
+    create(date(2026, 1, 20))
+
+    snap = snapshot(manager)
+    result = compare(manager, snap, years={2025, 2026}, now=timezone.now())
+    assert result.mismatches == []
+    january = recount_context["manager"].get(
+        "/api/v1/status/figures/", {"year": 2026, "period": "month", "index": 1, "scope": "total"}
+    )
+    assert [(r["held"], r["missing_attendance"]) for r in january.json()["results"]] == [(2, 2)]
