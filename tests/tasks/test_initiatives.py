@@ -78,7 +78,7 @@ def test_initiative_figures_are_the_sum_over_their_events_by_the_counting_rules(
 
 
 def test_the_frozen_report_keeps_initiatives_when_attendance_is_corrected_later(linked):
-    plan, one, two, _three, occ = linked
+    plan, one, _two, _three, occ = linked
     one.status, one.note = Initiative.Status.IN_PROGRESS, "Godt i gang"
     one.save()
     report = status_report_generate(as_of=date(2026, 6, 1))
