@@ -17,6 +17,7 @@ from django.db import models
 from django.db.models import Q
 from django.utils import timezone
 from django.utils.translation import gettext_lazy as _
+from django.utils.translation import pgettext_lazy
 
 from events.models import Branch, Track
 
@@ -144,7 +145,7 @@ class Target(models.Model):
 class InitiativeStatus(models.TextChoices):
     PLANNED = "planned", _("Planned")
     IN_PROGRESS = "in_progress", _("In progress")
-    DONE = "done", _("Done")
+    DONE = "done", pgettext_lazy("initiative", "Done")
     POSTPONED = "postponed", _("Postponed")
     DROPPED = "dropped", _("Dropped")
 

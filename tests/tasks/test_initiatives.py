@@ -199,3 +199,37 @@ def test_the_admin_saves_an_initiative_with_status_note_and_events(linked, admin
     one.refresh_from_db()
     assert (one.status, one.note) == ("postponed", "Flyttet til efteråret")
     assert [e.title for e in one.events.all()] == ["Foredrag"]
+
+
+def test_the_dashboard_lists_initiatives_and_management_changes_them(
+    linked, management_user, staff_user
+):
+    _plan, one, *_ = linked
+    management_client, staff_client = Client(), Client()
+    management_client.force_login(management_user)
+    staff_client.force_login(staff_user)
+    page = management_client.get("/ledelse/?year=2026&period=year")
+    assert page.status_code == 200
+    html = page.content.decode()
+    assert 'id="initiatives-title"' in html
+    assert f'id="initiative-{one.pk}"' in html
+    row = page.context["initiatives"]["rows"]
+    # The whole year: E (24 November, ended) is held too, so two has A's 2 and E's 1.
+    assert [r["figures"]["held"] for r in row[:2]] == [3, 3]
+    url = reverse("pages:initiative-change", args=[one.pk])
+    assert management_client.get(url).status_code == 405
+    response = management_client.post(
+        url, {"status": "in_progress", "note": "Halvvejs"}, follow=True
+    )
+    assert response.status_code == 200
+    one.refresh_from_db()
+    assert (one.status, one.note) == ("in_progress", "Halvvejs")
+    assert [m.level_tag for m in response.context["messages"]] == ["success"]
+    bad = management_client.post(url, {"status": "finished", "note": "x"}, follow=True)
+    assert [m.level_tag for m in bad.context["messages"]] == ["error"]
+    assert "finished" in bad.content.decode()
+    one.refresh_from_db()
+    assert (one.status, one.note) == ("in_progress", "Halvvejs")
+    assert staff_client.post(url, {"status": "done", "note": ""}).status_code == 403
+    one.refresh_from_db()
+    assert one.status == "in_progress"
