@@ -75,25 +75,22 @@ def initiative_figures(
             events_held=Count("event_id", filter=held, distinct=True),
             cancelled=Count("pk", filter=cancelled_q()),
             with_attendance=Count("pk", filter=with_count),
-            attendance=Sum("attendance__total", filter=held),
+            heads=Sum("attendance__total", filter=held),
             co_created_held=Count("pk", filter=held & Q(event__co_created=True)),
         )
         .order_by()
     )
     for row in rows:
-        fig = out[row.pop("event__initiatives")]
-        fig.update({k: v or 0 for k, v in row.items()})
+        values: dict[str, Any] = dict(row)
+        fig = out[values.pop("event__initiatives")]
+        values["attendance"] = values.pop("heads")
+        fig.update({k: v or 0 for k, v in values.items()})
         fig["missing_attendance"] = fig["held"] - fig["with_attendance"]
     for fig in out.values():
         fig["average_attendance"] = (
             round(fig["attendance"] / fig["with_attendance"], 1) if fig["with_attendance"] else None
         )
     return out
-
-
-def initiative_events(initiative: Initiative) -> list[dict[str, Any]]:
-    """The linked events as plain data (ids and titles), for snapshots and the API."""
-    return [{"id": e.pk, "title": e.title} for e in initiative.events.order_by("start", "pk")]
 
 
 @transaction.atomic
