@@ -262,6 +262,7 @@ SPECTACULAR_SETTINGS = {
         "StatusReportKindEnum": "tasks.models.StatusReport.Kind",
         "PeriodKindEnum": "tasks.models.PeriodKind",
         "ChangeActionEnum": "events.models.Change.Action",
+        "InitiativeStatusEnum": "tasks.models.InitiativeStatus",
     },
 }
 

@@ -1,5 +1,6 @@
 """The demo's action plans: this year's, adopted, with targets per branch and track and an
-initiative per track, and next year's as a draft copy (the December meeting presents it).
+initiative per track (every status, a responsible branch, a note and linked demo events), and
+next year's as a draft copy (the December meeting presents it).
 
 Targets are set from what the demo's events will have held by the end of the year, times a
 fixed factor per cell, so the dashboard's heat map shows cells under, near and over target.
@@ -12,7 +13,7 @@ from datetime import date
 
 from django.db import transaction
 
-from events.models import Branch, Track
+from events.models import Branch, Event, Track
 from tasks.models import ActionPlan, Initiative, Target
 from tasks.services.figures import period_get, status_recompute
 from tasks.services.plans import action_plan_copy
@@ -59,6 +60,42 @@ def _targets_from_figures(plan: ActionPlan, *, year: int) -> int:
     return len(created)
 
 
+# How far each initiative has come (every status shown), with a progress note.
+PROGRESS = (
+    (Initiative.Status.IN_PROGRESS, "Tre nye læsekredse er startet; to mangler frivillige."),
+    (Initiative.Status.DONE, "Caféerne kører fast hver uge med faste frivillige."),
+    (Initiative.Status.PLANNED, "Foredragsrækken planlægges til efteråret."),
+    (Initiative.Status.IN_PROGRESS, "Babysalmesang og seniortræf er i gang; flere hold ønskes."),
+    (Initiative.Status.POSTPONED, "Udskudt til næste år: skolernes planlægning er forsinket."),
+    (Initiative.Status.DROPPED, "Opgivet: for få borgere meldte sig som arrangører."),
+    (Initiative.Status.DONE, "IT-caféer i alle lokalbiblioteker; MitID-hjælp hver måned."),
+)
+EVENTS_PER_INITIATIVE = 4
+
+
+def _initiatives_create(plan: ActionPlan, *, year: int) -> None:
+    """An initiative per track, each with a status and note, a responsible branch (in turn) and
+    a few of that track's events of the year at that branch (or any branch) linked to it."""
+    tracks = {t.slug: t for t in Track.objects.all()}
+    branches = list(Branch.objects.order_by("order", "name"))
+    for i, (slug, text) in enumerate(INITIATIVES.items()):
+        if slug not in tracks:
+            continue
+        status, note = PROGRESS[i % len(PROGRESS)]
+        branch = branches[i % len(branches)] if branches else None
+        initiative = Initiative.objects.create(
+            plan=plan, track=tracks[slug], text=text, order=i, status=status, note=note,
+            branch=branch,
+        )
+        events = (
+            Event.objects.filter(tracks=tracks[slug], start__year=year)
+            .exclude(status=Event.Status.DRAFT)
+            .order_by("start", "pk")
+        )
+        own = list(events.filter(branch=branch)[:EVENTS_PER_INITIATIVE]) if branch else []
+        initiative.events.set(own or list(events[:EVENTS_PER_INITIATIVE]))
+
+
 @transaction.atomic
 def seed_plans(*, today: date) -> list[str]:
     """Create the demo's plans for ``today``'s year and the next; return lines to print."""
@@ -76,12 +113,7 @@ def seed_plans(*, today: date) -> list[str]:
             notes="Bibliotekernes rolle i lokalsamfundet: de syv spor i alle lokalområder.",
         )
         count = _targets_from_figures(plan, year=year)
-        tracks = {t.slug: t for t in Track.objects.all()}
-        Initiative.objects.bulk_create(
-            Initiative(plan=plan, track=tracks[slug], text=text, order=i)
-            for i, (slug, text) in enumerate(INITIATIVES.items())
-            if slug in tracks
-        )
+        _initiatives_create(plan, year=year)
         lines.append(
             f"Action plan {year}: adopted, {count} targets, {len(INITIATIVES)} initiatives."
         )

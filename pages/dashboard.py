@@ -28,9 +28,11 @@ from events import roles
 from events.clock import MAX_YEAR, MIN_YEAR, local_today, year_supported
 from events.models import Branch, Track
 from tasks.dispatch import status_recompute_start, status_report_start
-from tasks.models import Job, PeriodKind, StatusReport, StatusYear
+from tasks.models import Initiative, Job, PeriodKind, StatusReport, StatusYear
 from tasks.services.figures import Period, period_get
+from tasks.services.initiatives import initiative_figures, initiative_update
 from tasks.services.jobs import job_get
+from tasks.services.plans import action_plan_get
 from tasks.services.read import (
     missing_attendance_list,
     monthly_attendance_by_track,
@@ -259,6 +261,23 @@ def missing_by_branch(period: Period, *, shown: int = 8) -> list[dict[str, Any]]
 # --- pages --------------------------------------------------------------------------------
 
 
+def plan_initiatives(period: Period) -> dict[str, Any]:
+    """The action plan of the period's year with its initiatives and their figures for the
+    period (their linked events' figures by the counting rules)."""
+    plan = action_plan_get(year=period.year)
+    if plan is None:
+        return {"plan": None, "rows": []}
+    initiatives = list(
+        plan.initiatives.select_related("track", "branch").prefetch_related("events")
+    )
+    figures = initiative_figures(initiatives=initiatives, first=period.first, last=period.last)
+    return {
+        "plan": plan,
+        "rows": [{"initiative": i, "figures": figures[i.pk]} for i in initiatives],
+        "statuses": Initiative.Status.choices,
+    }
+
+
 @dashboard_access
 def dashboard(request):
     period, choice, problems = _period_from_request(request)
@@ -296,8 +315,33 @@ def dashboard(request):
         "may_start_jobs": may_start_jobs(request.user),
         "today": local_today(),
         "recent_jobs": list(Job.objects.order_by("-created_at")[:5]),
+        "initiatives": plan_initiatives(period),
     }
     return render(request, "pages/dashboard.html", context)
+
+
+@require_POST
+@dashboard_access
+def initiative_change(request, pk: int):
+    """Management changes an initiative's status and progress note from the dashboard."""
+    if not may_start_jobs(request.user):
+        raise PermissionDenied
+    initiative = get_object_or_404(Initiative.objects.select_related("plan"), pk=pk)
+    try:
+        initiative_update(
+            initiative=initiative,
+            status=request.POST.get("status", ""),
+            note=request.POST.get("note", ""),
+        )
+    except ValidationError as exc:
+        for text in exc.messages:
+            messages.error(request, text)
+    else:
+        messages.success(
+            request, _("The initiative “%(text)s” was saved.") % {"text": initiative.text[:60]}
+        )
+    url = reverse("pages:dashboard") + f"?year={initiative.plan.year}"
+    return redirect(url + "#initiatives-title")
 
 
 def _download_urls(report: StatusReport) -> dict[str, str]:

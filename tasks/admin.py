@@ -35,9 +35,14 @@ class TargetInline(admin.TabularInline):
     autocomplete_fields = ()
 
 
-class InitiativeInline(admin.TabularInline):
+class InitiativeInline(admin.StackedInline):
+    """An initiative with its status, progress note, responsible branch and events; events are
+    picked by searching (the event admin's search), never from a list of every event."""
+
     model = Initiative
     extra = 0
+    fields = [("track", "branch", "order"), "text", ("status", "note"), "events"]
+    autocomplete_fields = ("events",)
 
 
 PLAN_FIELDS = ("year", "status", "title", "notes", "adopted_on")

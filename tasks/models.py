@@ -17,6 +17,7 @@ from django.db import models
 from django.db.models import Q
 from django.utils import timezone
 from django.utils.translation import gettext_lazy as _
+from django.utils.translation import pgettext_lazy
 
 from events.models import Branch, Track
 
@@ -141,8 +142,18 @@ class Target(models.Model):
         return f"{self.plan.year} {self.branch or '*'} / {self.track or '*'}"
 
 
+class InitiativeStatus(models.TextChoices):
+    PLANNED = "planned", _("Planned")
+    IN_PROGRESS = "in_progress", _("In progress")
+    DONE = "done", pgettext_lazy("initiative", "Done")
+    POSTPONED = "postponed", _("Postponed")
+    DROPPED = "dropped", _("Dropped")
+
+
 class Initiative(models.Model):
-    """A free-text initiative of the plan for one track (optionally at one branch)."""
+    """An initiative of the plan for one track: its text, the branch responsible (optional), how
+    far it has come (status and progress note) and the events that carry it out, whose figures
+    are its figures (``tasks.services.initiatives``)."""
 
     plan = models.ForeignKey(
         ActionPlan,
@@ -160,10 +171,23 @@ class Initiative(models.Model):
         null=True,
         blank=True,
         related_name="+",
-        help_text=_("Empty: for all branches."),
+        help_text=_("The branch responsible for the initiative. Empty: all branches together."),
     )
     text = models.TextField(_("initiative"))
     order = models.PositiveSmallIntegerField(_("order"), default=0)
+    status = models.CharField(
+        _("status"), max_length=16, choices=InitiativeStatus.choices, default="planned"
+    )
+    note = models.TextField(_("progress note"), blank=True)
+    events = models.ManyToManyField(
+        "events.Event",
+        verbose_name=_("events"),
+        blank=True,
+        related_name="initiatives",
+        help_text=_("The events that carry the initiative out; their figures are its figures."),
+    )
+
+    Status = InitiativeStatus
 
     class Meta:
         ordering = ["plan", "track__order", "order", "pk"]

@@ -36,3 +36,13 @@ class ManagesStatus(BasePermission):
 
     def has_permission(self, request, view) -> bool:
         return may_manage_status(request.user)
+
+
+class LinksInitiativeEvents(BasePermission):
+    """Changing an initiative: staff link their branch's events; management changes the rest
+    (the view checks which fields and events)."""
+
+    message = _("Only staff and management may change initiatives.")
+
+    def has_permission(self, request, view) -> bool:
+        return may_read_attendance(request.user)

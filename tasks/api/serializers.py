@@ -9,7 +9,7 @@ from rest_framework import serializers
 from events.api.fields import BoundedDateField
 from events.api.serializers import SlugField, StrictTypesMixin
 from events.clock import MAX_YEAR, MIN_YEAR
-from events.models import Branch, Track
+from events.models import Branch, Event, Track
 
 from ..models import ActionPlan, Initiative, Job, PeriodKind, StatusReport, Target
 from ..services.read import SCOPES
@@ -415,13 +415,35 @@ class InitiativeSerializer(StrictTypesMixin, serializers.ModelSerializer):
         queryset=Branch.objects.all(),
         allow_null=True,
         required=False,
-        help_text=_("Slug of the branch it is at; empty: all branches."),
+        help_text=_("Slug of the branch responsible; empty: all branches."),
+    )
+
+    events = serializers.PrimaryKeyRelatedField(
+        queryset=Event.objects.all(),
+        many=True,
+        required=False,
+        help_text=_(
+            "Ids of the events that carry the initiative out; its figures are theirs. "
+            "An event may serve several initiatives."
+        ),
     )
 
     class Meta:
         model = Initiative
-        fields = ["track", "branch", "text", "order"]
+        fields = ["id", "track", "branch", "text", "order", "status", "note", "events"]
         extra_kwargs = {
+            "id": {
+                "help_text": _(
+                    "Identifier of the initiative (new ones when the plan's list is replaced)."
+                )
+            },
+            "status": {
+                "help_text": _(
+                    "How far it has come: planned (default), in_progress, done, postponed or "
+                    "dropped."
+                )
+            },
+            "note": {"help_text": _("Progress note; may be empty.")},
             "text": {"help_text": _("What is to be done, in free text (not blank).")},
             "order": {
                 "help_text": _(
@@ -430,6 +452,14 @@ class InitiativeSerializer(StrictTypesMixin, serializers.ModelSerializer):
                 )
             },
         }
+
+
+class InitiativeChangeSerializer(InitiativeSerializer):
+    """A change of one initiative: management sets status, note, branch and events; staff of a
+    branch link and unlink their own branch's events (only ``events``)."""
+
+    class Meta(InitiativeSerializer.Meta):
+        fields = ["status", "note", "branch", "events"]
 
 
 class ActionPlanSerializer(StrictTypesMixin, serializers.ModelSerializer):

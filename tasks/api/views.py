@@ -20,13 +20,16 @@ from drf_spectacular.utils import (
 )
 from rest_framework import mixins, status, viewsets
 from rest_framework.decorators import action
+from rest_framework.exceptions import PermissionDenied, ValidationError
 from rest_framework.response import Response
 from rest_framework.views import APIView
 
+from events import roles
 from events.api.filters import KnownQueryParameters, query_parameters_check
-from events.models import LOCAL_TZ
+from events.models import LOCAL_TZ, Event
 from tasks.dispatch import status_recompute_start, status_report_start
 from tasks.services.figures import Period, period_get
+from tasks.services.initiatives import initiative_update
 from tasks.services.jobs import job_get
 from tasks.services.plans import action_plan_copy, action_plan_save
 from tasks.services.read import (
@@ -41,7 +44,7 @@ from tasks.services.reports import status_report_list
 from .. import exports
 from ..models import ActionPlan
 from . import serializers
-from .permissions import ManagesStatus, ReadsStatus
+from .permissions import LinksInitiativeEvents, ManagesStatus, ReadsStatus, may_manage_status
 
 XLSX = "application/vnd.openxmlformats-officedocument.spreadsheetml.sheet"
 PLAN_ID = OpenApiParameter(
@@ -355,7 +358,11 @@ class ActionPlanViewSet(KnownQueryParameters, viewsets.ModelViewSet):
 
     def get_queryset(self):
         qs = ActionPlan.objects.prefetch_related(
-            "targets__branch", "targets__track", "initiatives__track", "initiatives__branch"
+            "targets__branch",
+            "targets__track",
+            "initiatives__track",
+            "initiatives__branch",
+            "initiatives__events",
         ).select_related("copied_from")
         if self.action == "list":
             query = _query(serializers.PlanQuerySerializer, self.request, check_unknown=False)
@@ -406,6 +413,62 @@ class ActionPlanViewSet(KnownQueryParameters, viewsets.ModelViewSet):
             self.get_serializer(self.get_queryset().get(pk=plan.pk)).data,
             status=status.HTTP_201_CREATED,
         )
+
+    @extend_schema(
+        description=_(
+            "Change one initiative of the plan. Management and administrators set status, "
+            "note, branch and events; staff of a branch may send only events, and add or "
+            "remove only their own branch's events (403 otherwise; 400 naming events for "
+            "another branch's)."
+        ),
+        parameters=[
+            PLAN_ID,
+            OpenApiParameter(
+                "initiative_pk",
+                OpenApiTypes.INT,
+                OpenApiParameter.PATH,
+                description=_("Identifier of the initiative."),
+            ),
+        ],
+        request=serializers.InitiativeChangeSerializer,
+        responses={200: serializers.InitiativeSerializer},
+    )
+    @action(
+        detail=True,
+        methods=["patch"],
+        url_path=r"initiatives/(?P<initiative_pk>[0-9]+)",
+        url_name="initiative",
+        permission_classes=[LinksInitiativeEvents],
+    )
+    def initiative(self, request, pk=None, initiative_pk=None):
+        plan = self.get_object()
+        initiative = get_object_or_404(plan.initiatives.all(), pk=initiative_pk)
+        data = serializers.InitiativeChangeSerializer(initiative, data=request.data, partial=True)
+        data.is_valid(raise_exception=True)
+        changes = dict(data.validated_data)
+        if not may_manage_status(request.user):
+            if set(changes) - {"events"}:
+                raise PermissionDenied(
+                    _("Staff may only link their branch's events; management changes the rest.")
+                )
+            if "events" in changes:
+                before = set(initiative.events.values_list("pk", flat=True))
+                after = {e.pk for e in changes["events"]}
+                own = roles.branch_ids(request.user)
+                foreign = Event.objects.filter(pk__in=before ^ after).exclude(branch_id__in=own)
+                if foreign.exists():
+                    raise ValidationError(
+                        {
+                            "events": [
+                                _("You may link and unlink only your own branch's events.")
+                            ]
+                        }
+                    )
+        kwargs = {k: changes[k] for k in ("status", "note", "events") if k in changes}
+        if "branch" in changes:
+            kwargs["branch"] = changes["branch"]
+        initiative = initiative_update(initiative=initiative, **kwargs)
+        return Response(serializers.InitiativeSerializer(initiative).data)
 
     def get_object(self):
         obj = get_object_or_404(self.get_queryset(), pk=self.kwargs["pk"])

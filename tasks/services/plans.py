@@ -4,6 +4,7 @@ and freezing them as plain data."""
 from __future__ import annotations
 
 from collections.abc import Sequence
+from datetime import date, datetime
 from typing import Any
 
 from django.core.exceptions import ValidationError
@@ -14,6 +15,7 @@ from django.utils.translation import gettext as _
 from events.clock import MAX_YEAR, MIN_YEAR, local_today, year_supported
 
 from ..models import ActionPlan, Initiative, Target
+from .initiatives import initiative_figures
 
 
 def action_plan_get(*, year: int) -> ActionPlan | None:
@@ -92,6 +94,10 @@ def _plan_rows_validate(targets, initiatives) -> None:
             errors.setdefault("initiatives", []).append(_("An initiative needs a text."))
         if i.get("track") is None:
             errors.setdefault("initiatives", []).append(_("An initiative belongs to a track."))
+        if i.get("status") and i["status"] not in Initiative.Status.values:
+            errors.setdefault("initiatives", []).append(
+                _("Unknown initiative status “%(status)s”.") % {"status": i["status"]}
+            )
     if errors:
         raise ValidationError(errors)
 
@@ -143,7 +149,7 @@ def action_plan_save(
         )
     if initiatives is not None:
         plan.initiatives.all().delete()
-        Initiative.objects.bulk_create(
+        created = Initiative.objects.bulk_create(
             [
                 Initiative(
                     plan=plan,
@@ -151,17 +157,41 @@ def action_plan_save(
                     branch=i.get("branch"),
                     text=i["text"].strip(),
                     order=i.get("order") or n,
+                    status=i.get("status") or Initiative.Status.PLANNED,
+                    note=(i.get("note") or "").strip(),
                 )
                 for n, i in enumerate(initiatives)
             ]
         )
+        if any(i.get("events") for i in initiatives):
+            # bulk_create sets primary keys on PostgreSQL and SQLite alike.
+            Initiative.events.through.objects.bulk_create(
+                [
+                    Initiative.events.through(initiative_id=obj.pk, event_id=event.pk)
+                    for obj, i in zip(created, initiatives, strict=True)
+                    for event in {e.pk: e for e in i.get("events") or ()}.values()
+                ]
+            )
     return plan
 
 
-def action_plan_snapshot(plan: ActionPlan | None) -> dict[str, Any] | None:
-    """A plan as plain data (frozen into reports, served by the API)."""
+def action_plan_snapshot(
+    plan: ActionPlan | None, *, last: date | None = None, now: datetime | None = None
+) -> dict[str, Any] | None:
+    """A plan as plain data (frozen into reports, served by the API). Each initiative carries
+    its status, note, linked events and figures: those of its events from 1 January of the
+    plan's year to ``last`` (default: 31 December)."""
     if plan is None:
         return None
+    initiatives = list(
+        plan.initiatives.select_related("track", "branch").prefetch_related("events")
+    )
+    figures = initiative_figures(
+        initiatives=initiatives,
+        first=date(plan.year, 1, 1),
+        last=last or date(plan.year, 12, 31),
+        now=now,
+    )
     return {
         "year": plan.year,
         "status": plan.status,
@@ -187,7 +217,20 @@ def action_plan_snapshot(plan: ActionPlan | None) -> dict[str, Any] | None:
                 "branch": i.branch.slug if i.branch else None,
                 "branch_name": i.branch.name if i.branch else None,
                 "text": i.text,
+                "id": i.pk,
+                "status": i.status,
+                "status_label": str(i.get_status_display()),
+                "note": i.note,
+                "events": [
+                    {"id": e.pk, "title": e.title}
+                    for e in sorted(i.events.all(), key=lambda e: (e.start, e.pk))
+                ],
+                "figures": figures[i.pk],
             }
-            for i in plan.initiatives.select_related("track", "branch")
+            for i in initiatives
         ],
+        "initiatives_period": {
+            "first": date(plan.year, 1, 1).isoformat(),
+            "last": (last or date(plan.year, 12, 31)).isoformat(),
+        },
     }

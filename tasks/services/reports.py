@@ -61,11 +61,11 @@ def status_report_generate(
     kind = _report_kind(as_of)
     next_plan = None
     if as_of.month == 12:
-        next_plan = action_plan_snapshot(action_plan_get(year=last.year + 1))
+        next_plan = action_plan_snapshot(action_plan_get(year=last.year + 1), now=now)
     data = {
         "period": period.as_dict(),
         "held_as_of": now.isoformat(),
-        "plan": action_plan_snapshot(action_plan_get(year=period.year)),
+        "plan": action_plan_snapshot(action_plan_get(year=period.year), last=last, now=now),
         "next_plan": next_plan,
         "figures": figures,
         "monthly": _decorate(monthly, year=period.year),

@@ -7,7 +7,7 @@ from django.utils import timezone
 
 from demo import plans as demo
 from events import services as event_services
-from tasks.models import ActionPlan
+from tasks.models import ActionPlan, Initiative
 from tests.factories import make_event
 
 pytestmark = pytest.mark.django_db
@@ -28,6 +28,11 @@ def test_seed_plans_sets_targets_from_figures_and_copies_next_year(branch, staff
     assert cell.held in {max(1, round(1 * f)) for f in demo.FACTORS}
     assert cell.attendance in {max(10, round(20 * f, -1)) for f in demo.FACTORS}
     assert plan.initiatives.count() == 7
+    # Every status is shown, each with a note and a responsible branch; hygge's initiative is
+    # carried out by the demo's hygge event.
+    assert set(plan.initiatives.values_list("status", flat=True)) == set(Initiative.Status.values)
+    assert all(i.note and i.branch_id for i in plan.initiatives.all())
+    assert list(plan.initiatives.get(track__slug="hygge").events.all()) == [event]
     draft = ActionPlan.objects.get(year=today.year + 1)
     assert draft.status == ActionPlan.Status.DRAFT
     assert draft.targets.count() == plan.targets.count()

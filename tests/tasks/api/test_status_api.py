@@ -231,7 +231,16 @@ def test_management_writes_a_plan_and_staff_read_it(management_client, staff_cli
 
     read = staff_client.get(f"/api/v1/action-plans/{plan['id']}/").json()
     assert read["initiatives"] == [
-        {"track": "hygge", "branch": "jyllinge", "text": "Strikkecafé hver torsdag", "order": 0}
+        {
+            "id": read["initiatives"][0]["id"],
+            "track": "hygge",
+            "branch": "jyllinge",
+            "text": "Strikkecafé hver torsdag",
+            "order": 0,
+            "status": "planned",
+            "note": "",
+            "events": [],
+        }
     ]
     assert (
         staff_client.patch(
