@@ -294,6 +294,7 @@ def dashboard(request):
         "co_created": co_created(figures),
         "reports": list(status_report_list()[:10]),
         "may_start_jobs": may_start_jobs(request.user),
+        "report_tracks": Track.objects.order_by("order", "slug"),
         "today": local_today(),
         "recent_jobs": list(Job.objects.order_by("-created_at")[:5]),
     }
@@ -313,6 +314,7 @@ def report_list(request):
     context = {
         "reports": reports,
         "may_start_jobs": may_start_jobs(request.user),
+        "report_tracks": Track.objects.order_by("order", "slug"),
         "today": local_today(),
     }
     return render(request, "pages/report_list.html", context)
@@ -361,7 +363,16 @@ def report_start(request):
     except ValueError:
         messages.error(request, _("“%(value)s” is not a date (YYYY-MM-DD).") % {"value": raw})
         return redirect("pages:report-list")
-    job = status_report_start(as_of=as_of, user=request.user)
+    comments = {
+        t.slug: request.POST.get(f"comment_{t.slug}", "").strip()
+        for t in Track.objects.order_by("order", "slug")
+    }
+    job = status_report_start(
+        as_of=as_of,
+        user=request.user,
+        overall_comment=request.POST.get("overall_comment", "").strip(),
+        track_comments={k: v for k, v in comments.items() if v},
+    )
     return redirect("pages:job-detail", pk=job.pk)
 
 

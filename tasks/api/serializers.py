@@ -95,6 +95,27 @@ class RecomputeSerializer(StrictTypesMixin, serializers.Serializer):
 
 class ReportCreateSerializer(StrictTypesMixin, serializers.Serializer):
     as_of = BoundedDateField(help_text=_("Figures cover the year up to the day before."))
+    overall_comment = serializers.CharField(
+        required=False,
+        allow_blank=True,
+        max_length=10000,
+        help_text=_("Management's comment on the whole report, frozen with it."),
+    )
+    track_comments = serializers.DictField(
+        child=serializers.CharField(allow_blank=True, max_length=10000),
+        required=False,
+        help_text=_("Management's comment per track, by the track's slug, frozen with it."),
+    )
+
+    def validate_track_comments(self, value):
+        from events.models import Track
+
+        unknown = sorted(set(value) - set(Track.objects.values_list("slug", flat=True)))
+        if unknown:
+            raise serializers.ValidationError(
+                _("No such track: %(slugs)s.") % {"slugs": ", ".join(unknown)}
+            )
+        return value
 
 
 class JobSerializer(serializers.ModelSerializer):

@@ -261,7 +261,12 @@ class StatusReportViewSet(
     def create(self, request):
         data = serializers.ReportCreateSerializer(data=request.data)
         data.is_valid(raise_exception=True)
-        job = status_report_start(as_of=data.validated_data["as_of"], user=request.user)
+        job = status_report_start(
+            as_of=data.validated_data["as_of"],
+            user=request.user,
+            overall_comment=data.validated_data.get("overall_comment", ""),
+            track_comments=data.validated_data.get("track_comments") or {},
+        )
         return _job_accepted(job)
 
     def _file(self, content: bytes, content_type: str, ext: str) -> HttpResponse:
