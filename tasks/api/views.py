@@ -20,6 +20,7 @@ from drf_spectacular.utils import (
 )
 from rest_framework import mixins, status, viewsets
 from rest_framework.decorators import action
+from rest_framework.exceptions import ValidationError
 from rest_framework.response import Response
 from rest_framework.views import APIView
 
@@ -278,14 +279,38 @@ class StatusReportViewSet(
 
     @extend_schema(
         description=_(
-            "The report's figures (year to date, every scope) as a CSV file, UTF-8 with a byte "
-            "order mark; headings in the language asked for (Accept-Language)."
+            "The report's figures (year to date, every scope) as a CSV file; headings in the "
+            "language asked for (Accept-Language). dialect=plain (default): comma, dot "
+            "decimals, UTF-8; dialect=excel-da: semicolon, decimal comma, UTF-8 with a byte "
+            "order mark, as Danish Excel opens it."
         ),
+        parameters=[
+            OpenApiParameter(
+                "dialect",
+                OpenApiTypes.STR,
+                enum=["plain", "excel-da"],
+                description=_("plain (default) or excel-da."),
+            )
+        ],
         responses={(200, "text/csv"): OpenApiTypes.BINARY},
     )
     @action(detail=True, methods=["get"], url_path="csv", url_name="csv")
     def csv(self, request, pk=None):
-        return self._file(exports.report_csv(self.get_object()), "text/csv; charset=utf-8", "csv")
+        dialect = request.query_params.get("dialect", "plain")
+        if dialect not in exports.CSV_DIALECTS:
+            raise ValidationError(
+                {
+                    "dialect": [
+                        _("Choose one of: %(choices)s.")
+                        % {"choices": ", ".join(exports.CSV_DIALECTS)}
+                    ]
+                }
+            )
+        return self._file(
+            exports.report_csv(self.get_object(), dialect=dialect),
+            "text/csv; charset=utf-8",
+            "csv",
+        )
 
     @extend_schema(
         description=_(
@@ -299,14 +324,31 @@ class StatusReportViewSet(
         return self._file(exports.report_xlsx(self.get_object()), XLSX, "xlsx")
 
     @extend_schema(
+        description=_(
+            "The report as an A4 PDF document (summary, every track, the plans), rendered on the "
+            "server from the printable page."
+        ),
+        responses={(200, "application/pdf"): OpenApiTypes.BINARY},
+    )
+    @action(detail=True, methods=["get"], url_path="pdf", url_name="pdf")
+    def pdf(self, request, pk=None):
+        return self._file(exports.report_pdf(self.get_object()), "application/pdf", "pdf")
+
+    @extend_schema(
         description=_("The report as a readable, printable web page."),
         responses={(200, "text/html"): OpenApiTypes.STR},
     )
     @action(detail=True, methods=["get"], url_path="html", url_name="html")
     def html(self, request, pk=None):
         report = self.get_object()
+        links = {
+            fmt: reverse(f"status-report-{fmt}", kwargs={"pk": report.pk})
+            for fmt in ("csv", "xlsx", "pdf")
+        }
+        links["csv_da"] = links["csv"] + "?dialect=excel-da"
         return HttpResponse(
-            exports.report_html(report, request=request), content_type="text/html; charset=utf-8"
+            exports.report_html(report, request=request, download_links=links),
+            content_type="text/html; charset=utf-8",
         )
 
 

@@ -118,7 +118,7 @@ def test_xlsx_has_figures_coverage_months_and_plan_sheets(branch, spring):
 
     book = load_workbook(io.BytesIO(exports.report_xlsx(report)))
 
-    assert book.sheetnames == ["Figures", "Track coverage", "Months", "Action plan 2026"]
+    assert book.sheetnames == ["Summary", "Figures", "Track coverage", "Months", "Action plan 2026"]
     figures = book["Figures"]
     header = [c.value for c in figures[4]]
     rows = [
