@@ -39,7 +39,7 @@ from tasks.services.read import (
     status_figures_state,
     track_coverage,
 )
-from tasks.services.reports import status_report_list
+from tasks.services.reports import report_summary, same_period_last_year, status_report_list
 
 from . import staff
 
@@ -292,7 +292,10 @@ def dashboard(request):
             staff.readable_branches(request.user).values_list("pk", flat=True)
         ),
         "co_created": co_created(figures),
-        "reports": list(status_report_list()[:10]),
+        "summary": summary_strip(period, figures, today=local_today()),
+        "reports": [
+            {"report": r, "downloads": _download_urls(r)} for r in status_report_list()[:10]
+        ],
         "may_start_jobs": may_start_jobs(request.user),
         "report_tracks": Track.objects.order_by("order", "slug"),
         "today": local_today(),
@@ -302,9 +305,26 @@ def dashboard(request):
 
 
 def _download_urls(report: StatusReport) -> dict[str, str]:
-    """The reports API's CSV and XLSX downloads of one report (owned by tasks.api)."""
+    """The reports API's printable page, PDF, CSV (both dialects) and XLSX of one report
+    (owned by tasks.api)."""
+    urls = {
+        fmt: reverse(f"status-report-{fmt}", kwargs={"pk": report.pk})
+        for fmt in ("html", "pdf", "csv", "xlsx")
+    }
+    urls["csv_da"] = urls["csv"] + "?dialect=excel-da"
+    return urls
+
+
+def summary_strip(period: Period, figures: list[dict], *, today: date) -> dict:
+    """The dashboard's summary, like a report's: the period's totals beside the same period
+    last year, and whether the period runs into the current month (not yet complete)."""
+    previous = same_period_last_year(period)
+    summary = report_summary(figures, previous["figures"])
+    month_start = today.replace(day=1)
     return {
-        fmt: reverse(f"status-report-{fmt}", kwargs={"pk": report.pk}) for fmt in ("csv", "xlsx")
+        **summary,
+        "previous_period": previous["period"],
+        "incomplete_month": month_start if period.first <= today <= period.last else None,
     }
 
 

@@ -60,7 +60,7 @@ def status_report_generate(
     ytd = [r for r in raw if r["period_kind"] == PeriodKind.YTD]
     monthly = [r for r in raw if r["period_kind"] == PeriodKind.MONTH and r["branch_id"] is None]
     _say(progress, 40, _("Counting the same period last year"))
-    previous = _same_period_last_year(period, now=now)
+    previous = same_period_last_year(period, now=now)
     _say(progress, 60, _("Adding the action plan"))
     figures = status_figures_from_rows(ytd, period=period)
     kind = _report_kind(as_of)
@@ -122,21 +122,23 @@ def status_report_generate(
     return report
 
 
-def _same_period_last_year(period: Period, *, now: datetime) -> dict[str, Any]:
-    """The figures of the same stretch of the year before (1 January to the same day; 29
-    February becomes 28 February), by last year's targets, for the summary's comparison."""
-    year = period.year - 1
-    first = date(year, 1, 1)
+def _year_earlier(day: date) -> date:
     try:
-        last = period.last.replace(year=year)
-    except ValueError:
-        last = date(year, 2, 28)
-    before = Period(year, PeriodKind.YTD, 1, first, last)
+        return day.replace(year=day.year - 1)
+    except ValueError:  # 29 February
+        return date(day.year - 1, 2, 28)
+
+
+def same_period_last_year(period: Period, *, now: datetime | None = None) -> dict[str, Any]:
+    """The figures of the same stretch of the year before (29 February becomes 28 February),
+    all branches, by last year's targets, for the comparison in the summary."""
+    first, last = _year_earlier(period.first), _year_earlier(period.last)
+    before = Period(first.year, period.kind, period.index, first, last)
     raw = figures_compute(
         first=first,
         last=last,
-        now=now,
-        period_map=[(m, PeriodKind.YTD.value, 1) for m in range(1, last.month + 1)],
+        now=now or timezone.now(),
+        period_map=[(m, PeriodKind.YTD.value, 1) for m in range(first.month, last.month + 1)],
     )
     rows = [r for r in raw if r["period_kind"] == PeriodKind.YTD]
     figures = status_figures_from_rows(rows, period=before)
@@ -167,16 +169,12 @@ def _summary_of(row: dict[str, Any] | None) -> dict[str, Any]:
     }
 
 
-def report_summary(
-    figures: list[dict[str, Any]], previous: list[dict[str, Any]]
-) -> dict[str, Any]:
+def report_summary(figures: list[dict[str, Any]], previous: list[dict[str, Any]]) -> dict[str, Any]:
     """The summary at the top of a report: all branches and tracks, and per track, this year
     and the same period last year (held, attendance, shares of target, missing rate)."""
 
     def total(rows, track=None):
-        return next(
-            (r for r in rows if r["branch_id"] is None and r.get("track") == track), None
-        )
+        return next((r for r in rows if r["branch_id"] is None and r.get("track") == track), None)
 
     tracks = sorted({r["track"] for r in figures + previous if r.get("track")})
     return {

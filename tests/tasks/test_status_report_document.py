@@ -114,9 +114,7 @@ def test_comments_are_frozen_and_shown_per_track(two_years):
 def test_a_frozen_report_does_not_change_when_attendance_is_corrected_later(two_years):
     report = _report()
     before = (report.data, exports.report_html(report), exports.report_csv(report))
-    missing = (
-        Occurrence.objects.filter(start__year=2026, start__month=3).order_by("start").last()
-    )
+    missing = Occurrence.objects.filter(start__year=2026, start__month=3).order_by("start").last()
     events_services.attendance_record(occurrence=missing, total=40, now=JUNE_1)
 
     report = StatusReport.objects.get(pk=report.pk)
