@@ -360,7 +360,12 @@ def _initiative(item: dict[str, Any]) -> dict[str, Any]:
     events = item.get("events") or []
     return {
         **item,
-        "status_label": item.get("status_label") or _label(INITIATIVE_STATUS, item.get("status")),
+        # in the language of the reader (the frozen label is in the language of the freeze)
+        "status_label": (
+            str(INITIATIVE_STATUS[item["status"]])
+            if item.get("status") in INITIATIVE_STATUS
+            else item.get("status_label") or item.get("status") or ""
+        ),
         "responsible": item.get("responsible_branch_name") or item.get("branch_name"),
         "note": item.get("note") or item.get("progress_note") or "",
         "event_titles": [e.get("title", e) if isinstance(e, dict) else e for e in events],

@@ -248,3 +248,24 @@ def test_the_pdf_endpoint_answers_a_pdf(two_years, admin_client):
     assert response.status_code == 200
     assert response["Content-Type"] == "application/pdf"
     assert response.content.startswith(b"%PDF")
+
+
+def test_initiative_status_note_events_and_figures_in_the_snapshot_are_shown(two_years):
+    report = _report()
+    report.data["plan"]["initiatives"][0].update(
+        status="in_progress",
+        status_label="In progress",
+        note="Kører hver fredag.",
+        events=[{"id": 1, "title": "Fredagshygge"}],
+        figures={"held": 7, "attendance": 91},
+    )
+
+    with translation.override("da"):
+        html = exports.report_html(report)
+        book = load_workbook(io.BytesIO(exports.report_xlsx(report)))
+
+    assert "i gang" in html
+    assert "Kører hver fredag." in html
+    assert "<td>7</td><td>91</td>" in html
+    row = [c.value for c in list(book["Handleplan 2026"].iter_rows())[-1]]
+    assert row[-2:] == ["i gang", "Kører hver fredag."]
