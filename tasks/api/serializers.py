@@ -403,8 +403,6 @@ class StatusReportDetailSerializer(StatusReportSerializer):
                     "groups); overall_comment and track_comments (management's, frozen)."
                 )
             },
-            "overall_comment": {"read_only": True},
-            "track_comments": {"read_only": True},
         }
 
 

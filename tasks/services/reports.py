@@ -110,8 +110,8 @@ def status_report_generate(
                 scheduled=scheduled,
                 title=title,
                 data=data,
-                overall_comment=data["overall_comment"],
-                track_comments=data["track_comments"],
+                overall_comment=overall_comment or "",
+                track_comments={k: v for k, v in (track_comments or {}).items() if v},
                 generated_by=user if getattr(user, "is_authenticated", False) else None,
             )
     except IntegrityError:
