@@ -11,6 +11,12 @@ ENV PYTHONDONTWRITEBYTECODE=1 \
 
 WORKDIR /app
 
+# Debian's Pango (and a font) for WeasyPrint, which renders the status reports' PDF on the
+# server (tasks/exports.py report_pdf).
+RUN apt-get update \
+    && apt-get install -y --no-install-recommends libpango-1.0-0 libpangoft2-1.0-0 fonts-dejavu-core \
+    && rm -rf /var/lib/apt/lists/*
+
 # Dependencies first, read from pyproject.toml (the one list), so this layer is rebuilt only
 # when the dependencies change. All of them ship wheels: no compiler in the image.
 COPY pyproject.toml ./

@@ -41,7 +41,7 @@ from tasks.services.read import (
     status_figures_state,
     track_coverage,
 )
-from tasks.services.reports import status_report_list
+from tasks.services.reports import report_summary, same_period_last_year, status_report_list
 
 from . import staff
 
@@ -311,8 +311,12 @@ def dashboard(request):
             staff.readable_branches(request.user).values_list("pk", flat=True)
         ),
         "co_created": co_created(figures),
-        "reports": list(status_report_list()[:10]),
+        "summary": summary_strip(period, figures, today=local_today()),
+        "reports": [
+            {"report": r, "downloads": _download_urls(r)} for r in status_report_list()[:10]
+        ],
         "may_start_jobs": may_start_jobs(request.user),
+        "report_tracks": Track.objects.order_by("order", "slug"),
         "today": local_today(),
         "recent_jobs": list(Job.objects.order_by("-created_at")[:5]),
         "initiatives": plan_initiatives(period),
@@ -345,9 +349,26 @@ def initiative_change(request, pk: int):
 
 
 def _download_urls(report: StatusReport) -> dict[str, str]:
-    """The reports API's CSV and XLSX downloads of one report (owned by tasks.api)."""
+    """The reports API's printable page, PDF, CSV (both dialects) and XLSX of one report
+    (owned by tasks.api)."""
+    urls = {
+        fmt: reverse(f"status-report-{fmt}", kwargs={"pk": report.pk})
+        for fmt in ("html", "pdf", "csv", "xlsx")
+    }
+    urls["csv_da"] = urls["csv"] + "?dialect=excel-da"
+    return urls
+
+
+def summary_strip(period: Period, figures: list[dict], *, today: date) -> dict:
+    """The dashboard's summary, like a report's: the period's totals beside the same period
+    last year, and whether the period runs into the current month (not yet complete)."""
+    previous = same_period_last_year(period)
+    summary = report_summary(figures, previous["figures"])
+    month_start = today.replace(day=1)
     return {
-        fmt: reverse(f"status-report-{fmt}", kwargs={"pk": report.pk}) for fmt in ("csv", "xlsx")
+        **summary,
+        "previous_period": previous["period"],
+        "incomplete_month": month_start if period.first <= today <= period.last else None,
     }
 
 
@@ -357,6 +378,7 @@ def report_list(request):
     context = {
         "reports": reports,
         "may_start_jobs": may_start_jobs(request.user),
+        "report_tracks": Track.objects.order_by("order", "slug"),
         "today": local_today(),
     }
     return render(request, "pages/report_list.html", context)
@@ -405,7 +427,16 @@ def report_start(request):
     except ValueError:
         messages.error(request, _("“%(value)s” is not a date (YYYY-MM-DD).") % {"value": raw})
         return redirect("pages:report-list")
-    job = status_report_start(as_of=as_of, user=request.user)
+    comments = {
+        t.slug: request.POST.get(f"comment_{t.slug}", "").strip()
+        for t in Track.objects.order_by("order", "slug")
+    }
+    job = status_report_start(
+        as_of=as_of,
+        user=request.user,
+        overall_comment=request.POST.get("overall_comment", "").strip(),
+        track_comments={k: v for k, v in comments.items() if v},
+    )
     return redirect("pages:job-detail", pk=job.pk)
 
 

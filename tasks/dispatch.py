@@ -86,8 +86,20 @@ def status_recompute_start(*, year: int, user=None) -> Job:
     return job
 
 
-def status_report_start(*, as_of: date, user=None) -> Job:
-    """Generate a report for ``as_of`` in the background; answers the job to poll."""
-    job = job_create(kind=Job.Kind.REPORT, params={"as_of": as_of.isoformat()}, user=user)
+def status_report_start(
+    *,
+    as_of: date,
+    user=None,
+    overall_comment: str = "",
+    track_comments: dict[str, str] | None = None,
+) -> Job:
+    """Generate a report for ``as_of`` in the background, with management's comments frozen
+    into it; answers the job to poll."""
+    params: dict = {"as_of": as_of.isoformat()}
+    if overall_comment:
+        params["overall_comment"] = overall_comment
+    if track_comments:
+        params["track_comments"] = {k: v for k, v in track_comments.items() if v}
+    job = job_create(kind=Job.Kind.REPORT, params=params, user=user)
     _job_send_after_commit(job)
     return job

@@ -13,10 +13,13 @@ from __future__ import annotations
 
 import csv
 import io
+from datetime import date, datetime
 from typing import Any
 
 from django.template.loader import render_to_string
+from django.utils import timezone
 from django.utils.translation import gettext as _
+from django.utils.translation import gettext_lazy, pgettext_lazy
 
 from .models import StatusFigure, StatusReport
 
@@ -74,14 +77,31 @@ def _scope_names(row: dict[str, Any]) -> dict[str, Any]:
     }
 
 
-def report_csv(report: StatusReport) -> bytes:
-    """The report's figures (year to date, every scope) as CSV, UTF-8 with a BOM so that
-    spreadsheet programs read the Danish letters right."""
+CSV_DIALECTS = ("plain", "excel-da")
+
+
+def _decimal_comma(value: Any) -> Any:
+    """A number as Danish Excel reads it (``0,25``); text and integers as they are."""
+    if isinstance(value, float):
+        return repr(value).replace(".", ",")
+    return value
+
+
+def report_csv(report: StatusReport, *, dialect: str = "plain") -> bytes:
+    """The report's figures (year to date, every scope) as CSV.
+
+    ``plain``: comma-separated, dot decimals, UTF-8 (for programs). ``excel-da``: what Danish
+    Excel opens into columns on a double click: semicolon-separated, decimal comma, UTF-8 with
+    a byte-order mark so that it reads the Danish letters right."""
+    if dialect not in CSV_DIALECTS:
+        raise ValueError(dialect)
+    danish = dialect == "excel-da"
     out = io.StringIO()
-    writer = csv.writer(out)
+    writer = csv.writer(out, delimiter=";" if danish else ",", lineterminator="\r\n")
 
     def write(values) -> None:
-        writer.writerow(_row(values))
+        row = _row(values)  # formula-like text first: a number is never neutralised
+        writer.writerow([_decimal_comma(v) for v in row] if danish else row)
 
     period = report.data["period"]
     write([report.title])
@@ -93,7 +113,143 @@ def report_csv(report: StatusReport) -> bytes:
     for row in report.data["figures"]:
         row = _scope_names(row)
         write(["" if row.get(k) is None else row.get(k) for k, _h in cols])
-    return ("\ufeff" + out.getvalue()).encode("utf-8")
+    text = out.getvalue()
+    return ("\ufeff" + text).encode("utf-8") if danish else text.encode("utf-8")
+
+
+PERCENT = "0.0%"
+SUMMARY_MEASURES = (
+    ("held", gettext_lazy("occurrences held")),
+    ("attendance", gettext_lazy("attendance")),
+    ("share_of_target_held", gettext_lazy("share of target: events held")),
+    ("share_of_target_attendance", gettext_lazy("share of target: attendance")),
+    ("missing_rate", gettext_lazy("missing-attendance rate")),
+    ("co_created_share", gettext_lazy("co-created share")),
+    ("children", gettext_lazy("children")),
+    ("youth", gettext_lazy("youth")),
+    ("adults", gettext_lazy("adults")),
+    ("seniors", gettext_lazy("seniors")),
+)
+
+
+def _percent_labels() -> set[str]:
+    """The summary measures that are shares (translated at call time)."""
+    return {str(label) for key, label in SUMMARY_MEASURES if "share" in key or "rate" in key}
+
+
+def _date(value: str | None) -> date | None:
+    return date.fromisoformat(value) if value else None
+
+
+def _datetime(value: str | None) -> datetime | None:
+    """An ISO instant as a local wall-clock time (spreadsheets have no time zones)."""
+    if not value:
+        return None
+    return timezone.localtime(datetime.fromisoformat(value)).replace(tzinfo=None)
+
+
+def _percent_columns(ws, keys: list[str], *, first_row: int) -> None:
+    """Shares (0.25) shown as percentages (25.0 %), still numbers."""
+    for column, key in enumerate(keys, start=1):
+        if "share" in key:
+            for (cell,) in ws.iter_rows(min_row=first_row, min_col=column, max_col=column):
+                cell.number_format = PERCENT
+
+
+def _fit_columns(ws) -> None:
+    """Column widths from the longest value in each column (capped), as a person would set,
+    and dates shown as dates."""
+    from openpyxl.utils import get_column_letter
+
+    widths: dict[int, int] = {}
+    for row in ws.iter_rows(min_row=2):
+        for cell in row:
+            if cell.value is None:
+                continue
+            if isinstance(cell.value, datetime):
+                cell.number_format = "yyyy-mm-dd hh:mm"
+            elif isinstance(cell.value, date):
+                cell.number_format = "yyyy-mm-dd"
+            length = 12 if isinstance(cell.value, (date, float)) else len(str(cell.value))
+            widths[cell.column] = max(widths.get(cell.column, 8), min(length + 2, 60))
+    for column, width in widths.items():
+        ws.column_dimensions[get_column_letter(column)].width = width
+
+
+def _summary_sheet(summary, report: StatusReport, doc: dict[str, Any]) -> None:
+    """The workbook's first sheet: title, period, the summary against last year, comments."""
+    from openpyxl.styles import Font
+
+    data = report.data
+    bold = Font(bold=True)
+    summary.title = _("Summary")[:31]
+    _append(summary, [report.title])
+    summary["A1"].font = Font(bold=True, size=14)
+    _append(summary, [_("Period"), _date(data["period"]["first"]), _date(data["period"]["last"])])
+    _append(summary, [_("Held as of"), _datetime(data["held_as_of"])])
+    _append(summary, [])
+    _append(summary, [_("Scope"), _("Measure"), _("This year"), _("Same period last year")])
+    for cell in summary[5]:
+        cell.font = bold
+    scopes = [(_("All tracks"), doc["summary"].get("total"), doc["summary"].get("previous"))]
+    scopes += [(t["name"], t["now"], t["previous"]) for t in doc["tracks"] if t["now"]]
+    for name, now, before in scopes:
+        if not now:
+            continue
+        for key, label in SUMMARY_MEASURES:
+            _append(summary, [name, str(label), now.get(key), (before or {}).get(key)])
+    if doc["overall_comment"]:
+        _append(summary, [])
+        _append(summary, [_("Management's comment"), doc["overall_comment"]])
+    for t in doc["tracks"]:
+        if t["comment"]:
+            _append(summary, [t["name"], t["comment"]])
+    labels = _percent_labels()
+    for row in summary.iter_rows(min_row=6, max_col=4):
+        if len(row) == 4 and str(row[1].value) in labels:
+            row[2].number_format = row[3].number_format = PERCENT
+
+
+
+def _plan_sheet(ws, plan: dict[str, Any]) -> None:
+    """A plan as it was frozen: title and status (in the language asked for), targets and
+    initiatives."""
+    _append(ws, [plan["title"], _label(PLAN_STATUS, plan["status"])])
+    _append(ws, [])
+    _append(
+        ws,
+        [
+            _("Branch"),
+            _("Track"),
+            _("target: events held"),
+            _("target: attendance"),
+            _("target: co-created"),
+        ],
+    )
+    for t in plan["targets"]:
+        _append(
+            ws,
+            [
+                t["branch_name"] or _("All branches"),
+                t["track_name"] or _("All tracks"),
+                t["held"],
+                t["attendance"],
+                t["co_created"],
+            ],
+        )
+    _append(ws, [])
+    _append(ws, [_("Track"), _("Branch"), _("Initiative"), _("Status"), _("Note")])
+    for i in map(_initiative, plan["initiatives"]):
+        _append(
+            ws,
+            [
+                i["track_name"],
+                i["responsible"] or _("All branches"),
+                i["text"],
+                i["status_label"],
+                i["note"],
+            ],
+        )
 
 
 def report_xlsx(report: StatusReport) -> bytes:
@@ -104,12 +260,15 @@ def report_xlsx(report: StatusReport) -> bytes:
     data = report.data
     book = Workbook()
     bold = Font(bold=True)
+    doc = report_sections(report)
 
-    sheet = book.active
-    sheet.title = _("Figures")[:31]
+    summary = book.active
+    _summary_sheet(summary, report, doc)
+
+    sheet = book.create_sheet(_("Figures")[:31])
     _append(sheet, [report.title])
     sheet["A1"].font = Font(bold=True, size=14)
-    _append(sheet, [_("Period"), data["period"]["first"], data["period"]["last"]])
+    _append(sheet, [_("Period"), _date(data["period"]["first"]), _date(data["period"]["last"])])
     _append(sheet, [])
     cols = _columns()
     _append(sheet, [header for _key, header in cols])
@@ -119,6 +278,7 @@ def report_xlsx(report: StatusReport) -> bytes:
         row = _scope_names(row)
         _append(sheet, [row.get(k) for k, _h in cols])
     sheet.freeze_panes = "C5"
+    _percent_columns(sheet, [key for key, _header in cols], first_row=5)
 
     coverage = book.create_sheet(_("Track coverage")[:31])
     tracks = data["tracks"]
@@ -166,47 +326,109 @@ def report_xlsx(report: StatusReport) -> bytes:
 
     for key, title in (("plan", _("Action plan")), ("next_plan", _("Next year's plan"))):
         plan = data.get(key)
-        if not plan:
-            continue
-        ws = book.create_sheet(f"{title} {plan['year']}"[:31])
-        _append(ws, [plan["title"], plan["status"]])
-        _append(ws, [])
-        _append(
-            ws,
-            [
-                _("Branch"),
-                _("Track"),
-                _("target: events held"),
-                _("target: attendance"),
-                _("target: co-created"),
-            ],
-        )
-        for t in plan["targets"]:
-            _append(
-                ws,
-                [
-                    t["branch_name"] or _("All branches"),
-                    t["track_name"] or _("All tracks"),
-                    t["held"],
-                    t["attendance"],
-                    t["co_created"],
-                ],
-            )
-        _append(ws, [])
-        _append(ws, [_("Track"), _("Branch"), _("Initiative")])
-        for i in plan["initiatives"]:
-            _append(ws, [i["track_name"], i["branch_name"] or _("All branches"), i["text"]])
+        if plan:
+            _plan_sheet(book.create_sheet(f"{title} {plan['year']}"[:31]), plan)
+
+    for ws in book.worksheets:
+        _fit_columns(ws)
 
     buffer = io.BytesIO()
     book.save(buffer)
     return buffer.getvalue()
 
 
-def report_html(report: StatusReport, *, request=None) -> str:
-    """A readable, printable page of the report."""
+INITIATIVE_STATUS = {
+    "planned": pgettext_lazy("initiative status", "planned"),
+    "in_progress": pgettext_lazy("initiative status", "in progress"),
+    "done": pgettext_lazy("initiative status", "done"),
+    "postponed": pgettext_lazy("initiative status", "postponed"),
+    "dropped": pgettext_lazy("initiative status", "dropped"),
+}
+PLAN_STATUS = {
+    "adopted": pgettext_lazy("plan status", "adopted"),
+    "draft": pgettext_lazy("plan status", "draft"),
+}
+
+
+def _label(labels: dict, value: Any) -> str:
+    return str(labels.get(value, value or ""))
+
+
+def _initiative(item: dict[str, Any]) -> dict[str, Any]:
+    """An initiative of a plan snapshot as the report shows it: whatever keys the snapshot holds
+    (older reports: text only; newer: status, responsible branch, note, events, figures)."""
+    events = item.get("events") or []
+    return {
+        **item,
+        # in the language of the reader (the frozen label is in the language of the freeze)
+        "status_label": (
+            str(INITIATIVE_STATUS[item["status"]])
+            if item.get("status") in INITIATIVE_STATUS
+            else item.get("status_label") or item.get("status") or ""
+        ),
+        "responsible": item.get("responsible_branch_name") or item.get("branch_name"),
+        "note": item.get("note") or item.get("progress_note") or "",
+        "event_titles": [e.get("title", e) if isinstance(e, dict) else e for e in events],
+        "figures": item.get("figures") or None,
+    }
+
+
+def report_sections(report: StatusReport) -> dict[str, Any]:
+    """The report as a document, one structure for every format: the summary (this year and the
+    same period last year), then per track its initiatives, figures against target and last
+    year, coverage across branches, age breakdown, co-created share and management's comment."""
     data = report.data
     figures = [_scope_names(r) for r in data["figures"]]
+    summary = data.get("summary") or {}
+    comments = data.get("track_comments") or {}
+    initiatives = (data.get("plan") or {}).get("initiatives") or []
+    tracks = []
+    for t in data["tracks"]:
+        slug = t["slug"]
+        total = next(
+            (r for r in figures if r["branch_id"] is None and r.get("track") == slug), None
+        )
+        compared = (summary.get("tracks") or {}).get(slug) or {}
+        tracks.append(
+            {
+                **t,
+                "total": total,
+                "now": compared.get("now"),
+                "previous": compared.get("previous"),
+                "initiatives": [_initiative(i) for i in initiatives if i.get("track") == slug],
+                "coverage": [
+                    {"branch_name": c["branch_name"], "held": c["tracks"].get(slug, 0)}
+                    for c in data["coverage"]
+                ],
+                "branches_held": sum(1 for c in data["coverage"] if c["tracks"].get(slug)),
+                "branches": len(data["coverage"]),
+                "comment": comments.get(slug, ""),
+            }
+        )
+    return {
+        "summary": summary,
+        "previous_period": (data.get("previous") or {}).get("period"),
+        "tracks": tracks,
+        "overall_comment": data.get("overall_comment") or "",
+        "figures": figures,
+    }
+
+
+def report_html(
+    report: StatusReport, *, request=None, for_print: bool = False, download_links=None
+) -> str:
+    """A readable, printable page of the report (``for_print``: for the PDF engine)."""
+    data = report.data
+    doc = report_sections(report)
+    figures = doc["figures"]
+    plan = data.get("plan")
+    next_plan = data.get("next_plan")
     context = {
+        "doc": doc,
+        "for_print": for_print,
+        "download_links": None if for_print else download_links,
+        "plan_status": _label(PLAN_STATUS, plan["status"]) if plan else "",
+        "next_plan_status": _label(PLAN_STATUS, next_plan["status"]) if next_plan else "",
         "report": report,
         "data": data,
         "total": next(
@@ -225,3 +447,17 @@ def report_html(report: StatusReport, *, request=None) -> str:
         "next_plan": data.get("next_plan"),
     }
     return render_to_string("tasks/status_report.html", context, request=request)
+
+
+def report_pdf(report: StatusReport) -> bytes:
+    """The report as an A4 PDF, rendered on the server by WeasyPrint from the same printable
+    HTML (its print stylesheet: @page margin boxes with page numbers, colours kept).
+
+    WeasyPrint rather than Chromium's print: it is a Python library drawing with Debian's Pango
+    (already in the image), needs no browser process per request, and implements CSS Paged
+    Media (``counter(pages)`` in @page margin boxes, ``string-set`` for a running title), which
+    Chromium's print ignores."""
+    from weasyprint import HTML
+
+    html = report_html(report, for_print=True)
+    return HTML(string=html, media_type="print").write_pdf()

@@ -76,6 +76,8 @@ def status_report_generate_task(
     scheduled: bool = False,
     job_id: str | None = None,
     user_id: int | None = None,
+    overall_comment: str = "",
+    track_comments: dict | None = None,
 ) -> dict:
     """Freeze a status report as of a date (ISO), by default today in Copenhagen (beat)."""
     day = date.fromisoformat(as_of) if as_of else local_today()
@@ -83,7 +85,12 @@ def status_report_generate_task(
 
     def work(progress=None) -> dict:
         report = status_report_generate(
-            as_of=day, scheduled=scheduled, user=user, progress=progress
+            as_of=day,
+            scheduled=scheduled,
+            user=user,
+            progress=progress,
+            overall_comment=overall_comment or "",
+            track_comments=track_comments or {},
         )
         return {"report": report.pk, "as_of": report.as_of.isoformat()}
 
@@ -107,6 +114,9 @@ def job_send(*, job: Job) -> None:
     else:
         task, kwargs["as_of"] = status_report_generate_task, job.params["as_of"]
         kwargs["user_id"] = job.created_by_id
+        for key in ("overall_comment", "track_comments"):
+            if key in job.params:
+                kwargs[key] = job.params[key]
     task.apply_async(kwargs=kwargs)
     job_sent(job_id=job.pk)
 

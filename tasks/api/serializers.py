@@ -95,6 +95,27 @@ class RecomputeSerializer(StrictTypesMixin, serializers.Serializer):
 
 class ReportCreateSerializer(StrictTypesMixin, serializers.Serializer):
     as_of = BoundedDateField(help_text=_("Figures cover the year up to the day before."))
+    overall_comment = serializers.CharField(
+        required=False,
+        allow_blank=True,
+        max_length=10000,
+        help_text=_("Management's comment on the whole report, frozen with it."),
+    )
+    track_comments = serializers.DictField(
+        child=serializers.CharField(allow_blank=True, max_length=10000),
+        required=False,
+        help_text=_("Management's comment per track, by the track's slug, frozen with it."),
+    )
+
+    def validate_track_comments(self, value):
+        from events.models import Track
+
+        unknown = sorted(set(value) - set(Track.objects.values_list("slug", flat=True)))
+        if unknown:
+            raise serializers.ValidationError(
+                _("No such track: %(slugs)s.") % {"slugs": ", ".join(unknown)}
+            )
+        return value
 
 
 class JobSerializer(serializers.ModelSerializer):
@@ -307,8 +328,9 @@ class StatusReportSerializer(serializers.ModelSerializer):
 
     links = serializers.SerializerMethodField(
         help_text=_(
-            "Where to download it: csv (the figures), xlsx (figures, track coverage, months and "
-            "the action plans) and html (a readable, printable page)."
+            "Where to download it: csv (the figures; ?dialect=excel-da for Danish Excel), xlsx "
+            "(summary, figures, track coverage, months and the action plans), html (a readable, "
+            "printable page) and pdf (the same page as an A4 PDF)."
         )
     )
 
@@ -357,7 +379,7 @@ class StatusReportSerializer(serializers.ModelSerializer):
     def get_links(self, report) -> dict[str, str]:
         return {
             fmt: reverse(f"status-report-{fmt}", kwargs={"pk": report.pk})
-            for fmt in ("csv", "xlsx", "html")
+            for fmt in ("csv", "xlsx", "html", "pdf")
         }
 
 
@@ -365,7 +387,7 @@ class StatusReportDetailSerializer(StatusReportSerializer):
     """A frozen status report with its figures."""
 
     class Meta(StatusReportSerializer.Meta):
-        fields = [*StatusReportSerializer.Meta.fields, "data"]
+        fields = [*StatusReportSerializer.Meta.fields, "overall_comment", "track_comments", "data"]
         extra_kwargs = {
             **StatusReportSerializer.Meta.extra_kwargs,
             "data": {
@@ -375,7 +397,10 @@ class StatusReportDetailSerializer(StatusReportSerializer):
                     "year's plan in a report dated in December, otherwise null); figures (the "
                     "year to date in every scope, as rows of the figures view); monthly (each "
                     "month, all branches: per track and in total); coverage (tracks held per "
-                    "branch); tracks (slug and name, in order)."
+                    "branch); tracks (slug and name, in order); previous (the same period last "
+                    "year: period and its all-branch figures); summary (total and per track, "
+                    "this year and last: held, attendance, shares of target, missing rate, age "
+                    "groups); overall_comment and track_comments (management's, frozen)."
                 )
             },
         }

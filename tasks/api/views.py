@@ -264,7 +264,12 @@ class StatusReportViewSet(
     def create(self, request):
         data = serializers.ReportCreateSerializer(data=request.data)
         data.is_valid(raise_exception=True)
-        job = status_report_start(as_of=data.validated_data["as_of"], user=request.user)
+        job = status_report_start(
+            as_of=data.validated_data["as_of"],
+            user=request.user,
+            overall_comment=data.validated_data.get("overall_comment", ""),
+            track_comments=data.validated_data.get("track_comments") or {},
+        )
         return _job_accepted(job)
 
     def _file(self, content: bytes, content_type: str, ext: str) -> HttpResponse:
@@ -276,14 +281,38 @@ class StatusReportViewSet(
 
     @extend_schema(
         description=_(
-            "The report's figures (year to date, every scope) as a CSV file, UTF-8 with a byte "
-            "order mark; headings in the language asked for (Accept-Language)."
+            "The report's figures (year to date, every scope) as a CSV file; headings in the "
+            "language asked for (Accept-Language). dialect=plain (default): comma, dot "
+            "decimals, UTF-8; dialect=excel-da: semicolon, decimal comma, UTF-8 with a byte "
+            "order mark, as Danish Excel opens it."
         ),
+        parameters=[
+            OpenApiParameter(
+                "dialect",
+                OpenApiTypes.STR,
+                enum=["plain", "excel-da"],
+                description=_("plain (default) or excel-da."),
+            )
+        ],
         responses={(200, "text/csv"): OpenApiTypes.BINARY},
     )
     @action(detail=True, methods=["get"], url_path="csv", url_name="csv")
     def csv(self, request, pk=None):
-        return self._file(exports.report_csv(self.get_object()), "text/csv; charset=utf-8", "csv")
+        dialect = request.query_params.get("dialect", "plain")
+        if dialect not in exports.CSV_DIALECTS:
+            raise ValidationError(
+                {
+                    "dialect": [
+                        _("Choose one of: %(choices)s.")
+                        % {"choices": ", ".join(exports.CSV_DIALECTS)}
+                    ]
+                }
+            )
+        return self._file(
+            exports.report_csv(self.get_object(), dialect=dialect),
+            "text/csv; charset=utf-8",
+            "csv",
+        )
 
     @extend_schema(
         description=_(
@@ -297,14 +326,31 @@ class StatusReportViewSet(
         return self._file(exports.report_xlsx(self.get_object()), XLSX, "xlsx")
 
     @extend_schema(
+        description=_(
+            "The report as an A4 PDF document (summary, every track, the plans), rendered on the "
+            "server from the printable page."
+        ),
+        responses={(200, "application/pdf"): OpenApiTypes.BINARY},
+    )
+    @action(detail=True, methods=["get"], url_path="pdf", url_name="pdf")
+    def pdf(self, request, pk=None):
+        return self._file(exports.report_pdf(self.get_object()), "application/pdf", "pdf")
+
+    @extend_schema(
         description=_("The report as a readable, printable web page."),
         responses={(200, "text/html"): OpenApiTypes.STR},
     )
     @action(detail=True, methods=["get"], url_path="html", url_name="html")
     def html(self, request, pk=None):
         report = self.get_object()
+        links = {
+            fmt: reverse(f"status-report-{fmt}", kwargs={"pk": report.pk})
+            for fmt in ("csv", "xlsx", "pdf")
+        }
+        links["csv_da"] = links["csv"] + "?dialect=excel-da"
         return HttpResponse(
-            exports.report_html(report, request=request), content_type="text/html; charset=utf-8"
+            exports.report_html(report, request=request, download_links=links),
+            content_type="text/html; charset=utf-8",
         )
 
 

@@ -53,7 +53,7 @@ def test_june_report_covers_the_year_to_31_may_and_stays_frozen(branch, spring):
         date(2026, 1, 1),
         date(2026, 5, 31),
     )
-    assert report.title == "Status for the KIU meeting in June 2026"
+    assert report.title == "Status of action plan 2026, KIU June 2026"
     figures = {(r["branch"], r["track"]): r for r in report.data["figures"]}
     jyllinge = figures[("jyllinge", None)]
     assert (jyllinge["held"], jyllinge["attendance"], jyllinge["missing_attendance"]) == (3, 30, 1)
@@ -118,7 +118,7 @@ def test_xlsx_has_figures_coverage_months_and_plan_sheets(branch, spring):
 
     book = load_workbook(io.BytesIO(exports.report_xlsx(report)))
 
-    assert book.sheetnames == ["Figures", "Track coverage", "Months", "Action plan 2026"]
+    assert book.sheetnames == ["Summary", "Figures", "Track coverage", "Months", "Action plan 2026"]
     figures = book["Figures"]
     header = [c.value for c in figures[4]]
     rows = [
@@ -136,7 +136,7 @@ def test_html_page_is_readable(branch, spring):
 
     html = exports.report_html(report)
 
-    assert "<h1>Status for the KIU meeting in June 2026</h1>" in html
+    assert "<h1>Status of action plan 2026, KIU June 2026</h1>" in html
     assert "Fredagshygge i Jyllinge" in html
     assert "Jyllinge Bibliotek" in html
     assert "2/7" in html

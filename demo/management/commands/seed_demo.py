@@ -39,6 +39,11 @@ class Command(BaseCommand):
 
         for line in tasks_demo.seed_plans(today=today or local_today()):
             self.stdout.write(line)
+        # The archive: last June's and this December's KIU reports, frozen.
+        from demo import reports as reports_demo
+
+        for line in reports_demo.seed_reports(today=today or local_today()):
+            self.stdout.write(line)
         created = ", ".join(f"{what}: {n}" for what, n in report.created.items()) or "nothing"
         self.stdout.write(self.style.SUCCESS(f"Created: {created}."))
         if report.existing:

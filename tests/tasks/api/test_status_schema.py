@@ -35,6 +35,7 @@ REPORT_AND_PLAN_PATHS = {
     "/api/v1/status/reports/{id}/csv/": {"get"},
     "/api/v1/status/reports/{id}/xlsx/": {"get"},
     "/api/v1/status/reports/{id}/html/": {"get"},
+    "/api/v1/status/reports/{id}/pdf/": {"get"},
     "/api/v1/action-plans/": {"get", "post"},
     "/api/v1/action-plans/{id}/": {"get", "put", "patch", "delete"},
     "/api/v1/action-plans/{id}/copy/": {"post"},
