@@ -236,8 +236,10 @@ def main() -> None:
     from django.db import connection
 
     print(f"{started:%Y-%m-%d %H:%M %Z}; {_machine()}; database {connection.vendor}")
-    print("| series | occurrences (held, with attendance) | page | fields posted "
-          "| page load (median) | save (median) | target | met |")
+    print(
+        "| series | occurrences (held, with attendance) | page | fields posted "
+        "| page load (median) | save (median) | target | met |"
+    )
     print("| --- | ---: | ---: | ---: | ---: | ---: | --- | :---: |")
     for r in rows:
         met = r["page_kb"] < 300 and r["fields"] < 1000 and r["post_ms"] < 1000

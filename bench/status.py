@@ -446,6 +446,7 @@ def main(argv: list[str] | None = None) -> int:
         from django.utils import timezone
 
         from tasks.services.figures import status_recompute
+
         now = timezone.now()
         print(f"# Status figures benchmark, {now.astimezone().date().isoformat()}")
         print(f"Machine: {machine()}")

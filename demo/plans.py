@@ -84,7 +84,12 @@ def _initiatives_create(plan: ActionPlan, *, year: int) -> None:
         status, note = PROGRESS[i % len(PROGRESS)]
         branch = branches[i % len(branches)] if branches else None
         initiative = Initiative.objects.create(
-            plan=plan, track=tracks[slug], text=text, order=i, status=status, note=note,
+            plan=plan,
+            track=tracks[slug],
+            text=text,
+            order=i,
+            status=status,
+            note=note,
             branch=branch,
         )
         events = (

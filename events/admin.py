@@ -198,6 +198,7 @@ class DateListField(forms.CharField):
 
 # --- events ---------------------------------------------------------------------------------
 
+
 def _differs(event: Event, name: str, value: Any) -> bool:
     """Whether a form value changes the event's field (relations and dates in any order)."""
     if name in services.EVENT_RELATIONS:
@@ -520,9 +521,7 @@ class OccurrenceInline(OccurrenceFormAdmin, admin.TabularInline):
         )
         if request.method == "POST":
             prefix = Occurrence._meta.get_field("event").remote_field.get_accessor_name()
-            posted = {
-                request.POST.get(f"{prefix}-{i}-id", "") for i in range(self.SHOWN)
-            }
+            posted = {request.POST.get(f"{prefix}-{i}-id", "") for i in range(self.SHOWN)}
             ids |= set(
                 mine.filter(pk__in=[int(p) for p in posted if p.isdigit()]).values_list(
                     "pk", flat=True
@@ -610,9 +609,7 @@ class OwnBranchesOnly:
             "own": Branch.objects.filter(pk__in=roles.branch_ids(request.user)),
             "back": reverse(f"admin:{opts.app_label}_{opts.model_name}_changelist"),
         }
-        return TemplateResponse(
-            request, "admin/events/foreign_branch.html", context, status=403
-        )
+        return TemplateResponse(request, "admin/events/foreign_branch.html", context, status=403)
 
     def change_view(self, request, object_id, form_url="", extra_context=None):
         return self.foreign_answer(request, object_id) or super().change_view(  # type: ignore[misc]
@@ -970,9 +967,7 @@ class OccurrenceAdmin(OwnBranchesOnly, OccurrenceFormAdmin, RoleAdmin):
     def get_ordering(self, request):
         """Upcoming first (the next one at the top), then the past, newest first."""
         now = timezone.now()
-        past = models.Case(
-            models.When(end__lte=now, then=models.Value(1)), default=models.Value(0)
-        )
+        past = models.Case(models.When(end__lte=now, then=models.Value(1)), default=models.Value(0))
         upcoming_start = models.Case(models.When(end__gt=now, then=models.F("start")))
         return [past.asc(), upcoming_start.asc(nulls_last=True), models.F("start").desc()]
 

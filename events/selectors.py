@@ -163,9 +163,7 @@ def _slugs_read(
     return values
 
 
-def _dates_read(
-    query: Mapping, *, blank_ok: bool, errors: dict[str, list[str]]
-) -> dict[str, date]:
+def _dates_read(query: Mapping, *, blank_ok: bool, errors: dict[str, list[str]]) -> dict[str, date]:
     """``from`` and ``to`` as local dates (the last value of each); faults go to ``errors``."""
     when: dict[str, date] = {}
     for name in DATE_PARAMETERS:

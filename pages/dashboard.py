@@ -108,9 +108,7 @@ def _period_from_request(request) -> tuple[Period, str, list[str]]:
         problems += messages_
         year = year if year_supported(year) else today.year
         choice = "ytd" if year == today.year else "year"
-        period = period_get(
-            year=year, kind=PeriodKind.YTD if choice == "ytd" else PeriodKind.YEAR
-        )
+        period = period_get(year=year, kind=PeriodKind.YTD if choice == "ytd" else PeriodKind.YEAR)
     return period, choice, problems
 
 

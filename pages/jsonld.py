@@ -20,7 +20,7 @@ def _place(event: Event, occurrence: Occurrence | None) -> dict[str, Any]:
     branch = event.branch
     # ``stop`` is set whenever ``stop_id`` is.
     where: Stop | Branch = cast(Stop, event.stop) if event.stop_id else branch
-    room = (occurrence.effective_room if occurrence is not None else event.room)
+    room = occurrence.effective_room if occurrence is not None else event.room
     name_parts = [p for p in (room.name if room else event.place, where.name) if p]
     if event.stop_id:
         name_parts.append(branch.name)

@@ -67,7 +67,8 @@ def filters_from_request(request) -> Filters:
     reading every interface shares); what it refuses, unknown slugs and bad dates become
     messages and are left out, so a mistyped link still shows a calendar."""
     parsed = selectors.selection_parse(
-        request.GET, slugs=[param for param, _attr, _model in FILTER_FIELDS],
+        request.GET,
+        slugs=[param for param, _attr, _model in FILTER_FIELDS],
         dates=True,
         blank_ok=True,
     )
@@ -101,8 +102,11 @@ def filters_from_request(request) -> Filters:
 
 def subscribe_links(selection: selectors.Selection, request) -> dict[str, str]:
     return calendar_links(
-        branches=selection.branches, tracks=selection.tracks, stops=selection.stops,
-        audiences=selection.audiences, request=request,
+        branches=selection.branches,
+        tracks=selection.tracks,
+        stops=selection.stops,
+        audiences=selection.audiences,
+        request=request,
     )
 
 
@@ -117,6 +121,7 @@ def group_by_day(occurrences) -> list[tuple[date, list[Occurrence]]]:
 
 def _chips(filters: Filters) -> list[dict[str, str]]:
     """Labels and "remove" query strings of the active filters."""
+
     def named(model, key: str) -> dict[str, str]:
         return {o.slug: o.name for o in model.objects.filter(slug__in=filters.params.get(key, []))}
 
@@ -193,7 +198,9 @@ def event_detail(request, pk: int):
         "add_links": event_links(event=event, request=request),
         "links": subscribe_links(selectors.Selection(branches=(event.branch.slug,)), request),
         "jsonld": event_jsonld(
-            event=event, occurrences=upcoming[:20], request=request,
+            event=event,
+            occurrences=upcoming[:20],
+            request=request,
             language=(get_language() or "da")[:2],
         ),
     }
@@ -222,7 +229,10 @@ def branch_detail(request, slug: str):
     route = []
     if branch.is_bookmobile:
         visits = selectors.occurrence_list(
-            selection=selection, start=now, end=now + timedelta(days=63), include_cancelled=True,
+            selection=selection,
+            start=now,
+            end=now + timedelta(days=63),
+            include_cancelled=True,
         )
         by_stop: dict[int, list[Occurrence]] = {}
         for occurrence in visits:

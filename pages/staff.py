@@ -225,8 +225,9 @@ def _submit(request, branch: Branch, listed: dict[int, Occurrence]) -> Submissio
     )
     unlisted = {
         o.pk: o
-        for o in Occurrence.objects.filter(pk__in=[pk for pk in posted if pk not in listed])
-        .select_related("event", "event__branch")
+        for o in Occurrence.objects.filter(
+            pk__in=[pk for pk in posted if pk not in listed]
+        ).select_related("event", "event__branch")
     }
     result = Submission()
     items: list[dict[str, Any]] = []
@@ -246,8 +247,10 @@ def _submit(request, branch: Branch, listed: dict[int, Occurrence]) -> Submissio
         if recorded is not None and form.cleaned_data["total"] is None:
             continue  # a cleared count is not a deletion; nothing to save
         item = form.item()
-        if recorded is not None and item["total"] == recorded.total and (
-            item["by_age"] == recorded.by_age
+        if (
+            recorded is not None
+            and item["total"] == recorded.total
+            and (item["by_age"] == recorded.by_age)
         ):
             continue  # unchanged
         items.append({"occurrence": occurrence, **item})

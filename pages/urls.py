@@ -26,8 +26,6 @@ urlpatterns = [
     path("ledelse/rapporter/ny/", dashboard.report_start, name="report-start"),
     path("ledelse/rapporter/<int:pk>/", dashboard.report_detail, name="report-detail"),
     path("ledelse/genberegn/", dashboard.recompute_start, name="recompute-start"),
-    path(
-        "ledelse/initiativer/<int:pk>/", dashboard.initiative_change, name="initiative-change"
-    ),
+    path("ledelse/initiativer/<int:pk>/", dashboard.initiative_change, name="initiative-change"),
     path("ledelse/job/<uuid:pk>/", dashboard.job_detail, name="job-detail"),
 ]

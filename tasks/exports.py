@@ -210,7 +210,6 @@ def _summary_sheet(summary, report: StatusReport, doc: dict[str, Any]) -> None:
             row[2].number_format = row[3].number_format = PERCENT
 
 
-
 def _plan_sheet(ws, plan: dict[str, Any]) -> None:
     """A plan as it was frozen: title and status (in the language asked for), targets and
     initiatives."""

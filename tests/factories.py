@@ -99,8 +99,13 @@ def local(*args: int) -> datetime:
 
 
 def make_event(
-    *, branch: Branch | None = None, title: str = "Læsekreds", start: datetime | None = None,
-    duration: timedelta = timedelta(hours=2), tracks=None, status: str = Event.Status.PUBLISHED,
+    *,
+    branch: Branch | None = None,
+    title: str = "Læsekreds",
+    start: datetime | None = None,
+    duration: timedelta = timedelta(hours=2),
+    tracks=None,
+    status: str = Event.Status.PUBLISHED,
     **kwargs,
 ) -> Event:
     """Create an event through the service layer (occurrences included)."""
@@ -109,8 +114,13 @@ def make_event(
     if branch.is_bookmobile and "stop" not in kwargs:
         kwargs["stop"] = StopFactory(branch=branch)
     return services.event_create(
-        branch=branch, title=title, start=start, end=kwargs.pop("end", start + duration),
-        tracks=tracks if tracks is not None else [track("hygge")], status=status, **kwargs,
+        branch=branch,
+        title=title,
+        start=start,
+        end=kwargs.pop("end", start + duration),
+        tracks=tracks if tracks is not None else [track("hygge")],
+        status=status,
+        **kwargs,
     )
 
 

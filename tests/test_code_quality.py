@@ -38,6 +38,12 @@ def test_ruff_check_is_clean():
     assert result.returncode == 0, result.stdout + result.stderr
 
 
+def test_ruff_format_is_clean():
+    """The code is formatted as ``ruff format`` writes it (line length 100, pyproject.toml)."""
+    result = _run("ruff", "format", "--check", "--no-cache", ".")
+    assert result.returncode == 0, result.stdout + result.stderr
+
+
 def test_mypy_is_clean():
     result = _run("mypy", *MYPY_TARGETS)
     assert result.returncode == 0, result.stdout + result.stderr

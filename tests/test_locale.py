@@ -27,8 +27,13 @@ def test_the_language_switch_chooses_english(client):
 def test_api_messages_follow_accept_language(admin_client_api, branch, language, expected):
     response = admin_client_api.post(
         "/api/v1/events/",
-        {"branch": branch.slug, "title": "Læsekreds", "start": "2027-02-02T19:00:00+01:00",
-         "end": "2027-02-02T21:00:00+01:00", "tracks": []},
+        {
+            "branch": branch.slug,
+            "title": "Læsekreds",
+            "start": "2027-02-02T19:00:00+01:00",
+            "end": "2027-02-02T21:00:00+01:00",
+            "tracks": [],
+        },
         format="json",
         HTTP_ACCEPT_LANGUAGE=language,
     )

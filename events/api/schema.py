@@ -34,9 +34,7 @@ STANDARD_ERRORS = {
     ),
     "401": OpenApiResponse(DETAIL, description=_("A bad token, or a login is needed.")),
     "403": OpenApiResponse(DETAIL, description=_("You may not do this.")),
-    "404": OpenApiResponse(
-        DETAIL, description=_("No such object or page, or not visible to you.")
-    ),
+    "404": OpenApiResponse(DETAIL, description=_("No such object or page, or not visible to you.")),
 }
 
 
@@ -48,8 +46,7 @@ class ApiAutoSchema(AutoSchema):
         if self.method in ("GET", "HEAD") and {} not in auths:
             permissions = self.view.get_permissions()
             if all(
-                isinstance(p, AllowAny) or getattr(p, "anonymous_reads", False)
-                for p in permissions
+                isinstance(p, AllowAny) or getattr(p, "anonymous_reads", False) for p in permissions
             ):
                 auths.append({})
         return auths

@@ -27,8 +27,9 @@ def jsonld(context, data) -> str:
     request = context.get("request")
     nonce = getattr(request, "csp_nonce", "") if request is not None else ""
     if nonce:
-        return format_html('<script type="application/ld+json" nonce="{}">{}</script>',
-                           str(nonce), mark_safe(body))  # escaped above
+        return format_html(
+            '<script type="application/ld+json" nonce="{}">{}</script>', str(nonce), mark_safe(body)
+        )  # escaped above
     return format_html('<script type="application/ld+json">{}</script>', mark_safe(body))
 
 

@@ -123,9 +123,7 @@ class TrackCoverageView(APIView):
     )
     def get(self, request):
         period = _period(_query(serializers.PeriodQuerySerializer, request))
-        return Response(
-            {"period": period.as_dict(), "results": track_coverage(period=period)}
-        )
+        return Response({"period": period.as_dict(), "results": track_coverage(period=period)})
 
 
 class MonthlyAttendanceView(APIView):
@@ -232,8 +230,7 @@ class JobView(APIView):
     ),
 )
 class StatusReportViewSet(
-    KnownQueryParameters,
-    mixins.ListModelMixin, mixins.RetrieveModelMixin, viewsets.GenericViewSet
+    KnownQueryParameters, mixins.ListModelMixin, mixins.RetrieveModelMixin, viewsets.GenericViewSet
 ):
     """Frozen status reports; POST ``{"as_of": "2026-06-01"}`` generates one (202 + job)."""
 
@@ -375,21 +372,21 @@ class StatusReportViewSet(
         description=_(
             "Change a plan. targets and initiatives, when sent, replace the plan's lists; left "
             "out, they are kept. Management and administrators only."
-        )
+        ),
     ),
     partial_update=extend_schema(
         parameters=[PLAN_ID],
         description=_(
             "Change some of a plan's fields. targets and initiatives, when sent, replace the "
             "plan's lists. Management and administrators only."
-        )
+        ),
     ),
     destroy=extend_schema(
         parameters=[PLAN_ID],
         description=_(
             "Delete a plan with its targets and initiatives. Reports already generated keep "
             "the plan as they froze it. Management and administrators only."
-        )
+        ),
     ),
 )
 class ActionPlanViewSet(KnownQueryParameters, viewsets.ModelViewSet):
@@ -421,9 +418,7 @@ class ActionPlanViewSet(KnownQueryParameters, viewsets.ModelViewSet):
         data = dict(serializer.validated_data)
         targets = data.pop("targets", None)
         initiatives = data.pop("initiatives", None)
-        return action_plan_save(
-            plan=plan, targets=targets, initiatives=initiatives, **data
-        )
+        return action_plan_save(plan=plan, targets=targets, initiatives=initiatives, **data)
 
     def create(self, request, *args, **kwargs):
         serializer = self.get_serializer(data=request.data)
@@ -504,11 +499,7 @@ class ActionPlanViewSet(KnownQueryParameters, viewsets.ModelViewSet):
                 foreign = Event.objects.filter(pk__in=before ^ after).exclude(branch_id__in=own)
                 if foreign.exists():
                     raise ValidationError(
-                        {
-                            "events": [
-                                _("You may link and unlink only your own branch's events.")
-                            ]
-                        }
+                        {"events": [_("You may link and unlink only your own branch's events.")]}
                     )
         kwargs = {k: changes[k] for k in ("status", "note", "events") if k in changes}
         if "branch" in changes:

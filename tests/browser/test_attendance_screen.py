@@ -42,9 +42,7 @@ def librarian(transactional_db):
         start = datetime(day.year, day.month, day.day, 10, 0, tzinfo=LOCAL_TZ)
         event = factories.make_event(branch=branch, title=f"Læsekreds {days}", start=start)
         occurrences.append(event.occurrences.get())
-    factories.make_event(
-        branch=other, title="IT-hjælp i Viby", start=occurrences[0].start
-    )
+    factories.make_event(branch=other, title="IT-hjælp i Viby", start=occurrences[0].start)
     user = factories.UserFactory(username="bibliotekar", branches=[branch])
     user.set_password(PASSWORD)
     user.save()

@@ -14,6 +14,7 @@ def test_manager_sees_heat_map_and_generates_a_report(page, demo, screenshot):
     from events.models import Branch, Track
     from tasks.services.figures import period_get
     from tasks.services.read import status_figures
+
     page.goto("/ledelse/")
     page.wait_for_url("**/konto/login/**")
     page.locator("#id_username").fill("ledelse")

@@ -24,8 +24,10 @@ def serious_violations(page) -> list[str]:
     results = Axe().run(page, options=WCAG)
     return [
         f"{v['id']} ({v['impact']}): {v['help']} -- "
-        + "; ".join(n["target"][0] if isinstance(n["target"][0], str) else str(n["target"])
-                    for n in v["nodes"][:5])
+        + "; ".join(
+            n["target"][0] if isinstance(n["target"][0], str) else str(n["target"])
+            for n in v["nodes"][:5]
+        )
         + (f" (+{len(v['nodes']) - 5} more)" if len(v["nodes"]) > 5 else "")
         for v in results.response["violations"]
         if v["impact"] in ("critical", "serious")

@@ -144,8 +144,13 @@ def test_the_occurrence_list_filter_has_a_danish_title(staff_user, mine):
 
 
 def test_the_event_page_shows_the_latest_changes_and_links_the_history(staff_user, branch):
-    event = make_event(branch=branch, title="Sprogcafé", start=upcoming(), user=staff_user,
-                       rrule="FREQ=WEEKLY;COUNT=4")
+    event = make_event(
+        branch=branch,
+        title="Sprogcafé",
+        start=upcoming(),
+        user=staff_user,
+        rrule="FREQ=WEEKLY;COUNT=4",
+    )
     occurrences = list(event.occurrences.order_by("start"))
     services.occurrence_cancel(occurrence=occurrences[1], reason="Sygdom", user=staff_user)
     services.occurrence_move(
@@ -153,9 +158,11 @@ def test_the_event_page_shows_the_latest_changes_and_links_the_history(staff_use
         start=occurrences[2].start + (local(2026, 1, 1, 18) - local(2026, 1, 1, 19)),
         user=staff_user,
     )
-    html = _login(staff_user, "en").get(
-        reverse("admin:events_event_change", args=[event.pk])
-    ).content.decode()
+    html = (
+        _login(staff_user, "en")
+        .get(reverse("admin:events_event_change", args=[event.pk]))
+        .content.decode()
+    )
     section = html[html.index('id="recent-changes"') :]
     for what in ("Created", "Occurrence cancelled", "Occurrence moved"):
         assert what in section

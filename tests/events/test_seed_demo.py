@@ -43,8 +43,16 @@ def _counts() -> dict[str, int]:
 def _snapshot() -> list[tuple]:
     return sorted(
         Occurrence.objects.values_list(
-            "event__uid", "event__title", "event__status", "start", "end", "status",
-            "cancel_reason", "moved", "attendance__total", "attendance__children",
+            "event__uid",
+            "event__title",
+            "event__status",
+            "start",
+            "end",
+            "status",
+            "cancel_reason",
+            "moved",
+            "attendance__total",
+            "attendance__children",
         )
     )
 
@@ -84,12 +92,22 @@ def test_seed_demo_lays_out_a_living_year_around_the_day_with_a_user_per_role():
     local_dates = list(Occurrence.objects.values_list("local_date", flat=True))
 
     assert {b.slug for b in Branch.objects.all()} == {
-        "roskilde", "jyllinge", "viby", "gundsoemagle", "gadstrup", "bogbussen"
+        "roskilde",
+        "jyllinge",
+        "viby",
+        "gundsoemagle",
+        "gadstrup",
+        "bogbussen",
     }
     bus = Branch.objects.get(slug="bogbussen")
     assert bus.is_bookmobile
     assert {s.name for s in bus.stops.all()} >= {
-        "Svogerslev", "Vindinge", "Kirke Syv", "Snoldelev", "Ørsted", "Dåstrup"
+        "Svogerslev",
+        "Vindinge",
+        "Kirke Syv",
+        "Snoldelev",
+        "Ørsted",
+        "Dåstrup",
     }
     assert all(s.latitude and s.longitude and s.address for s in Stop.objects.all())
     for branch in Branch.objects.filter(kind=Branch.Kind.LIBRARY):

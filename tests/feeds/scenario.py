@@ -131,8 +131,11 @@ def build() -> Scenario:
     # Same rule and time as "Strikkecafé" in another branch, with its own cancellation: readers
     # must keep each event's overrides to its own UID (ical.js does not unless told to).
     twin = make_event(
-        branch=viby, title="Strikkecafé i Viby", start=local(2026, 2, 3, 19, 0),
-        rrule="FREQ=WEEKLY;BYDAY=TU;COUNT=20", tracks=[track("hygge")],
+        branch=viby,
+        title="Strikkecafé i Viby",
+        start=local(2026, 2, 3, 19, 0),
+        rrule="FREQ=WEEKLY;BYDAY=TU;COUNT=20",
+        tracks=[track("hygge")],
     )
     services.occurrence_cancel(occurrence=twin.occurrences.get(local_date="2026-03-17"))
     for e in (weekly, detaching, single_moved):

@@ -27,8 +27,11 @@ def linked(branch, other_branch):
     hygge = track("hygge")
     # A: three weekly Tuesdays in March, co-created; counts 10 and 5, the third cancelled.
     a = make_event(
-        branch=branch, title="Strikkecafé", start=local(2026, 3, 3, 19, 0),
-        rrule="FREQ=WEEKLY;COUNT=3", co_created=True,
+        branch=branch,
+        title="Strikkecafé",
+        start=local(2026, 3, 3, 19, 0),
+        rrule="FREQ=WEEKLY;COUNT=3",
+        co_created=True,
     )
     occ = list(a.occurrences.order_by("start"))
     services.attendance_record(occurrence=occ[0], total=10)
@@ -58,21 +61,43 @@ def test_initiative_figures_are_the_sum_over_their_events_by_the_counting_rules(
     figures = initiative_figures(plan=plan, first=date(2026, 1, 1), last=date(2026, 10, 31))
     expect = {
         # A: 2 held (15 heads, co-created), 1 cancelled; B: 1 held, no count; C: a draft.
-        one.pk: dict(held=3, events_held=2, cancelled=1, with_attendance=2,
-                     missing_attendance=1, attendance=15, co_created_held=2),
+        one.pk: dict(
+            held=3,
+            events_held=2,
+            cancelled=1,
+            with_attendance=2,
+            missing_attendance=1,
+            attendance=15,
+            co_created_held=2,
+        ),
         # A again (an event linked to two initiatives counts in each); D: cancelled; E: later.
-        two.pk: dict(held=2, events_held=1, cancelled=2, with_attendance=2,
-                     missing_attendance=0, attendance=15, co_created_held=2),
-        three.pk: dict(held=0, events_held=0, cancelled=0, with_attendance=0,
-                       missing_attendance=0, attendance=0, co_created_held=0),
+        two.pk: dict(
+            held=2,
+            events_held=1,
+            cancelled=2,
+            with_attendance=2,
+            missing_attendance=0,
+            attendance=15,
+            co_created_held=2,
+        ),
+        three.pk: dict(
+            held=0,
+            events_held=0,
+            cancelled=0,
+            with_attendance=0,
+            missing_attendance=0,
+            attendance=0,
+            co_created_held=0,
+        ),
     }
     for pk, values in expect.items():
         assert {k: figures[pk][k] for k in values} == values, pk
     assert figures[one.pk]["average_attendance"] == 7.5
     assert figures[three.pk]["average_attendance"] is None
     # Up to March: B (April) and D (May) drop out.
-    march = initiative_figures(initiatives=[one, two], first=date(2026, 1, 1),
-                               last=date(2026, 3, 31))
+    march = initiative_figures(
+        initiatives=[one, two], first=date(2026, 1, 1), last=date(2026, 3, 31)
+    )
     assert (march[one.pk]["held"], march[one.pk]["missing_attendance"]) == (2, 0)
     assert march[two.pk]["cancelled"] == 1
 
@@ -96,9 +121,7 @@ def test_the_frozen_report_keeps_initiatives_when_attendance_is_corrected_later(
     again = next(i for i in report.data["plan"]["initiatives"] if i["id"] == one.pk)
     assert again["figures"]["attendance"] == 15
     fresh = action_plan_snapshot(plan, last=date(2026, 5, 31))
-    assert next(i for i in fresh["initiatives"] if i["id"] == one.pk)["figures"][
-        "attendance"
-    ] == 45
+    assert next(i for i in fresh["initiatives"] if i["id"] == one.pk)["figures"]["attendance"] == 45
 
 
 def _url(plan, initiative):
@@ -143,9 +166,7 @@ def test_staff_link_their_own_branch_events_only(
     ok = staff_client.patch(_url(plan, three), {"events": [own.pk]}, format="json")
     assert ok.status_code == 200, ok.json()
     assert ok.json()["events"] == [own.pk]
-    refused = staff_client.patch(
-        _url(plan, three), {"events": [own.pk, theirs.pk]}, format="json"
-    )
+    refused = staff_client.patch(_url(plan, three), {"events": [own.pk, theirs.pk]}, format="json")
     assert refused.status_code == 400
     assert "events" in refused.json()
     assert staff_client.patch(_url(plan, three), {"status": "done"}, format="json").status_code == (
@@ -178,19 +199,37 @@ def test_the_admin_saves_an_initiative_with_status_note_and_events(linked, admin
     form = page.context["adminform"].form
     data = {k: ("" if v is None else v) for k, v in form.initial.items() if k in form.fields}
     data.update(year=2026, status="draft", adopted_on="")
-    data.update({"targets-TOTAL_FORMS": 0, "targets-INITIAL_FORMS": 0,
-                 "targets-MIN_NUM_FORMS": 0, "targets-MAX_NUM_FORMS": 1000})
+    data.update(
+        {
+            "targets-TOTAL_FORMS": 0,
+            "targets-INITIAL_FORMS": 0,
+            "targets-MIN_NUM_FORMS": 0,
+            "targets-MAX_NUM_FORMS": 1000,
+        }
+    )
     inits = list(plan.initiatives.order_by("pk"))
-    data.update({"initiatives-TOTAL_FORMS": len(inits), "initiatives-INITIAL_FORMS": len(inits),
-                 "initiatives-MIN_NUM_FORMS": 0, "initiatives-MAX_NUM_FORMS": 1000})
+    data.update(
+        {
+            "initiatives-TOTAL_FORMS": len(inits),
+            "initiatives-INITIAL_FORMS": len(inits),
+            "initiatives-MIN_NUM_FORMS": 0,
+            "initiatives-MAX_NUM_FORMS": 1000,
+        }
+    )
     for n, i in enumerate(inits):
-        data.update({
-            f"initiatives-{n}-id": i.pk, f"initiatives-{n}-plan": plan.pk,
-            f"initiatives-{n}-track": i.track_id, f"initiatives-{n}-branch": "",
-            f"initiatives-{n}-order": i.order, f"initiatives-{n}-text": i.text,
-            f"initiatives-{n}-status": i.status, f"initiatives-{n}-note": i.note,
-            f"initiatives-{n}-events": [e.pk for e in i.events.all()],
-        })
+        data.update(
+            {
+                f"initiatives-{n}-id": i.pk,
+                f"initiatives-{n}-plan": plan.pk,
+                f"initiatives-{n}-track": i.track_id,
+                f"initiatives-{n}-branch": "",
+                f"initiatives-{n}-order": i.order,
+                f"initiatives-{n}-text": i.text,
+                f"initiatives-{n}-status": i.status,
+                f"initiatives-{n}-note": i.note,
+                f"initiatives-{n}-events": [e.pk for e in i.events.all()],
+            }
+        )
     data["initiatives-0-status"] = "postponed"
     data["initiatives-0-note"] = "Flyttet til efteråret"
     data["initiatives-0-events"] = [Event.objects.get(title="Foredrag").pk]

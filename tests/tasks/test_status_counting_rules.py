@@ -192,9 +192,7 @@ def test_rule_5_held_without_attendance_is_missing_attendance_not_zero(branch):
 
     status_recompute(year=2026, now=NOW)
 
-    [row] = status_figures(
-        period=period_get(year=2026, kind="month", index=4), scope="total"
-    )
+    [row] = status_figures(period=period_get(year=2026, kind="month", index=4), scope="total")
     assert (row["held"], row["with_attendance"], row["missing_attendance"], row["attendance"]) == (
         3,
         2,
@@ -332,9 +330,7 @@ def test_track_coverage_lists_which_tracks_each_branch_held(branch, other_branch
 
     coverage = {
         c["branch"]: c
-        for c in track_coverage(
-            period=period_get(year=2026, kind="quarter", index=1)
-        )
+        for c in track_coverage(period=period_get(year=2026, kind="quarter", index=1))
     }
     assert coverage["viby"]["complete"] is True
     assert coverage["jyllinge"]["covered"] == 2

@@ -39,9 +39,7 @@ class Command(BaseCommand):
             self.stdout.write("\r" + progress_bar(percent, message).ljust(78), ending="")
             self.stdout.flush()
 
-        report = status_report_generate(
-            as_of=as_of, scheduled=options["scheduled"], progress=show
-        )
+        report = status_report_generate(as_of=as_of, scheduled=options["scheduled"], progress=show)
         self.stdout.write("")
         self.stdout.write(
             self.style.SUCCESS(

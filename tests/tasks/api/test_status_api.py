@@ -319,7 +319,6 @@ def test_copy_last_years_plan_as_next_years_draft(admin_client_api, branch):
     assert "year" in again.json()
 
 
-
 def test_the_plan_of_the_last_supported_year_is_not_copied_past_it(admin_client_api):
     """Found by the stateful schemathesis run: copying the plan of 2100 answered 201 with a
     plan for 2101, a year the service supports nowhere else (and the schema's maximum)."""
@@ -330,6 +329,7 @@ def test_the_plan_of_the_last_supported_year_is_not_copied_past_it(admin_client_
     assert response.status_code == 400
     assert "year" in response.json()
     assert not ActionPlan.objects.filter(year=2101).exists()
+
 
 def test_figures_show_share_of_the_plans_target(management_client, counted, branch):
     plan = ActionPlan.objects.create(year=2026)
