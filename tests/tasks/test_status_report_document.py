@@ -239,6 +239,39 @@ def test_the_pdf_renders_with_title_summary_and_every_track(two_years, tmp_path)
     assert numbers == [(str(n), str(len(pages))) for n in range(1, len(pages) + 1)]
 
 
+
+def _letters(text: str) -> str:
+    """Lower-case letters and digits only: what OCR and the source agree on."""
+    return re.sub(r"[^a-z0-9]", "", text.lower())
+
+
+@pytest.mark.slow
+def test_the_pdf_pages_as_images_show_title_summary_and_every_track(two_years, tmp_path):
+    """The pages are read back as images, by OCR (Tesseract), not from the PDF's text layer:
+    what a committee member sees on paper carries the title, the summary and every track."""
+    require(shutil.which("pdftoppm") is not None, "pdftoppm (poppler-utils) is not installed")
+    require(shutil.which("tesseract") is not None, "tesseract (tesseract-ocr) is not installed")
+    report = _report()
+    path = tmp_path / "report.pdf"
+    path.write_bytes(exports.report_pdf(report))
+    subprocess.run(["pdftoppm", "-r", "150", "-png", str(path), str(tmp_path / "page")], check=True)
+
+    seen = ""
+    for page in sorted(tmp_path.glob("page-*.png")):
+        seen += subprocess.run(
+            ["tesseract", str(page), "stdout", "-l", "eng"],
+            check=True,
+            capture_output=True,
+            text=True,
+        ).stdout
+    seen = _letters(seen)
+
+    assert _letters("Status of action plan 2026, KIU June 2026") in seen
+    assert _letters("Summary") in seen
+    assert _letters("Occurrences held") in seen
+    for track in report.data["tracks"]:
+        assert _letters(track["name"]) in seen, track["name"]
+
 def test_the_pdf_endpoint_answers_a_pdf(two_years, admin_client):
     require(True, "")
     report = _report()
