@@ -239,7 +239,6 @@ def test_the_pdf_renders_with_title_summary_and_every_track(two_years, tmp_path)
     assert numbers == [(str(n), str(len(pages))) for n in range(1, len(pages) + 1)]
 
 
-
 def _letters(text: str) -> str:
     """Lower-case letters and digits only: what OCR and the source agree on."""
     return re.sub(r"[^a-z0-9]", "", text.lower())
@@ -271,6 +270,7 @@ def test_the_pdf_pages_as_images_show_title_summary_and_every_track(two_years, t
     assert _letters("Occurrences held") in seen
     for track in report.data["tracks"]:
         assert _letters(track["name"]) in seen, track["name"]
+
 
 def test_the_pdf_endpoint_answers_a_pdf(two_years, admin_client):
     require(True, "")
