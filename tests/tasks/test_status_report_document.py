@@ -268,7 +268,7 @@ def test_the_pdf_pages_as_images_show_title_summary_and_every_track(two_years, t
     assert _letters("Status of action plan 2026, KIU June 2026") in seen
     assert _letters("Summary") in seen
     assert _letters("Occurrences held") in seen
-    for track in report.data["tracks"]:
+    for shown in report.data["tracks"]:
         assert _letters(shown["name"]) in seen, shown["name"]
 
 
