@@ -43,6 +43,8 @@ env = environ.Env(
     CELERY_BEAT_SCHEDULE_FILENAME=(str, str(VAR_DIR / "celerybeat-schedule")),
     CELERY_TASK_ALWAYS_EAGER=(bool, False),
     TRUSTED_PROXY_COUNT=(int, 0),
+    EMAIL_URL=(str, "consolemail://"),
+    DEFAULT_FROM_EMAIL=(str, "Roskilde Bibliotekerne <noreply@roskildebib.dk>"),
 )
 environ.Env.read_env(BASE_DIR / ".env", overwrite=False)
 
@@ -389,3 +391,10 @@ LOGGING = {
     "root": {"handlers": ["stdout"], "level": env("LOG_LEVEL")},
     "loggers": {"django.db.backends": {"level": "WARNING"}},
 }
+
+# Mail (digests, proposal receipts): EMAIL_URL as django-environ reads it, e.g.
+# smtp+tls://user:password@smtp.example.org:587 ; the default prints mails to the console.
+vars().update(env.email_url("EMAIL_URL"))
+DEFAULT_FROM_EMAIL = env("DEFAULT_FROM_EMAIL")
+SERVER_EMAIL = DEFAULT_FROM_EMAIL
+EMAIL_TIMEOUT = 10

@@ -106,3 +106,22 @@ def management_client(management_user):
 @pytest.fixture
 def admin_client_api(admin_user):
     return _client(admin_user)
+
+
+@pytest.fixture
+def smtp_server(settings):
+    """A real SMTP server (aiosmtpd) on a spare port, with Django's SMTP backend sending to it."""
+    from tests.mailserver import MailServer
+
+    server = MailServer()
+    settings.EMAIL_BACKEND = "django.core.mail.backends.smtp.EmailBackend"
+    settings.EMAIL_HOST = server.host
+    settings.EMAIL_PORT = server.port
+    settings.EMAIL_USE_TLS = False
+    settings.EMAIL_USE_SSL = False
+    settings.EMAIL_HOST_USER = ""
+    settings.EMAIL_HOST_PASSWORD = ""
+    try:
+        yield server
+    finally:
+        server.stop()
