@@ -211,6 +211,34 @@ class Event(models.Model):
         PUBLISHED = "published", _("Published")
         CANCELLED = "cancelled", _("Cancelled")
 
+    class Kind(models.TextChoices):
+        """What the national statistics count by (DESIGN.md, N1-N3)."""
+
+        ARRANGEMENT = "arrangement", _("Event (arrangement)")
+        EXHIBITION = "exhibition", _("Exhibition")
+        TEACHING = "teaching", _("User teaching (announced course)")
+        OTHER = "other", _("Other")
+
+    class Venue(models.TextChoices):
+        LIBRARY = "library", _("In the library")
+        COMMUNITY = "community", _("Out in the local community")
+        ONLINE = "online", _("Online")
+
+    class BarometerType(models.TextChoices):
+        """Slots- og Kulturstyrelsen's library barometer asks for these types."""
+
+        LITERATURE = "literature", _("Literature")
+        TALK = "talk", _("Talk")
+        MUSIC = "music", _("Music")
+        AUTHOR = "author", _("Author event")
+        DEBATE = "debate", _("Debate")
+        READING_CLUB = "reading_club", _("Reading club")
+        OTHER = "other", _("Other")
+
+    class InitiatedBy(models.TextChoices):
+        LIBRARY = "library", _("The library")
+        USERS = "users", _("Users")
+
     uid = models.CharField(
         _("UID"), max_length=255, unique=True, default=new_event_uid, editable=False
     )
@@ -252,6 +280,26 @@ class Event(models.Model):
         _("co-created"),
         default=False,
         help_text=_("Made together with citizens or a local partner."),
+    )
+    kind = models.CharField(
+        _("kind"), max_length=16, choices=Kind.choices, default=Kind.ARRANGEMENT, db_index=True
+    )
+    venue = models.CharField(
+        _("venue"),
+        max_length=16,
+        choices=Venue.choices,
+        default=Venue.LIBRARY,
+        help_text=_("Bookmobile events are held out in the local community."),
+    )
+    barometer_type = models.CharField(
+        _("barometer type"), max_length=16, choices=BarometerType.choices, blank=True
+    )
+    initiated_by = models.CharField(
+        _("started by"),
+        max_length=16,
+        choices=InitiatedBy.choices,
+        blank=True,
+        help_text=_("Optional: whether the library or its users started it (e.g. a reading club)."),
     )
     status = models.CharField(
         _("status"), max_length=16, choices=Status.choices, default=Status.DRAFT, db_index=True
