@@ -50,6 +50,7 @@ env = environ.Env(
     SERVE_MEDIA=(bool, False),
     EVENT_IMAGE_MAX_BYTES=(int, 10 * 1024 * 1024),
     EMBED_FRAME_ANCESTORS=(list, []),
+    SCREEN_REFRESH_SECONDS=(int, 60),
 )
 environ.Env.read_env(BASE_DIR / ".env", overwrite=False)
 
@@ -236,6 +237,8 @@ UPLOAD_MAX_BYTES = EVENT_IMAGE_MAX_BYTES + DATA_UPLOAD_MAX_MEMORY_SIZE
 # Origins whose pages may frame the embeddable calendar (/indlejr/), e.g.
 # "https://www.roskilde.dk,https://*.roskildeskoler.dk"; every other page refuses to be framed.
 EMBED_FRAME_ANCESTORS = env("EMBED_FRAME_ANCESTORS")
+# How often a branch screen (/skaerm/<branch>/) asks whether what it shows has changed.
+SCREEN_REFRESH_SECONDS = env("SCREEN_REFRESH_SECONDS")
 
 # Domain settings
 OCCURRENCE_HORIZON_DAYS = env("OCCURRENCE_HORIZON_DAYS")  # about 13 months
