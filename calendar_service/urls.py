@@ -47,7 +47,7 @@ if settings.SERVE_MEDIA:
         0,
         re_path(
             rf"^{re.escape(settings.MEDIA_URL.lstrip('/'))}(?P<path>.*)$",
-            lambda request, path: static_serve(request, path, settings.MEDIA_ROOT),
+            lambda request, path: static_serve(request, path, str(settings.MEDIA_ROOT)),
         ),
     )
 

@@ -257,10 +257,10 @@ def _image_apply(event: Event, image: Any) -> None:
     itself (a FieldFile, as a form gives back unchanged) changes nothing."""
     if isinstance(image, FieldFile):
         return
-    old = [f.name for f in (event.image, event.image_thumbnail) if f]
+    old = [f.name for f in (event.image, event.image_thumbnail) if f.name]
     storage = event.image.storage
     if not image:
-        event.image, event.image_thumbnail = "", ""  # type: ignore[assignment]
+        event.image.name = event.image_thumbnail.name = ""
         event.image_width = event.image_height = None
         event.image_alt = ""
     else:
@@ -277,7 +277,13 @@ def _image_apply(event: Event, image: Any) -> None:
 
         transaction.on_commit(write)
     if old:
-        transaction.on_commit(lambda: [storage.delete(name) for name in old])
+        transaction.on_commit(lambda: _files_delete(storage, old))
+
+
+def _files_delete(storage, names: Iterable[str | None]) -> None:
+    for name in names:
+        if name:
+            storage.delete(name)
 
 
 def _notify_events(event_ids: Iterable[int]) -> None:
@@ -540,11 +546,11 @@ def event_delete(*, event: Event, user=None) -> None:
         *(o.counted_years for o in event.occurrences.only("local_date", "original_start"))
     )
     _record(Change.Action.DELETED, event=event, user=user, years=years)
-    pictures = [f.name for f in (event.image, event.image_thumbnail) if f]
+    pictures = [f.name for f in (event.image, event.image_thumbnail) if f.name]
     storage = event.image.storage
     event.delete()
     if pictures:
-        transaction.on_commit(lambda: [storage.delete(name) for name in pictures])
+        transaction.on_commit(lambda: _files_delete(storage, pictures))
     _notify_events([event_id])
     _notify_occurrences([], years=years)
 

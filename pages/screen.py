@@ -12,7 +12,8 @@ shows changes (a new, cancelled, moved or finished event, another day), then it 
 from __future__ import annotations
 
 import hashlib
-from datetime import timedelta
+from datetime import datetime, timedelta
+from typing import cast
 
 from django.conf import settings
 from django.http import HttpRequest, HttpResponse, HttpResponseNotModified
@@ -62,7 +63,8 @@ def screen(request: HttpRequest, slug: str) -> HttpResponse:
     language = "en" if request.GET.get("lang") == "en" else "da"
     selection = selectors.Selection(branches=(branch.slug,))
     now, today = timezone.now(), local_today()
-    _start, end_of_today = selectors.local_day_bounds(today, today)
+    _start, end_of_day = selectors.local_day_bounds(today, today)
+    end_of_today = cast(datetime, end_of_day)  # given a day, the bound is set
     todays = list(
         selectors.occurrence_list(selection=selection, start=now, end=end_of_today)[:TODAY_MAX]
     )
@@ -70,7 +72,7 @@ def screen(request: HttpRequest, slug: str) -> HttpResponse:
         selectors.occurrence_list(
             selection=selection,
             start=end_of_today,
-            end=end_of_today + timedelta(days=NEXT_DAYS),  # type: ignore[operator]
+            end=end_of_today + timedelta(days=NEXT_DAYS),
         ).filter(start__gte=end_of_today)[:NEXT_MAX]
     )
     version = _version(language, today, todays + later)

@@ -6,6 +6,7 @@
 
 import os
 import tempfile
+from pathlib import Path
 
 os.environ.setdefault("DEBUG", "true")
 os.environ.setdefault("SECRET_KEY", "test-secret-key-not-for-production")
@@ -43,5 +44,5 @@ if REDIS_URL:
 EVENT_START_PAST_DAYS = 365 * 100
 
 # Uploaded pictures go to a directory of this run's own, served by Django for the browser tests.
-MEDIA_ROOT = tempfile.mkdtemp(prefix="roskilde-test-media-")
+MEDIA_ROOT = Path(tempfile.mkdtemp(prefix="roskilde-test-media-"))
 SERVE_MEDIA = True
