@@ -60,7 +60,9 @@ def _open(upload) -> Image.Image:
             warnings.simplefilter("error", Image.DecompressionBombWarning)
             picture = Image.open(upload)
             width, height = picture.size
-    except (UnidentifiedImageError, OSError, Image.DecompressionBombError, Warning):
+    except (Image.DecompressionBombError, Image.DecompressionBombWarning):
+        raise _refuse(_("The picture has too many pixels; at most 40 megapixels.")) from None
+    except (UnidentifiedImageError, OSError, SyntaxError, ValueError):
         raise _refuse(
             _("This file is not a picture we can read: use a JPEG, PNG, WebP or GIF file.")
         ) from None
@@ -84,6 +86,9 @@ def _open(upload) -> Image.Image:
 def _rgb(picture: Image.Image) -> Image.Image:
     """Upright (EXIF orientation applied) and in RGB, transparency flattened on white."""
     try:
+        # A JPEG is decoded at the smallest scale (1/2, 1/4, 1/8) still at least LARGE_WIDTH
+        # on both sides, whichever way it is turned: a 12-megapixel photo decodes 4 times faster.
+        picture.draft("RGB", (LARGE_WIDTH, LARGE_WIDTH))
         picture.load()
         picture = ImageOps.exif_transpose(picture) or picture
     except (OSError, ValueError, SyntaxError):
