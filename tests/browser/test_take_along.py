@@ -181,6 +181,7 @@ PAGES = [
     ("/skaerm/viby/", "lang=en"),
     ("/program/?branch=viby", None),
     ("/", None),  # the list with a picture's thumbnail
+    ("/biblioteker/viby/", None),  # with the links to the programme, screen and embed
     ("EVENT", None),  # the event page with its picture
 ]
 

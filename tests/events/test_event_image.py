@@ -263,3 +263,15 @@ def test_admin_sets_a_picture_and_requires_its_alt_text(
     event.refresh_from_db()
     assert event.title == "Ny titel"
     assert event.image_width == 1200
+
+
+def test_demo_pictures_are_drawn_the_same_every_time_with_alt_text():
+    from demo.pictures import PICTURES, picture_for
+
+    assert len(PICTURES) >= 3
+    for key in PICTURES:
+        first, alt = picture_for(key)
+        again, _alt = picture_for(key)
+        assert first.read() == again.read()
+        assert len(alt) > 10
+    assert picture_for("no-such-event") is None

@@ -285,3 +285,9 @@ def _pdf_objects(pdf: bytes) -> bytes:
         except zlib.error:
             continue
     return b"\n".join(parts)
+
+
+def test_the_branch_page_links_the_programme_screen_and_embed(client, viby):
+    html = client.get("/biblioteker/viby/").content.decode()
+    for href in ("/program/?branch=viby", "/skaerm/viby/", "/indlejr/?branch=viby"):
+        assert f'href="{href}"' in html
