@@ -18,6 +18,7 @@ import secrets
 from datetime import timedelta
 from pathlib import Path
 from typing import Any
+from urllib.parse import urlencode
 
 from django.conf import settings
 from django.http import HttpRequest, HttpResponse, JsonResponse
@@ -106,8 +107,6 @@ def _item(occurrence: Occurrence, request: HttpRequest) -> dict[str, Any]:
 
 
 def _calendar_url(selection: selectors.Selection, request: HttpRequest) -> str:
-    from urllib.parse import urlencode
-
     query = [
         (param, ",".join(values))
         for param, values in (

@@ -27,7 +27,14 @@ from events import selectors
 from events.clock import MAX_YEAR, MIN_YEAR, local_today
 from events.models import Occurrence
 
-from .published import local, place_text, selection_from_query, selection_title, time_range
+from .published import (
+    local,
+    long_date,
+    place_text,
+    selection_from_query,
+    selection_title,
+    time_range,
+)
 
 MONTH = re.compile(r"^(\d{4})-(\d{2})$")
 MAX_ROWS = 600
@@ -38,7 +45,13 @@ class Week:
     number: int
     first: date
     last: date
-    days: list[tuple[date, list[dict[str, Any]]]] = field(default_factory=list)
+    days: list[tuple[date, str, list[dict[str, Any]]]] = field(default_factory=list)
+
+    @property
+    def span(self) -> str:
+        return (
+            f"{long_date(self.first, weekday=False)} \u2013 {long_date(self.last, weekday=False)}"
+        )
 
 
 def _month(raw: str | None, errors: dict[str, list[str]]) -> date:
@@ -80,8 +93,8 @@ def weeks_of(first: date, occurrences: list[Occurrence]) -> list[Week]:
             (year, number), Week(number=number, first=monday, last=monday + timedelta(days=6))
         )
         if not week.days or week.days[-1][0] != day:
-            week.days.append((day, []))
-        week.days[-1][1].append(_row(occurrence))
+            week.days.append((day, long_date(day), []))
+        week.days[-1][2].append(_row(occurrence))
     return list(weeks.values())
 
 

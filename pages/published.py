@@ -67,6 +67,13 @@ def short_date(moment: datetime) -> str:
     return date_format(local(moment), "D j M")
 
 
+def long_date(day: date, *, weekday: bool = True) -> str:
+    """“tirsdag 1. december” in Danish, “Tuesday 1 December” in English."""
+    danish = (get_language() or "da").startswith("da")
+    pattern = ("l " if weekday else "") + ("j. F" if danish else "j F")
+    return date_format(day, pattern)
+
+
 def time_range(occurrence: Occurrence) -> str:
     if occurrence.event.all_day:
         return _("all day")

@@ -25,7 +25,7 @@ from events import selectors
 from events.clock import local_today
 from events.models import Branch, Occurrence
 
-from .published import local, place_text, short_date, time_range
+from .published import local, long_date, place_text, short_date, time_range
 
 NEXT_DAYS = 14
 NEXT_MAX = 8
@@ -88,6 +88,7 @@ def screen(request: HttpRequest, slug: str) -> HttpResponse:
                     "branch": branch,
                     "language": language,
                     "today": today,
+                    "today_name": long_date(today),
                     "todays": [_row(o) for o in todays],
                     "later": [_row(o) for o in later],
                     "version": version,
