@@ -30,8 +30,11 @@ PERMISSIONS_POLICY = (
 )
 
 
-def content_security_policy(nonce: str, *, upgrade_insecure_requests: bool) -> str:
-    """The policy for one response, with its nonce."""
+def content_security_policy(
+    nonce: str, *, upgrade_insecure_requests: bool, frame_ancestors: str = "'none'"
+) -> str:
+    """The policy for one response, with its nonce. Only the embeddable calendar's page
+    (pages/embed.py) gives other ``frame_ancestors``."""
     directives = [
         "default-src 'self'",
         f"script-src 'self' 'nonce-{nonce}'",
@@ -42,7 +45,7 @@ def content_security_policy(nonce: str, *, upgrade_insecure_requests: bool) -> s
         "object-src 'none'",
         "base-uri 'self'",
         "form-action 'self'",
-        "frame-ancestors 'none'",
+        f"frame-ancestors {frame_ancestors}",
     ]
     if upgrade_insecure_requests:
         directives.append("upgrade-insecure-requests")

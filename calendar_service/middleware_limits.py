@@ -23,8 +23,8 @@ from ipware.ip import get_client_ip
 # --- request size -------------------------------------------------------------------------
 
 
-def _too_large() -> JsonResponse:
-    limit = settings.DATA_UPLOAD_MAX_MEMORY_SIZE
+def _too_large(limit: int | None = None) -> JsonResponse:
+    limit = limit or settings.DATA_UPLOAD_MAX_MEMORY_SIZE
     return JsonResponse(
         {"detail": _("The request is too large (at most %(limit)d bytes).") % {"limit": limit}},
         status=413,
@@ -37,12 +37,16 @@ class RequestSizeLimitMiddleware:
 
     def __call__(self, request):
         limit = settings.DATA_UPLOAD_MAX_MEMORY_SIZE
+        if request.META.get("CONTENT_TYPE", "").startswith("multipart/form-data"):
+            # A file upload (an event's picture); Django still holds its other fields to
+            # DATA_UPLOAD_MAX_MEMORY_SIZE and spools the file to disk.
+            limit = getattr(settings, "UPLOAD_MAX_BYTES", limit)
         try:
             length = int(request.META.get("CONTENT_LENGTH") or 0)
         except ValueError:
             length = 0
         if limit is not None and length > limit:
-            return _too_large()
+            return _too_large(limit)
         return self.get_response(request)
 
     def process_exception(self, request, exception):

@@ -45,6 +45,12 @@ env = environ.Env(
     TRUSTED_PROXY_COUNT=(int, 0),
     EMAIL_URL=(str, "consolemail://"),
     DEFAULT_FROM_EMAIL=(str, "Roskilde Bibliotekerne <noreply@roskildebib.dk>"),
+    MEDIA_ROOT=(str, str(VAR_DIR / "media")),
+    MEDIA_URL=(str, "/media/"),
+    SERVE_MEDIA=(bool, False),
+    EVENT_IMAGE_MAX_BYTES=(int, 10 * 1024 * 1024),
+    EMBED_FRAME_ANCESTORS=(list, []),
+    SCREEN_REFRESH_SECONDS=(int, 60),
 )
 environ.Env.read_env(BASE_DIR / ".env", overwrite=False)
 
@@ -219,8 +225,20 @@ STORAGES = {
         )
     },
 }
-MEDIA_ROOT = VAR_DIR / "media"
-DATA_UPLOAD_MAX_MEMORY_SIZE = 1024 * 1024  # requests over 1 MiB answer 413
+# Uploaded event pictures (events/images.py makes them). Django serves them itself only with
+# DEBUG or SERVE_MEDIA; in production the proxy serves MEDIA_ROOT at MEDIA_URL (docs/deployment.md).
+MEDIA_ROOT = Path(env("MEDIA_ROOT"))
+MEDIA_URL = env("MEDIA_URL")
+SERVE_MEDIA = DEBUG or env("SERVE_MEDIA")
+EVENT_IMAGE_MAX_BYTES = env("EVENT_IMAGE_MAX_BYTES")  # a larger picture is refused with a message
+DATA_UPLOAD_MAX_MEMORY_SIZE = 1024 * 1024  # requests over 1 MiB answer 413 (uploads: below)
+# A multipart upload (an event's picture) may be as large as the picture and 1 MiB of fields.
+UPLOAD_MAX_BYTES = EVENT_IMAGE_MAX_BYTES + DATA_UPLOAD_MAX_MEMORY_SIZE
+# Origins whose pages may frame the embeddable calendar (/indlejr/), e.g.
+# "https://www.roskilde.dk,https://*.roskildeskoler.dk"; every other page refuses to be framed.
+EMBED_FRAME_ANCESTORS = env("EMBED_FRAME_ANCESTORS")
+# How often a branch screen (/skaerm/<branch>/) asks whether what it shows has changed.
+SCREEN_REFRESH_SECONDS = env("SCREEN_REFRESH_SECONDS")
 
 # Domain settings
 OCCURRENCE_HORIZON_DAYS = env("OCCURRENCE_HORIZON_DAYS")  # about 13 months

@@ -1,11 +1,15 @@
+import re
+
+from django.conf import settings
 from django.contrib import admin
 from django.core.exceptions import DisallowedHost
 from django.http import HttpResponse, JsonResponse
 from django.shortcuts import render
-from django.urls import include, path
+from django.urls import include, path, re_path
 from django.utils.http import url_has_allowed_host_and_scheme
 from django.utils.translation import gettext as _
 from django.views import defaults
+from django.views.static import serve as static_serve
 from drf_spectacular.views import SpectacularAPIView, SpectacularSwaggerView
 
 from calendar_service import health
@@ -37,6 +41,15 @@ urlpatterns = [
     path("feeds/", include("feeds.urls")),
     path("", include("pages.urls")),
 ]
+if settings.SERVE_MEDIA:
+    # Event pictures, for development and trials; in production the proxy serves MEDIA_ROOT.
+    urlpatterns.insert(
+        0,
+        re_path(
+            rf"^{re.escape(settings.MEDIA_URL.lstrip('/'))}(?P<path>.*)$",
+            lambda request, path: static_serve(request, path, str(settings.MEDIA_ROOT)),
+        ),
+    )
 
 
 # --- error pages ------------------------------------------------------------------------

@@ -38,6 +38,8 @@ from events.models import (
     Track,
 )
 
+from .pictures import picture_for
+
 PAST_DAYS = 240  # about eight months back
 FUTURE_DAYS = 150  # about five months ahead
 
@@ -1123,6 +1125,9 @@ def _create(p: Plan, users: dict, report: Report) -> Event | None:
     room = Room.objects.get(branch=branch, name=room_name) if room_name else None
     stop = Stop.objects.get(slug=stop_slug) if stop_slug else None
     user = users["medarbejder"] if branch.slug == "jyllinge" else users["admin"]
+    picture = picture_for(p.key)
+    if picture is not None:
+        f["image"], f["image_alt"] = picture
     # A single event that would overlap another in its room moves a day on; series are laid
     # out so that they do not overlap.
     for shift in range(0, 8 if p.kind == "single" else 1):

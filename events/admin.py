@@ -25,6 +25,7 @@ from django.contrib.admin import widgets
 from django.core.exceptions import NON_FIELD_ERRORS, PermissionDenied, ValidationError
 from django.db import models, transaction
 from django.db.models import QuerySet
+from django.db.models.fields.files import FieldFile
 from django.http import Http404, HttpRequest
 from django.shortcuts import redirect
 from django.template.response import TemplateResponse
@@ -205,6 +206,8 @@ def _differs(event: Event, name: str, value: Any) -> bool:
         return {o.pk for o in value} != set(getattr(event, name).values_list("pk", flat=True))
     if name == "exdates":
         return sorted(value or []) != sorted(event.exdates or [])
+    if name == "image":  # the stored file back (unchanged), a new upload, or False (cleared)
+        return not isinstance(value, FieldFile) and (bool(value) or bool(event.image))
     return value != getattr(event, name)
 
 
@@ -681,6 +684,7 @@ class EventAdmin(OwnBranchesOnly, RoleAdmin):
     fieldsets = (
         (None, {"fields": ("title", "description", "status", "cancel_reason")}),
         (_("Place"), {"fields": ("branch", "stop", "room", "place", "capacity")}),
+        (_("Picture"), {"fields": ("image", "image_alt")}),
         (_("Time"), {"fields": ("start", "end", "all_day", "repeat", "rrule", "exdates")}),
         (
             _("Tracks and audiences"),

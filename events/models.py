@@ -10,6 +10,7 @@ import uuid
 from datetime import datetime
 
 from django.conf import settings
+from django.core.exceptions import ValidationError
 from django.db import models
 from django.db.models import Q
 from django.utils import timezone
@@ -197,6 +198,21 @@ def new_event_uid() -> str:
     return f"{uuid.uuid4()}@{settings.EVENT_UID_DOMAIN}"
 
 
+IMAGE_LARGE_WIDTH = 1200  # the event page, JSON-LD and feeds
+IMAGE_THUMBNAIL_WIDTH = 400  # lists
+
+
+def scaled_size(width: int, height: int, max_width: int) -> tuple[int, int]:
+    """A picture's size when it is made at most ``max_width`` wide (never upscaled)."""
+    if width <= max_width:
+        return width, height
+    return max_width, max(1, round(height * max_width / width))
+
+
+def event_image_path(event: Event, filename: str) -> str:
+    return f"events/{filename}"
+
+
 class EventQuerySet(models.QuerySet["Event"]):
     def public(self) -> EventQuerySet:
         """What citizens may see: never drafts."""
@@ -322,6 +338,31 @@ class Event(models.Model):
     )
     capacity = models.PositiveIntegerField(_("capacity"), null=True, blank=True)
     url = models.URLField(_("link"), blank=True)
+    # The picture (events/images.py makes both files from the upload, without its metadata).
+    image = models.ImageField(
+        _("picture"),
+        upload_to=event_image_path,
+        max_length=200,
+        blank=True,
+        help_text=_(
+            "Optional. JPEG, PNG, WebP or GIF; it is resized to 1200 pixels wide and its "
+            "metadata (camera, position) removed."
+        ),
+    )
+    image_alt = models.CharField(
+        _("picture description (alt text)"),
+        max_length=300,
+        blank=True,
+        help_text=_(
+            "Required with a picture: what it shows, for those who cannot see it "
+            "(e.g. “Children building with LEGO at a table”)."
+        ),
+    )
+    image_thumbnail = models.ImageField(
+        _("thumbnail"), upload_to=event_image_path, max_length=200, blank=True, editable=False
+    )
+    image_width = models.PositiveIntegerField(_("picture width"), null=True, editable=False)
+    image_height = models.PositiveIntegerField(_("picture height"), null=True, editable=False)
     sequence = models.PositiveIntegerField(_("sequence"), default=0, editable=False)
     created_by = models.ForeignKey(
         settings.AUTH_USER_MODEL,
@@ -356,6 +397,25 @@ class Event(models.Model):
         from django.urls import reverse
 
         return reverse("pages:event-detail", kwargs={"pk": self.pk})
+
+    def clean(self) -> None:
+        super().clean()
+        if self.image and not self.image_alt.strip():
+            raise ValidationError(
+                {
+                    "image_alt": [
+                        _("Describe the picture (alt text): it is required when there is one.")
+                    ]
+                },
+                code="alt_required",
+            )
+
+    @property
+    def thumbnail_size(self) -> tuple[int, int] | None:
+        """Width and height of the thumbnail (IMAGE_THUMBNAIL_WIDTH wide at most)."""
+        if not (self.image_thumbnail and self.image_width and self.image_height):
+            return None
+        return scaled_size(self.image_width, self.image_height, IMAGE_THUMBNAIL_WIDTH)
 
     @property
     def is_recurring(self) -> bool:

@@ -7,6 +7,7 @@ Services are plain functions with keyword-only arguments. They raise
 
 from __future__ import annotations
 
+import secrets
 from collections.abc import Iterable, Sequence
 from dataclasses import dataclass, field
 from datetime import date, datetime, timedelta
@@ -14,12 +15,14 @@ from typing import Any
 
 from django.conf import settings
 from django.core.exceptions import ValidationError
+from django.core.files.base import ContentFile
 from django.db import transaction
 from django.db.models import F, Max, Min, ProtectedError, Q
+from django.db.models.fields.files import FieldFile
 from django.utils import timezone
 from django.utils.translation import gettext as _
 
-from . import recurrence
+from . import images, recurrence
 from .clock import local_today
 from .models import (
     LOCAL_TZ,
@@ -227,6 +230,8 @@ EVENT_FIELDS = (
     "exdates",
     "capacity",
     "url",
+    "image",
+    "image_alt",
 )
 EVENT_RELATIONS = ("tracks", "audiences", "partners")  # many-to-many: set after the save
 
@@ -242,6 +247,43 @@ _PLACE_AND_TIME_FIELDS = (
     "place",
     "status",
 )
+
+
+def _image_apply(event: Event, image: Any) -> None:
+    """Set or clear an event's picture. A new upload is checked and resized now (a refusal is
+    a ValidationError on ``image``); its files are written when the transaction commits, so a
+    refused or rolled-back save leaves nothing behind, and the files it replaced are deleted
+    then. ``None``, ``False`` or ``""`` clears the picture and its alt text; the stored file
+    itself (a FieldFile, as a form gives back unchanged) changes nothing."""
+    if isinstance(image, FieldFile):
+        return
+    old = [f.name for f in (event.image, event.image_thumbnail) if f.name]
+    storage = event.image.storage
+    if not image:
+        event.image.name = event.image_thumbnail.name = ""
+        event.image_width = event.image_height = None
+        event.image_alt = ""
+    else:
+        processed = images.image_process(image)
+        token = secrets.token_hex(8)
+        large, small = f"events/{token}.jpg", f"events/{token}-thumbnail.jpg"
+        event.image.name, event.image_thumbnail.name = large, small
+        event.image_width, event.image_height = processed.width, processed.height
+        files = {large: processed.large, small: processed.thumbnail}
+
+        def write() -> None:
+            for name, data in files.items():
+                storage.save(name, ContentFile(data))
+
+        transaction.on_commit(write)
+    if old:
+        transaction.on_commit(lambda: _files_delete(storage, old))
+
+
+def _files_delete(storage, names: Iterable[str | None]) -> None:
+    for name in names:
+        if name:
+            storage.delete(name)
 
 
 def _notify_events(event_ids: Iterable[int]) -> None:
@@ -328,6 +370,8 @@ def event_create(
     check_conflicts: bool = True,
     uid: str | None = None,
     cancel_reason: str = "",
+    image: Any = None,
+    image_alt: str = "",
 ) -> Event:
     """Create an event and materialise its occurrences. ``uid`` is for events that already
     have a stable identity elsewhere (imports, demo data); by default a new one is made.
@@ -365,10 +409,13 @@ def event_create(
         exdates=excluded,
         capacity=capacity,
         url=url,
+        image_alt=(image_alt or "").strip(),
         created_by=user if getattr(user, "is_authenticated", False) else None,
     )
     if uid:
         event.uid = uid
+    if image:
+        _image_apply(event, image)
     event.full_clean(exclude=["tracks", "audiences", "partners", "created_by"])
     event.save()
     event.tracks.set(tracks)
@@ -398,6 +445,10 @@ def event_update(*, event: Event, user=None, check_conflicts: bool = True, **cha
     relations = {k: changes.pop(k) for k in EVENT_RELATIONS if k in changes}
     before = {f: getattr(event, f) for f in _PLACE_AND_TIME_FIELDS}
     before_exdates = list(event.exdates)
+    if "image" in changes:
+        _image_apply(event, changes.pop("image"))
+    if "image_alt" in changes:
+        changes["image_alt"] = (changes["image_alt"] or "").strip()
     for name, value in changes.items():
         setattr(event, name, value)
     tracks = relations.get("tracks", list(event.tracks.all()))
@@ -495,7 +546,11 @@ def event_delete(*, event: Event, user=None) -> None:
         *(o.counted_years for o in event.occurrences.only("local_date", "original_start"))
     )
     _record(Change.Action.DELETED, event=event, user=user, years=years)
+    pictures = [f.name for f in (event.image, event.image_thumbnail) if f.name]
+    storage = event.image.storage
     event.delete()
+    if pictures:
+        transaction.on_commit(lambda: _files_delete(storage, pictures))
     _notify_events([event_id])
     _notify_occurrences([], years=years)
 
@@ -1129,4 +1184,17 @@ def event_copy(
         exdates=[(date.fromisoformat(d) + days).isoformat() for d in event.exdates or []],
         status=status,
         user=user,
+        image=_picture_copy(event),
+        image_alt=event.image_alt,
     )
+
+
+def _picture_copy(event: Event) -> ContentFile | None:
+    """The event's picture as a new upload, so that a copy has files of its own."""
+    if not event.image:
+        return None
+    try:
+        with event.image.open("rb") as picture:
+            return ContentFile(picture.read(), name="copy.jpg")
+    except OSError:  # the file is gone: the copy has no picture
+        return None

@@ -55,7 +55,7 @@ PRODID = "-//Roskilde Bibliotekerne//Arrangementskalender 1.0//DA"
 ORGANISATION = "Roskilde Bibliotekerne"
 CANCELLED_PREFIX = "Aflyst: "
 # Bump when the VEVENT text changes shape: every stored piece is then rebuilt on first read.
-BUILDER_VERSION = 1
+BUILDER_VERSION = 2  # 2: IMAGE (RFC 7986) for events with a picture
 # A fixed date for feeds with no items, so that an empty feed is byte-identical too.
 EMPTY_FEED_DATE = datetime(2016, 1, 1, tzinfo=LOCAL_TZ)
 
@@ -159,6 +159,7 @@ def _component(
     url: str,
     rule_lines: str = "",
     recurrence_id: str = "",
+    image_url: str = "",
 ) -> str:
     out = [
         "BEGIN:VEVENT" + CRLF,
@@ -179,6 +180,9 @@ def _component(
     if geo:
         out.append(f"GEO:{geo}{CRLF}")
     out.append(prop("URL;VALUE=URI", url))
+    if image_url:
+        # RFC 7986 5.10: the picture, shown as the event's badge and full size.
+        out.append(prop("IMAGE;VALUE=URI;DISPLAY=BADGE,FULLSIZE;FMTTYPE=image/jpeg", image_url))
     tracks = [t.name_da for t in event.tracks.all()]
     if tracks:
         out.append(fold("CATEGORIES:" + ",".join(escape_text(t) for t in tracks)))
@@ -205,10 +209,13 @@ def _first_start(event, recurrence) -> datetime:
     return next(iter(starts), event.start)
 
 
-def event_vevents(event, occurrences: Sequence, *, site_url: str, recurrence) -> str:
+def event_vevents(
+    event, occurrences: Sequence, *, site_url: str, recurrence, image_url: str = ""
+) -> str:
     """All VEVENT text of one event: the event or series, its overrides and its detached
     occurrences. ``occurrences`` are all of the event's occurrences (any order);
-    ``recurrence`` is ``events.recurrence`` (passed in so this module stays free of the core).
+    ``recurrence`` is ``events.recurrence`` (passed in so this module stays free of the core);
+    ``image_url`` the absolute URL of its picture, if it has one.
     """
     url = site_url + event.get_absolute_url()
     event_cancelled = event.is_cancelled
@@ -241,6 +248,7 @@ def event_vevents(event, occurrences: Sequence, *, site_url: str, recurrence) ->
                 texts=texts_of(occ),
                 room=room,
                 url=url,
+                image_url=image_url,
             )
         )
     else:
@@ -269,6 +277,7 @@ def event_vevents(event, occurrences: Sequence, *, site_url: str, recurrence) ->
                 room=event.room,
                 url=url,
                 rule_lines=rule_lines,
+                image_url=image_url,
             )
         )
         for occ in attached:
@@ -286,6 +295,7 @@ def event_vevents(event, occurrences: Sequence, *, site_url: str, recurrence) ->
                     room=occ.room or event.room,
                     url=url,
                     recurrence_id=rid,
+                    image_url=image_url,
                 )
             )
     for occ in ordered:
@@ -300,6 +310,7 @@ def event_vevents(event, occurrences: Sequence, *, site_url: str, recurrence) ->
                     texts=texts_of(occ),
                     room=occ.room or event.room,
                     url=url,
+                    image_url=image_url,
                 )
             )
     return "".join(out)
@@ -391,6 +402,21 @@ def when_text(start: datetime, end: datetime, all_day: bool) -> str:
 
 
 @dataclass(frozen=True)
+class FeedImage:
+    """An event's picture in a feed item: the large JPEG (enclosure) and its thumbnail."""
+
+    url: str
+    length: int
+    width: int
+    height: int
+    alt: str
+    thumbnail_url: str
+    thumbnail_width: int
+    thumbnail_height: int
+    mime_type: str = "image/jpeg"
+
+
+@dataclass(frozen=True)
 class FeedItem:
     guid: str
     title: str
@@ -400,14 +426,17 @@ class FeedItem:
     updated: datetime
     categories: tuple[str, ...]
     when: tuple[str, ...] = field(default=())
+    image: FeedImage | None = None
 
 
 MAX_DATES_IN_ITEM = 5
 
 
-def feed_item(event, upcoming: Sequence, *, site_url: str, uid_domain: str) -> FeedItem:
+def feed_item(
+    event, upcoming: Sequence, *, site_url: str, uid_domain: str, image: FeedImage | None = None
+) -> FeedItem:
     """One RSS/Atom item: an event with its next dates and place in the text. ``upcoming``
-    are its occurrences from today on, in any order."""
+    are its occurrences from today on, in any order; ``image`` its picture, if any."""
     cancelled = event.is_cancelled
     occurrences = sorted(upcoming, key=lambda o: (o.start, o.pk))
     dates = []
@@ -429,6 +458,12 @@ def feed_item(event, upcoming: Sequence, *, site_url: str, uid_domain: str) -> F
     if description:
         paragraphs = [p for p in description.split("\n\n") if p.strip()]
         html += [f"<p>{escape(p).replace(chr(10), '<br>')}</p>" for p in paragraphs]
+    if image is not None:
+        html.insert(
+            0,
+            f'<p><img src="{escape(image.url)}" alt="{escape(clean_text(image.alt))}" '
+            f'width="{image.width}" height="{image.height}"></p>',
+        )
     title = clean_text(event.title)
     return FeedItem(
         guid=f"tag:{uid_domain},2016:event:{event.uid}",
@@ -441,6 +476,7 @@ def feed_item(event, upcoming: Sequence, *, site_url: str, uid_domain: str) -> F
             clean_text(c) for c in [event.branch.name, *(t.name_da for t in event.tracks.all())]
         ),
         when=tuple(dates),
+        image=image,
     )
 
 
@@ -455,13 +491,47 @@ def _calendar_link_elements(feed, handler, tag: str) -> None:
         handler.addQuickElement(tag, None, {"rel": rel, "type": kind, "href": href})
 
 
+MEDIA_RSS = "http://search.yahoo.com/mrss/"
+
+
 class _Rss(feedgenerator.Rss201rev2Feed):
     def latest_post_date(self):
         return _latest_post_date(self)
 
+    def rss_attributes(self):
+        return {**super().rss_attributes(), "xmlns:media": MEDIA_RSS}
+
     def add_root_elements(self, handler):
         super().add_root_elements(handler)
         _calendar_link_elements(self, handler, "atom:link")
+
+    def add_item_elements(self, handler, item):
+        super().add_item_elements(handler, item)
+        image: FeedImage | None = item.get("picture")
+        if image is None:
+            return
+        # Media RSS: the picture with its size, and the thumbnail. (No media:description: feed
+        # readers take it for the item's summary; the alt text is on the <img> in the text.)
+        handler.addQuickElement(
+            "media:content",
+            None,
+            {
+                "url": image.url,
+                "medium": "image",
+                "type": image.mime_type,
+                "width": str(image.width),
+                "height": str(image.height),
+            },
+        )
+        handler.addQuickElement(
+            "media:thumbnail",
+            None,
+            {
+                "url": image.thumbnail_url,
+                "width": str(image.thumbnail_width),
+                "height": str(image.thumbnail_height),
+            },
+        )
 
 
 class _Atom(feedgenerator.Atom1Feed):
@@ -510,5 +580,11 @@ def syndication_bytes(fmt: str, head: FeedHead, items: Iterable[FeedItem]) -> by
             pubdate=item.published,
             updateddate=item.updated,
             categories=list(item.categories),
+            enclosures=(
+                [feedgenerator.Enclosure(item.image.url, str(item.image.length), "image/jpeg")]
+                if item.image
+                else None
+            ),
+            picture=item.image,
         )
     return feed.writeString("utf-8").encode("utf-8")

@@ -13,6 +13,7 @@ from collections.abc import Iterable
 from dataclasses import dataclass
 from datetime import datetime
 
+from django.conf import settings
 from django.db.models import BooleanField, ExpressionWrapper, F, Max, Min, Prefetch, Q
 
 from events import recurrence, selectors
@@ -32,9 +33,37 @@ def site_url() -> str:
 
 
 def recipe() -> str:
-    """What a piece depends on besides its event: the builder version and the site URL."""
-    raw = f"{builders.BUILDER_VERSION}|{site_url()}"
+    """What a piece depends on besides its event: the builder version, the site URL and where
+    pictures are served (a picture itself is part of its event: changing it changes
+    ``updated_at``)."""
+    raw = f"{builders.BUILDER_VERSION}|{site_url()}|{settings.MEDIA_URL}"
     return hashlib.sha1(raw.encode(), usedforsecurity=False).hexdigest()[:16]
+
+
+def image_url(event: Event) -> str:
+    """The absolute URL of an event's picture (the large JPEG), or ""."""
+    return absolute(event.image.url) if event.image else ""
+
+
+def feed_image(event: Event) -> builders.FeedImage | None:
+    """An event's picture for an RSS/Atom item, or None."""
+    thumbnail = event.thumbnail_size
+    if not event.image or thumbnail is None or not event.image_width or not event.image_height:
+        return None
+    try:
+        length = event.image.size
+    except OSError:  # the file is missing (restored database without media): length unknown
+        length = 0
+    return builders.FeedImage(
+        url=image_url(event),
+        length=length,
+        width=event.image_width,
+        height=event.image_height,
+        alt=event.image_alt,
+        thumbnail_url=absolute(event.image_thumbnail.url),
+        thumbnail_width=thumbnail[0],
+        thumbnail_height=thumbnail[1],
+    )
 
 
 def _events_with_occurrences(event_ids: Iterable[int]):
@@ -58,7 +87,11 @@ def pieces_refresh(*, event_ids: Iterable[int]) -> int:
         pieces = []
         for event in _events_with_occurrences(chunk):
             data = builders.event_vevents(
-                event, list(event.occurrences.all()), site_url=base, recurrence=recurrence
+                event,
+                list(event.occurrences.all()),
+                site_url=base,
+                recurrence=recurrence,
+                image_url=image_url(event),
             ).encode("utf-8")
             pieces.append(
                 EventPiece(

@@ -21,7 +21,7 @@ from events.clock import local_today
 from events.models import LOCAL_TZ, Audience, Branch, Event, Stop, Track
 
 from . import builders, cache, links
-from .pieces import piece_for_event, pieces_for_window, site_url
+from .pieces import feed_image, piece_for_event, pieces_for_window, site_url
 
 CONTENT_TYPES = {
     "ics": "text/calendar; charset=utf-8",
@@ -189,7 +189,13 @@ def _build_syndication(fmt: str, selection: selectors.Selection, identity: str) 
         by_event[occ.event_id].append(occ)
     base = site_url()
     items = [
-        builders.feed_item(e, by_event[e.pk], site_url=base, uid_domain=settings.EVENT_UID_DOMAIN)
+        builders.feed_item(
+            e,
+            by_event[e.pk],
+            site_url=base,
+            uid_domain=settings.EVENT_UID_DOMAIN,
+            image=feed_image(e),
+        )
         for e in events
     ]
     name = builders.calendar_name(_names(selection))

@@ -63,6 +63,7 @@ def event_jsonld(
     tracks = [t.name for t in event.tracks.all()]
     audiences = [a.name for a in event.audiences.all()]
     partners = list(event.partners.all())
+    image = [absolute(event.image.url, request)] if event.image else []
 
     def one(occurrence: Occurrence | None) -> dict[str, Any]:
         start = (occurrence.start if occurrence else event.start).astimezone(LOCAL_TZ)
@@ -82,6 +83,8 @@ def event_jsonld(
         }
         if event.description:
             data["description"] = event.description
+        if image:
+            data["image"] = image
         if tracks:
             data["keywords"] = ", ".join(tracks)
         if audiences:

@@ -3,7 +3,7 @@ login, and the management dashboard with the KIU status reports."""
 
 from django.urls import path
 
-from . import account, dashboard, public, staff
+from . import account, dashboard, embed, programme, public, screen, staff
 
 app_name = "pages"
 urlpatterns = [
@@ -14,6 +14,13 @@ urlpatterns = [
     path("biblioteker/<slug:slug>/", public.branch_detail, name="branch-detail"),
     path("spor/", public.track_list, name="track-list"),
     path("spor/<slug:slug>/", public.track_detail, name="track-detail"),
+    # Take the calendar along (issue 17): embeds, branch screens, the printed programme
+    path("embed.js", embed.script, name="embed-script"),
+    path("indlejr/", embed.frame, name="embed-frame"),
+    path("indlejr/data.json", embed.data, name="embed-data"),
+    path("skaerm/<slug:slug>/", screen.screen, name="screen"),
+    path("program/", programme.programme, name="programme"),
+    path("program/pdf/", programme.programme_pdf, name="programme-pdf"),
     # Login
     path("konto/login/", account.LoginView.as_view(), name="login"),
     path("konto/logout/", account.LogoutView.as_view(), name="logout"),

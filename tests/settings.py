@@ -5,6 +5,8 @@
 """
 
 import os
+import tempfile
+from pathlib import Path
 
 os.environ.setdefault("DEBUG", "true")
 os.environ.setdefault("SECRET_KEY", "test-secret-key-not-for-production")
@@ -40,3 +42,7 @@ if REDIS_URL:
 # The suite's events sit on fixed dates (2025 and 2026) while the clock moves on: no bound on how
 # far back an event may start, except in the tests of that bound, which set it.
 EVENT_START_PAST_DAYS = 365 * 100
+
+# Uploaded pictures go to a directory of this run's own, served by Django for the browser tests.
+MEDIA_ROOT = Path(tempfile.mkdtemp(prefix="roskilde-test-media-"))
+SERVE_MEDIA = True

@@ -298,6 +298,37 @@ class BranchSerializer(serializers.ModelSerializer):
 # --- events -------------------------------------------------------------------------------
 
 
+class PictureSizeSerializer(serializers.Serializer):
+    url = serializers.URLField(help_text=_("Absolute URL of the JPEG."))
+    width = serializers.IntegerField(help_text=_("Width in pixels."))
+    height = serializers.IntegerField(help_text=_("Height in pixels."))
+
+
+class PictureSerializer(PictureSizeSerializer):
+    alt = serializers.CharField(help_text=_("What the picture shows (alt text)."))
+    thumbnail = PictureSizeSerializer(help_text=_("A small version for lists."))
+
+
+def picture_data(event: Event, request=None) -> dict[str, Any] | None:
+    """An event's picture as the API and the embed endpoint give it, or None."""
+    from feeds.links import absolute
+
+    thumbnail = event.thumbnail_size
+    if not event.image or thumbnail is None:
+        return None
+    return {
+        "url": absolute(event.image.url, request),
+        "width": event.image_width,
+        "height": event.image_height,
+        "alt": event.image_alt,
+        "thumbnail": {
+            "url": absolute(event.image_thumbnail.url, request),
+            "width": thumbnail[0],
+            "height": thumbnail[1],
+        },
+    }
+
+
 class EventSerializer(serializers.ModelSerializer):
     serializer_field_mapping = URL_MAPPING
 
@@ -324,6 +355,7 @@ class EventSerializer(serializers.ModelSerializer):
     created_at = LocalDateTimeField(read_only=True, help_text=_("When the event was created."))
     updated_at = LocalDateTimeField(read_only=True, help_text=_("When the event was last changed."))
     links = serializers.SerializerMethodField(help_text=_("Add this event to a calendar."))
+    image = serializers.SerializerMethodField(help_text=_("The event's picture, if any."))
 
     class Meta:
         model = Event
@@ -349,6 +381,7 @@ class EventSerializer(serializers.ModelSerializer):
             "exdates",
             "capacity",
             "url",
+            "image",
             "sequence",
             "created_at",
             "updated_at",
@@ -375,6 +408,10 @@ class EventSerializer(serializers.ModelSerializer):
         from feeds.links import event_links
 
         return event_links(event=obj, request=self.context.get("request"))
+
+    @extend_schema_field(PictureSerializer(allow_null=True))
+    def get_image(self, obj: Event) -> dict[str, Any] | None:
+        return picture_data(obj, self.context.get("request"))
 
 
 def _json_type_matches(field: serializers.Field, value: Any) -> bool:
@@ -583,6 +620,26 @@ class EventWriteSerializer(StrictFieldsMixin, serializers.Serializer):
         allow_blank=True,
         required=False,
         help_text=_("A link with more information or sign-up."),
+    )
+    image_alt = serializers.CharField(
+        max_length=300,
+        allow_blank=True,
+        required=False,
+        help_text=_(
+            "What the picture shows, for those who cannot see it; required while the event has "
+            "a picture (the picture itself: POST /events/{id}/image/)."
+        ),
+    )
+
+
+class EventImageSerializer(StrictFieldsMixin, serializers.Serializer):
+    """A picture upload (multipart/form-data): the file and its alt text."""
+
+    image = serializers.FileField(
+        help_text=_("JPEG, PNG, WebP or GIF; resized to 1200 pixels wide, metadata removed.")
+    )
+    image_alt = serializers.CharField(
+        max_length=300, help_text=_("What the picture shows, for those who cannot see it.")
     )
 
 

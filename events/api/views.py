@@ -25,6 +25,7 @@ from drf_spectacular.utils import (
 from rest_framework import mixins, serializers, status, viewsets
 from rest_framework.decorators import action
 from rest_framework.exceptions import NotAuthenticated, PermissionDenied, ValidationError
+from rest_framework.parsers import MultiPartParser
 from rest_framework.response import Response
 
 from events import roles, selectors, services
@@ -384,6 +385,34 @@ class EventViewSet(KnownQueryParameters, viewsets.ModelViewSet):
     @action(detail=True, methods=["post"])
     def publish(self, request, pk=None):
         event = services.event_publish(event=self.get_object(), user=request.user)
+        return self._answer(event)
+
+    @extend_schema(
+        parameters=[ID_PARAM],
+        summary=_("Set or remove an event's picture"),
+        description=_(
+            "POST a multipart/form-data body with the file (image) and what it shows (image_alt); "
+            "the picture is resized to 1200 pixels wide, with a 400 pixels thumbnail, and its "
+            "metadata removed. A file that is not a picture, too large, or without alt text is "
+            "refused (400, naming the field). DELETE removes the picture."
+        ),
+        request={"multipart/form-data": s.EventImageSerializer},
+        responses={200: s.EventSerializer, **WRITE_ERRORS},
+        methods=["POST", "DELETE"],
+    )
+    @action(
+        detail=True,
+        methods=["post", "delete"],
+        parser_classes=[MultiPartParser],
+        filterset_class=None,
+    )
+    def image(self, request, pk=None):
+        event = self.get_object()
+        if request.method == "DELETE":
+            return self._answer(services.event_update(event=event, user=request.user, image=None))
+        serializer = s.EventImageSerializer(data=request.data)
+        serializer.is_valid(raise_exception=True)
+        event = services.event_update(event=event, user=request.user, **serializer.validated_data)
         return self._answer(event)
 
     @extend_schema(

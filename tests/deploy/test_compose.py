@@ -143,6 +143,11 @@ def test_compose_passes_every_runtime_setting_to_the_containers():
 
     shared = set(compose.load_raw()["x-django-env"])
     # Set inside the image (paths) or for debugging only.
-    image_internal = {"STATIC_ROOT", "CELERY_BEAT_SCHEDULE_FILENAME", "CELERY_TASK_ALWAYS_EAGER"}
+    image_internal = {
+        "STATIC_ROOT",
+        "MEDIA_ROOT",
+        "CELERY_BEAT_SCHEDULE_FILENAME",
+        "CELERY_TASK_ALWAYS_EAGER",
+    }
 
     assert set(env.scheme) - image_internal - shared == set()

@@ -54,6 +54,8 @@ const describe = (item, start, end, rid) => ({
   location: item.location,
   categories: item.component.getAllProperties("categories").flatMap((p) => p.getValues()),
   url: item.component.getFirstPropertyValue("url"),
+  image: item.component.getFirstPropertyValue("image"),
+  image_display: item.component.getFirstProperty("image")?.getParameter("display") ?? null,
   sequence: item.sequence,
 });
 
