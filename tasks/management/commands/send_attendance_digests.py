@@ -54,7 +54,10 @@ class Command(BaseCommand):
         when = run.now.astimezone(LOCAL_TZ)
         self.stdout.write(f"Digests of {run.day} as of {when:%Y-%m-%d %H:%M %Z}:")
         if not run.digests:
-            self.stdout.write("No occurrence is missing attendance past the grace: nothing sent.")
+            self.stdout.write(
+                "No digest is due (nothing missing past the 24-hour grace, or already listed "
+                "on the days reminders are due): nothing sent."
+            )
         for digest in run.digests:
             self.stdout.write(
                 f"  {digest.user.get_username()} <{digest.user.email}> ({digest.language}): "
