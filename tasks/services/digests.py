@@ -25,6 +25,7 @@ from collections import defaultdict
 from dataclasses import dataclass, field
 from datetime import date, datetime, time, timedelta
 from itertools import groupby
+from typing import Any
 
 from django.conf import settings
 from django.contrib.auth import get_user_model
@@ -91,7 +92,7 @@ class Line:
 
 @dataclass
 class Digest:
-    user: object
+    user: Any  # the user model is swappable
     language: str
     lines: list[Line]
     also_missing: int = 0  # overdue at the user's branches, listed on earlier days, not today
