@@ -134,9 +134,9 @@ def jobs_sweep_task() -> dict:
 
 @shared_task(
     autoretry_for=(OperationalError, DigestDeliveryError),
-    retry_backoff=60,
-    retry_backoff_max=60 * 60,
-    max_retries=5,
+    retry_backoff=60,  # 1, 2, 4, ... minutes (with jitter), at most 30: about two hours in all
+    retry_backoff_max=30 * 60,  # below the broker's redelivery timeout (settings)
+    max_retries=8,
     acks_late=True,
 )
 def attendance_digests_send_task(day: str | None = None) -> dict:
