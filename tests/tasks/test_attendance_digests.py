@@ -377,3 +377,41 @@ def test_the_task_sends_through_the_service(smtp_server, people, gaps):
 def test_a_given_day_is_taken_as_of_its_morning_run():
     assert digest_moment(date(2026, 3, 29)).isoformat() == "2026-03-29T07:00:00+02:00"
     assert digest_moment(date(2026, 12, 2)).isoformat() == "2026-12-02T07:00:00+01:00"
+
+
+@pytest.mark.postgres
+@pytest.mark.django_db(transaction=True)
+def test_two_runs_at_once_send_each_mail_once(smtp_server, people, gaps):
+    """The beat's run and an operator's command at the same moment: the second waits on the
+    first's log lines (a unique constraint) and sends nothing the first sent."""
+    import threading
+
+    from django.db import connections
+
+    from tests.conftest import require, uses_postgres
+
+    require(uses_postgres(), "concurrent transactions need PostgreSQL (DATABASE_URL)")
+    barrier = threading.Barrier(2)
+    runs, errors = [], []
+
+    def run():
+        try:
+            barrier.wait(timeout=10)
+            runs.append(send())
+        except BaseException as exc:
+            errors.append(exc)
+        finally:
+            connections.close_all()
+
+    threads = [threading.Thread(target=run) for _ in range(2)]
+    for t in threads:
+        t.start()
+    for t in threads:
+        t.join(timeout=60)
+
+    assert errors == []
+    assert sorted(m.envelope_to[0] for m in smtp_server.messages) == sorted(
+        people[k].email for k in ("jyllinge", "viby", "colleague", "both")
+    )
+    assert sum(len(r.sent) for r in runs) == 4
+    assert DigestEntry.objects.count() == 5
