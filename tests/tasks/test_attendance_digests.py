@@ -195,15 +195,20 @@ def test_reminders_after_three_and_seven_days_and_not_in_between(smtp_server, pe
     5th. Each is listed on its days 0, 3 and 7, and on no other day."""
     user = people["jyllinge"].email
     days_listed: dict[int, list[int]] = {gaps["jyllinge"].pk: [], gaps["within_grace"].pk: []}
+    mails: dict[int, object] = {}
     for n in range(12):
         smtp_server.clear()
         send(DAY0 + timedelta(days=n))
         for mail in smtp_server.to(user):
+            mails[n] = mail
             for pk in listed(mail):
                 days_listed[pk].append(n)
 
     assert days_listed[gaps["jyllinge"].pk] == [0, 3, 7]
     assert days_listed[gaps["within_grace"].pk] == [1, 4, 8]
+    # a gap listed earlier and not today is counted, also after its last reminder
+    assert "1 forekomst mere, som du tidligere er blevet mindet om" in mails[8].text
+    assert "forekomst mere" not in mails[0].text  # the only gap then is listed
     log = DigestEntry.objects.filter(user=people["jyllinge"], occurrence=gaps["jyllinge"])
     assert sorted(log.values_list("sent_on", flat=True)) == [
         DAY0,
