@@ -32,6 +32,7 @@ from tasks.models import Initiative, Job, PeriodKind, StatusReport, StatusYear
 from tasks.services.figures import Period, period_get
 from tasks.services.initiatives import initiative_figures, initiative_update
 from tasks.services.jobs import job_get
+from tasks.services.missing import Rate, missing_rate_trend, missing_rates
 from tasks.services.plans import action_plan_get
 from tasks.services.read import (
     missing_attendance_list,
@@ -256,6 +257,38 @@ def missing_by_branch(period: Period, *, shown: int = 8) -> list[dict[str, Any]]
     return sorted(grouped.values(), key=lambda e: (-e["count"], e["branch"].name))
 
 
+def missing_rate_table(period: Period, *, today: date) -> dict[str, Any]:
+    """Each branch's missing-attendance rate in the period (held past the 24-hour grace
+    without a head count / held past the grace) and by ISO week for the ten weeks up to the
+    period's end or today (``tasks.services.missing``)."""
+    last_day = min(period.last, today)
+    rates = missing_rates(first=period.first, last=last_day)
+    trend = missing_rate_trend(last_day=last_day)
+    weekly = {row["branch"].pk: row for row in trend["rows"]}
+    rows = [
+        {
+            "branch": b,
+            "period": rates.get(b.pk, Rate()),
+            "trend": weekly.get(b.pk),
+            "spark": _sparkline(weekly[b.pk]["weeks"]) if b.pk in weekly else "",
+        }
+        for b in Branch.objects.order_by("order", "name")
+        if b.pk in rates or b.pk in weekly
+    ]
+    return {"rows": rows, "total": rates.get(None, Rate()), "trend": trend, "empty": not rows}
+
+
+def _sparkline(weeks: list[Rate], *, width: int = 100, height: int = 24) -> str:
+    """SVG polyline points of the weekly rates (0 % at the bottom, 100 % at the top), leaving
+    out weeks with nothing held; the table beside it has the numbers."""
+    step = width / max(1, len(weeks) - 1)
+    return " ".join(
+        f"{round(n * step, 1)},{round((1 - w.rate) * (height - 2) + 1, 1)}"
+        for n, w in enumerate(weeks)
+        if w.rate is not None
+    )
+
+
 # --- pages --------------------------------------------------------------------------------
 
 
@@ -308,6 +341,7 @@ def dashboard(request):
         "attendance_branch_ids": set(
             staff.readable_branches(request.user).values_list("pk", flat=True)
         ),
+        "missing_rates": missing_rate_table(period, today=local_today()),
         "co_created": co_created(figures),
         "summary": summary_strip(period, figures, today=local_today()),
         "reports": [

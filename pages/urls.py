@@ -3,7 +3,7 @@ login, and the management dashboard with the KIU status reports."""
 
 from django.urls import path
 
-from . import account, dashboard, embed, programme, public, screen, staff
+from . import account, dashboard, embed, notifications, programme, public, screen, staff
 
 app_name = "pages"
 urlpatterns = [
@@ -27,6 +27,11 @@ urlpatterns = [
     # Staff: attendance per branch
     path("personale/fremmoede/", staff.attendance_index, name="attendance-index"),
     path("personale/fremmoede/<slug:slug>/", staff.attendance, name="attendance"),
+    path(
+        "personale/notifikationer/",
+        notifications.notification_settings,
+        name="notification-settings",
+    ),
     # Management dashboard
     path("ledelse/", dashboard.dashboard, name="dashboard"),
     path("ledelse/rapporter/", dashboard.report_list, name="report-list"),

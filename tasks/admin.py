@@ -8,7 +8,17 @@ from events.admin import add_service_errors, dry_run
 from tasks.dispatch import status_recompute_start
 from tasks.services.plans import _plan_rows_validate, action_plan_copy, action_plan_save
 
-from .models import ActionPlan, Initiative, Job, StatusFigure, StatusReport, StatusYear, Target
+from .models import (
+    ActionPlan,
+    DigestEntry,
+    Initiative,
+    Job,
+    NotificationPreference,
+    StatusFigure,
+    StatusReport,
+    StatusYear,
+    Target,
+)
 
 
 class TargetFormSet(BaseInlineFormSet):
@@ -150,3 +160,39 @@ class JobAdmin(admin.ModelAdmin):
     list_display = ["id", "kind", "state", "progress", "created_at", "finished_at"]
     list_filter = ["kind", "state"]
     readonly_fields = [f.name for f in Job._meta.fields]
+
+
+@admin.register(NotificationPreference)
+class NotificationPreferenceAdmin(admin.ModelAdmin):
+    """Administrators set a user's digest and mail language here; each user sets their own on
+    the staff page /personale/notifikationer/ (linked from this list)."""
+
+    list_display = ["user", "attendance_digest", "language", "updated_at"]
+    list_filter = ["attendance_digest", "language"]
+    search_fields = ["user__username", "user__email", "user__first_name", "user__last_name"]
+    autocomplete_fields = ["user"]
+    fields = ["user", "attendance_digest", "language"]
+    change_list_template = "admin/tasks/notificationpreference/change_list.html"
+
+    def save_model(self, request, obj, form, change):
+        from django.utils import timezone
+
+        obj.updated_at = timezone.now()
+        super().save_model(request, obj, form, change)
+
+
+@admin.register(DigestEntry)
+class DigestEntryAdmin(admin.ModelAdmin):
+    """The log of the attendance digests: which occurrence was listed to whom on which day."""
+
+    list_display = ["sent_on", "user", "occurrence", "sent_at"]
+    list_filter = ["sent_on"]
+    search_fields = ["user__username", "occurrence__event__title"]
+    date_hierarchy = "sent_on"
+    list_select_related = ["user", "occurrence__event"]
+
+    def has_add_permission(self, request):
+        return False
+
+    def has_change_permission(self, request, obj=None):
+        return False

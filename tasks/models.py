@@ -409,3 +409,77 @@ class StatusReport(models.Model):
 
     def __str__(self) -> str:
         return self.title
+
+
+# --- attendance digests -------------------------------------------------------------------------
+
+
+class NotificationPreference(models.Model):
+    """A user's choices for the mails the service sends them: whether they get the daily digest
+    of occurrences missing attendance, and in which language. A user without a row gets the
+    digest in Danish (``tasks.services.digests``)."""
+
+    class Language(models.TextChoices):
+        DANISH = "da", _("Danish")
+        ENGLISH = "en", _("English")
+
+    user = models.OneToOneField(
+        settings.AUTH_USER_MODEL,
+        verbose_name=_("user"),
+        on_delete=models.CASCADE,
+        related_name="notification_preference",
+    )
+    attendance_digest = models.BooleanField(
+        _("attendance digest"),
+        default=True,
+        help_text=_(
+            "A morning mail listing the occurrences at your branches that are missing attendance."
+        ),
+    )
+    language = models.CharField(
+        _("mail language"), max_length=8, choices=Language.choices, default=Language.DANISH
+    )
+    updated_at = models.DateTimeField(_("modified"), default=timezone.now)
+
+    class Meta:
+        verbose_name = _("notification preference")
+        verbose_name_plural = _("notification preferences")
+
+    def __str__(self) -> str:
+        return str(self.user)
+
+
+class DigestEntry(models.Model):
+    """One line of one attendance digest: this occurrence was listed in the mail this user got
+    on this (Copenhagen) day. The log that decides reminders (the first digest after an
+    occurrence is due, then after 3 and 7 days) and that a second run on one day sends nothing
+    twice. Written in the same transaction as the mail is sent, so a mail that failed leaves no
+    line."""
+
+    user = models.ForeignKey(
+        settings.AUTH_USER_MODEL,
+        verbose_name=_("user"),
+        on_delete=models.CASCADE,
+        related_name="+",
+    )
+    occurrence = models.ForeignKey(
+        "events.Occurrence",
+        verbose_name=_("occurrence"),
+        on_delete=models.CASCADE,
+        related_name="+",
+    )
+    sent_on = models.DateField(_("sent on"))
+    sent_at = models.DateTimeField(_("sent"), default=timezone.now)
+
+    class Meta:
+        ordering = ["-sent_at", "pk"]
+        verbose_name = _("attendance digest line")
+        verbose_name_plural = _("attendance digest lines")
+        constraints = [
+            models.UniqueConstraint(
+                fields=["user", "occurrence", "sent_on"], name="digestentry_once_a_day"
+            )
+        ]
+
+    def __str__(self) -> str:
+        return f"{self.sent_on}: {self.occurrence_id} -> {self.user_id}"

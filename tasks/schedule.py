@@ -38,6 +38,13 @@ BEAT_SCHEDULE = {
         "kwargs": {"scheduled": True},
         "options": {"expires": 12 * HOUR},
     },
+    # Each branch's staff get the occurrences missing attendance (tasks.services.digests; its
+    # DIGEST_TIME says the same time). Expires at noon: a morning mail is no use in the evening.
+    "attendance-digests-daily": {
+        "task": "tasks.tasks.attendance_digests_send_task",
+        "schedule": crontab(hour=7, minute=0),
+        "options": {"expires": 5 * HOUR},
+    },
     # Jobs whose worker died, or whose message never reached Redis, run again (JOB_LEASE_SECONDS).
     "jobs-sweep": {
         "task": "tasks.tasks.jobs_sweep_task",

@@ -16,6 +16,7 @@ from django.utils import timezone
 from events import services as events_services
 from events.clock import local_today
 from tasks.models import Job
+from tasks.services.digests import DigestDeliveryError, attendance_digests_send
 from tasks.services.figures import status_recompute, status_years_due
 from tasks.services.jobs import job_run, job_sent, jobs_sweep
 from tasks.services.pending import status_recompute_started, years_touched
@@ -129,3 +130,23 @@ def jobs_sweep_task() -> dict:
     for job in resend:
         job_send(job=job)
     return {"sent": [str(job.pk) for job in resend]}
+
+
+@shared_task(
+    autoretry_for=(OperationalError, DigestDeliveryError),
+    retry_backoff=60,  # 1, 2, 4, ... minutes (with jitter), at most 30: about two hours in all
+    retry_backoff_max=30 * 60,  # below the broker's redelivery timeout (settings)
+    max_retries=8,
+    acks_late=True,
+)
+def attendance_digests_send_task(day: str | None = None) -> dict:
+    """Mail each branch's staff the occurrences missing attendance (beat, each morning). When
+    some mails fail (the mail server is away) it raises after sending the rest, and Celery runs
+    it again later: what was sent is logged, so a retry sends only what is still due."""
+    run = attendance_digests_send(today=date.fromisoformat(day) if day else None)
+    if run.failed:
+        raise DigestDeliveryError(
+            f"{len(run.failed)} of {len(run.digests)} attendance digests not sent: "
+            + "; ".join(sorted({error for _digest, error in run.failed}))
+        )
+    return run.summary()
