@@ -45,6 +45,11 @@ env = environ.Env(
     TRUSTED_PROXY_COUNT=(int, 0),
     EMAIL_URL=(str, "consolemail://"),
     DEFAULT_FROM_EMAIL=(str, "Roskilde Bibliotekerne <noreply@roskildebib.dk>"),
+    PRIVACY_URL=(str, "https://roskildebib.dk/persondatapolitik"),
+    PROPOSAL_RETENTION_DAYS=(int, 90),
+    PROPOSAL_MIN_SECONDS=(int, 5),
+    PROPOSAL_RATE=(str, "5/h"),
+    PROPOSAL_MAX_LINKS=(int, 2),
 )
 environ.Env.read_env(BASE_DIR / ".env", overwrite=False)
 
@@ -85,6 +90,7 @@ INSTALLED_APPS = [
     "events",
     "feeds",
     "tasks",
+    "proposals",
     "pages",
     "demo",
 ]
@@ -398,3 +404,15 @@ vars().update(env.email_url("EMAIL_URL"))
 DEFAULT_FROM_EMAIL = env("DEFAULT_FROM_EMAIL")
 SERVER_EMAIL = DEFAULT_FROM_EMAIL
 EMAIL_TIMEOUT = 10
+
+# Citizens' proposals (proposals/): the privacy notice the form links to; contact details are
+# erased this many days after the decision (a daily beat job); the public form's spam guards:
+# at least this many seconds on the page, this many accepted proposals per client address
+# (django-ratelimit, in the cache; the address as django-axes reads it behind
+# TRUSTED_PROXY_COUNT proxies), at most this many links in the text.
+PRIVACY_URL = env("PRIVACY_URL")
+PROPOSAL_RETENTION_DAYS = env("PROPOSAL_RETENTION_DAYS")
+PROPOSAL_MIN_SECONDS = env("PROPOSAL_MIN_SECONDS")
+PROPOSAL_RATE = env("PROPOSAL_RATE")
+PROPOSAL_MAX_LINKS = env("PROPOSAL_MAX_LINKS")
+RATELIMIT_IP_META_KEY = "calendar_service.middleware_limits.client_address"
