@@ -115,8 +115,10 @@ class ProposalForm(forms.Form):
         if (self.data.get(guards.HONEYPOT) or "").strip():
             self._refuse(
                 "honeypot",
-                _("The proposal could not be sent: the field “Leave this field empty” must be "
-                  "empty."),
+                _(
+                    "The proposal could not be sent: the field “Leave this field empty” must be "
+                    "empty."
+                ),
             )
         self._check_time()
         return data
@@ -126,8 +128,10 @@ class ProposalForm(forms.Form):
         if age is None:
             self._refuse(
                 "stamp",
-                _("The form had expired. Nothing you typed is lost: please check it and send "
-                  "it again."),
+                _(
+                    "The form had expired. Nothing you typed is lost: please check it and send "
+                    "it again."
+                ),
             )
         elif guards.too_fast(age):
             self._refuse(

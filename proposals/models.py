@@ -36,9 +36,7 @@ class Proposal(models.Model):
     title = models.CharField(_("title"), max_length=TITLE_MAX)
     description = models.TextField(_("description"), max_length=DESCRIPTION_MAX)
     # who they are
-    proposer_kind = models.CharField(
-        _("proposed by"), max_length=16, choices=ProposerKind.choices
-    )
+    proposer_kind = models.CharField(_("proposed by"), max_length=16, choices=ProposerKind.choices)
     name = models.CharField(
         _("name"),
         max_length=NAME_MAX,
@@ -50,9 +48,7 @@ class Proposal(models.Model):
         Branch, verbose_name=_("branch"), on_delete=models.PROTECT, related_name="proposals"
     )
     # when
-    preferred_dates = models.CharField(
-        _("preferred dates"), max_length=DATES_MAX, blank=True
-    )
+    preferred_dates = models.CharField(_("preferred dates"), max_length=DATES_MAX, blank=True)
     flexible = models.BooleanField(_("flexible dates"), default=False)
     # who it is for
     audiences = models.ManyToManyField(

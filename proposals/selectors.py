@@ -76,23 +76,22 @@ def proposal_figures(*, first: date, last: date, now: datetime | None = None) ->
     decided = Q(decided_at__range=(start, end))
     counts = {
         "received": Count("pk", filter=received, distinct=True),
-        "taken_in": Count(
-            "pk", filter=decided & Q(status=Proposal.Status.TAKEN_IN), distinct=True
-        ),
-        "declined": Count(
-            "pk", filter=decided & Q(status=Proposal.Status.DECLINED), distinct=True
-        ),
+        "taken_in": Count("pk", filter=decided & Q(status=Proposal.Status.TAKEN_IN), distinct=True),
+        "declined": Count("pk", filter=decided & Q(status=Proposal.Status.DECLINED), distinct=True),
     }
     rows = Proposal.objects.all()
-    by_branch = {r["branch"]: r for r in rows.values("branch").annotate(**counts)}
+    by_branch = {r.pop("branch"): r for r in rows.values("branch").annotate(**counts)}
     by_track = {
-        r["tracks"]: r for r in rows.filter(tracks__isnull=False).values("tracks").annotate(**counts)
+        r.pop("tracks"): r
+        for r in rows.filter(tracks__isnull=False).values("tracks").annotate(**counts)
     }
     empty = {"received": 0, "taken_in": 0, "declined": 0}
     return {
         "total": {**empty, **rows.aggregate(**counts)},
-        "branches": [{"branch": b, **{**empty, **by_branch.get(b.pk, {})}} for b in Branch.objects.all()],
-        "tracks": [{"track": t, **{**empty, **by_track.get(t.pk, {})}} for t in Track.objects.all()],
+        "branches": [
+            {"branch": b, **empty, **by_branch.get(b.pk, {})} for b in Branch.objects.all()
+        ],
+        "tracks": [{"track": t, **empty, **by_track.get(t.pk, {})} for t in Track.objects.all()],
         "occurrences": held_shares(first=first, last=last, now=now),
     }
 
@@ -107,7 +106,11 @@ def held_shares(*, first: date, last: date, now: datetime | None = None) -> dict
 
     def share(n: int) -> dict[str, Any]:
         value = n / figures["held"] if figures["held"] else None
-        return {"count": n, "share": value, "percent": None if value is None else round(value * 100)}
+        return {
+            "count": n,
+            "share": value,
+            "percent": None if value is None else round(value * 100),
+        }
 
     return {
         "held": figures["held"],

@@ -264,9 +264,7 @@ def proposals_mail_due(*, older_than: timedelta = timedelta(minutes=2)) -> dict[
     before = timezone.now() - older_than
     pending = Proposal.objects.exclude(email="").filter(created_at__lte=before)
     return {
-        "receipts": list(
-            pending.filter(receipt_sent_at__isnull=True).values_list("pk", flat=True)
-        ),
+        "receipts": list(pending.filter(receipt_sent_at__isnull=True).values_list("pk", flat=True)),
         "outcomes": list(
             pending.filter(outcome_due_q(), outcome_sent_at__isnull=True).values_list(
                 "pk", flat=True

@@ -3,6 +3,7 @@ errors (STYLE.md). Reached through ``proposals.dispatch``, and by beat (tasks/sc
 
 from __future__ import annotations
 
+import logging
 from smtplib import SMTPException
 
 from celery import shared_task
@@ -10,6 +11,7 @@ from django.db import OperationalError
 
 from . import services
 
+logger = logging.getLogger(__name__)
 RETRY = {
     "autoretry_for": (OperationalError, SMTPException, OSError),
     "retry_backoff": True,
@@ -32,11 +34,14 @@ def proposal_outcome_send_task(proposal_id: int) -> bool:
 def proposals_mail_sweep_task() -> dict:
     """Send the receipts and outcomes a lost message or an absent SMTP server left unsent."""
     due = services.proposals_mail_due()
+    sends = {"receipts": services.proposal_receipt_send, "outcomes": services.proposal_outcome_send}
     sent = {"receipts": 0, "outcomes": 0}
-    for pk in due["receipts"]:
-        sent["receipts"] += bool(services.proposal_receipt_send(proposal_id=pk))
-    for pk in due["outcomes"]:
-        sent["outcomes"] += bool(services.proposal_outcome_send(proposal_id=pk))
+    for kind, send in sends.items():
+        for pk in due[kind]:
+            try:
+                sent[kind] += bool(send(proposal_id=pk))
+            except (SMTPException, OSError):  # released for the next sweep
+                logger.warning("proposals: could not send the %s of %s", kind, pk, exc_info=True)
     return sent
 
 

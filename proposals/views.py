@@ -56,13 +56,19 @@ def propose(request):
     """GET: the empty form, stamped with the time it was shown. POST: the spam guards, then
     the proposal; a refusal keeps everything typed and says why."""
     if request.method != "POST":
-        return render(request, "proposals/propose.html", _form_context(ProposalForm(initial=_initial(request))))
+        return render(
+            request,
+            "proposals/propose.html",
+            _form_context(ProposalForm(initial=_initial(request))),
+        )
     form = ProposalForm(request.POST)
     if guards.rate_limited(request):
         form.add_error(
             None,
-            _("Many proposals have been sent from your network address in a short time. "
-              "Please try again later; nothing you typed is lost."),
+            _(
+                "Many proposals have been sent from your network address in a short time. "
+                "Please try again later; nothing you typed is lost."
+            ),
         )
         logger.info("proposals: refused by the rate limit")
         return render(request, "proposals/propose.html", _form_context(form), status=429)
@@ -78,7 +84,9 @@ def propose(request):
             return redirect(reverse("proposals:thanks"))
     if form.refused:
         logger.info("proposals: refused by the %s guard", form.refused)
-    return render(request, "proposals/propose.html", _form_context(form, **_restamp(form)), status=400)
+    return render(
+        request, "proposals/propose.html", _form_context(form, **_restamp(form)), status=400
+    )
 
 
 def _restamp(form: ProposalForm) -> dict:
@@ -144,7 +152,9 @@ def staff_access(view):
 
 @staff_access
 def queue_index(request):
-    return render(request, "proposals/queue_index.html", {"entries": selectors.queue_branches(request.user)})
+    return render(
+        request, "proposals/queue_index.html", {"entries": selectors.queue_branches(request.user)}
+    )
 
 
 @staff_access
@@ -155,7 +165,9 @@ def queue(request, slug: str):
             _("Only staff of %(branch)s and administrators see its proposals.")
             % {"branch": branch.name}
         )
-    return render(request, "proposals/queue.html", {"branch": branch, **selectors.queue(branch=branch)})
+    return render(
+        request, "proposals/queue.html", {"branch": branch, **selectors.queue(branch=branch)}
+    )
 
 
 def _detail_context(proposal: Proposal, **forms) -> dict:
@@ -178,7 +190,9 @@ def detail(request, pk: int):
 def _refused(request, proposal: Proposal, name: str, form, exc: ValidationError):
     for field, errors in exc.message_dict.items():
         form.add_error(field if field in form.fields else None, errors)
-    return render(request, "proposals/detail.html", _detail_context(proposal, **{name: form}), status=400)
+    return render(
+        request, "proposals/detail.html", _detail_context(proposal, **{name: form}), status=400
+    )
 
 
 @staff_access
@@ -187,7 +201,12 @@ def take_in(request, pk: int):
     proposal = selectors.proposal_for(user=request.user, pk=pk)
     form = TakeInForm(request.POST, branch=proposal.branch)
     if not form.is_valid():
-        return render(request, "proposals/detail.html", _detail_context(proposal, take_in_form=form), status=400)
+        return render(
+            request,
+            "proposals/detail.html",
+            _detail_context(proposal, take_in_form=form),
+            status=400,
+        )
     try:
         event = services.proposal_take_in(
             proposal=proposal,
@@ -201,8 +220,11 @@ def take_in(request, pk: int):
         return _refused(request, proposal, "take_in_form", form, exc)
     messages.success(
         request,
-        _("“%(title)s” is now a draft event. Choose its room, check the text and publish it; "
-          "the proposer is told when it is published.") % {"title": event.title},
+        _(
+            "“%(title)s” is now a draft event. Choose its room, check the text and publish it; "
+            "the proposer is told when it is published."
+        )
+        % {"title": event.title},
     )
     return redirect(reverse("admin:events_event_change", args=[event.pk]))
 
@@ -213,7 +235,12 @@ def decline(request, pk: int):
     proposal = selectors.proposal_for(user=request.user, pk=pk)
     form = DeclineForm(request.POST)
     if not form.is_valid():
-        return render(request, "proposals/detail.html", _detail_context(proposal, decline_form=form), status=400)
+        return render(
+            request,
+            "proposals/detail.html",
+            _detail_context(proposal, decline_form=form),
+            status=400,
+        )
     try:
         services.proposal_decline(
             proposal=proposal,
@@ -234,7 +261,9 @@ def pass_on(request, pk: int):
     proposal = selectors.proposal_for(user=request.user, pk=pk)
     form = PassForm(request.POST, current=proposal.branch)
     if not form.is_valid():
-        return render(request, "proposals/detail.html", _detail_context(proposal, pass_form=form), status=400)
+        return render(
+            request, "proposals/detail.html", _detail_context(proposal, pass_form=form), status=400
+        )
     source = proposal.branch
     try:
         proposal = services.proposal_pass(

@@ -136,7 +136,9 @@ def test_too_long_texts_are_refused(branch):
 def test_dates_or_flexible_is_required(branch):
     response = Client().post(URL, form_data(branch, preferred_dates=""))
     assert response.status_code == 400
-    assert Client().post(URL, form_data(branch, preferred_dates="", flexible="on")).status_code == 302
+    assert (
+        Client().post(URL, form_data(branch, preferred_dates="", flexible="on")).status_code == 302
+    )
 
 
 def test_the_rate_limit_counts_per_client_address_behind_the_proxy(branch, settings):

@@ -32,3 +32,21 @@ def form_data(branch, **overrides) -> dict:
     }
     data.update(overrides)
     return {k: v for k, v in data.items() if v is not None}
+
+
+def make_proposal(branch, **overrides):
+    """A proposal saved through the service, as the form makes it."""
+    from proposals import services
+
+    fields = {
+        "title": DISTINCT["title"],
+        "description": DISTINCT["description"],
+        "proposer_kind": "association",
+        "name": DISTINCT["name"],
+        "branch": branch,
+        "email": DISTINCT["email"],
+        "phone": DISTINCT["phone"],
+        "preferred_dates": DISTINCT["preferred_dates"],
+    }
+    fields.update(overrides)
+    return services.proposal_submit(**fields)
