@@ -171,8 +171,10 @@ class TakeInForm(forms.Form):
         super().__init__(*args, **kwargs)
         self.fields["tracks"].label_from_instance = lambda t: t.name  # type: ignore[attr-defined]
         if branch.is_bookmobile:
-            self.fields["stop"].queryset = Stop.objects.filter(branch=branch)
-            self.fields["stop"].required = True
+            stop = self.fields["stop"]
+            assert isinstance(stop, forms.ModelChoiceField)
+            stop.queryset = Stop.objects.filter(branch=branch)
+            stop.required = True
         else:
             del self.fields["stop"]
 
@@ -210,4 +212,6 @@ class PassForm(forms.Form):
 
     def __init__(self, *args, current: Branch, **kwargs):
         super().__init__(*args, **kwargs)
-        self.fields["branch"].queryset = Branch.objects.exclude(pk=current.pk)
+        field = self.fields["branch"]
+        assert isinstance(field, forms.ModelChoiceField)
+        field.queryset = Branch.objects.exclude(pk=current.pk)

@@ -80,11 +80,10 @@ def proposal_figures(*, first: date, last: date, now: datetime | None = None) ->
         "declined": Count("pk", filter=decided & Q(status=Proposal.Status.DECLINED), distinct=True),
     }
     rows = Proposal.objects.all()
-    by_branch = {r.pop("branch"): r for r in rows.values("branch").annotate(**counts)}
-    by_track = {
-        r.pop("tracks"): r
-        for r in rows.filter(tracks__isnull=False).values("tracks").annotate(**counts)
-    }
+    by_branch = _grouped(rows.values("branch").annotate(**counts), "branch")
+    by_track = _grouped(
+        rows.filter(tracks__isnull=False).values("tracks").annotate(**counts), "tracks"
+    )
     empty = {"received": 0, "taken_in": 0, "declined": 0}
     return {
         "total": {**empty, **rows.aggregate(**counts)},
@@ -94,6 +93,15 @@ def proposal_figures(*, first: date, last: date, now: datetime | None = None) ->
         "tracks": [{"track": t, **empty, **by_track.get(t.pk, {})} for t in Track.objects.all()],
         "occurrences": held_shares(first=first, last=last, now=now),
     }
+
+
+def _grouped(rows, key: str) -> dict[int, dict[str, int]]:
+    """Rows of ``values(key).annotate(...)`` by their key, each without it."""
+    grouped: dict[int, dict[str, int]] = {}
+    for row in rows:
+        counts = dict(row)
+        grouped[counts.pop(key)] = counts
+    return grouped
 
 
 def held_shares(*, first: date, last: date, now: datetime | None = None) -> dict[str, Any]:

@@ -7,6 +7,7 @@ from __future__ import annotations
 
 import logging
 from functools import wraps
+from typing import Any
 
 from django.conf import settings
 from django.contrib import messages
@@ -43,8 +44,8 @@ def _form_context(form: ProposalForm, **extra) -> dict:
     }
 
 
-def _initial(request) -> dict:
-    initial = {guards.STAMP_FIELD: guards.form_stamp()}
+def _initial(request) -> dict[str, Any]:
+    initial: dict[str, Any] = {guards.STAMP_FIELD: guards.form_stamp()}
     branch = Branch.objects.filter(slug=request.GET.get("bibliotek", "")).first()
     if branch is not None:
         initial["branch"] = branch.pk
@@ -85,18 +86,18 @@ def propose(request):
     if form.refused:
         logger.info("proposals: refused by the %s guard", form.refused)
     return render(
-        request, "proposals/propose.html", _form_context(form, **_restamp(form)), status=400
+        request, "proposals/propose.html", _form_context(_restamped(request, form)), status=400
     )
 
 
-def _restamp(form: ProposalForm) -> dict:
+def _restamped(request, form: ProposalForm) -> ProposalForm:
     """A refused form keeps its stamp when it was valid (a person who was too quick may send it
-    again at once), else gets a new one."""
-    if guards.stamp_age(form.data.get(guards.STAMP_FIELD, "")) is None:
-        data = form.data.copy()
+    again at once), else gets a new one; everything typed is kept."""
+    if guards.stamp_age(request.POST.get(guards.STAMP_FIELD, "")) is None:
+        data = request.POST.copy()
         data[guards.STAMP_FIELD] = guards.form_stamp()
         form.data = data
-    return {}
+    return form
 
 
 def _submit(request, form: ProposalForm) -> Proposal:

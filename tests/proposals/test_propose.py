@@ -169,3 +169,13 @@ def test_refused_forms_that_fail_validation_do_not_count_against_the_limit(branc
         assert Client().post(URL, form_data(branch, email="not-an-email")).status_code == 400
     assert Client().post(URL, form_data(branch)).status_code == 302
     assert Client().post(URL, form_data(branch)).status_code == 429
+
+
+def test_an_expired_form_gets_a_new_stamp_and_can_be_sent_again(branch, settings):
+    settings.PROPOSAL_MIN_SECONDS = 0
+    expired = guards.form_stamp(time.time() - guards.STAMP_MAX_AGE - 60)
+    refused = Client().post(URL, form_data(branch, shown=expired))
+    assert refused.status_code == 400
+    stamp = re.search(r'name="shown" value="([^"]+)"', refused.content.decode()).group(1)
+    assert stamp != expired
+    assert Client().post(URL, form_data(branch, shown=stamp)).status_code == 302
