@@ -204,3 +204,41 @@ def test_the_form_and_its_refusal_pass_axe(browser, live_server, libraries, loca
     assert page.locator("#id_title").input_value() == TITLE
     assert page.locator("#id_email").input_value() == "not-an-address"
     assert violations(page) == []
+
+
+def test_decline_with_a_reason_and_pass_on_by_keyboard(browser, live_server, libraries):
+    """The librarian passes one proposal to Viby with a note, and declines another with a
+    reason (first forgetting the reason: a clear message, axe-clean); the proposer of the
+    declined one is mailed the reason."""
+    from proposals.models import Proposal
+    from tests.proposals.util import make_proposal
+
+    branch = libraries["branch"]
+    passed = make_proposal(branch, title="Fortællinger fra fjorden")
+    declined = make_proposal(branch, title="Salg af smykker", email="smykker@example.org")
+    librarian = _context(browser, live_server).new_page()
+    _log_in(librarian, "bibliotekar")
+
+    librarian.goto(f"/personale/forslag/sag/{passed.pk}/")
+    librarian.locator("#id_pass-branch").select_option(label="Viby Bibliotek")
+    librarian.locator("#id_pass-note").focus()
+    librarian.keyboard.type("Passer bedre i Viby.")
+    librarian.get_by_role("button", name="Send videre").click()
+    librarian.wait_for_url("**/personale/forslag/jyllinge/")
+    assert "Forslaget er sendt videre til Viby Bibliotek." in librarian.locator("main").inner_text()
+    passed.refresh_from_db()
+    assert (passed.branch.slug, passed.pass_note) == ("viby", "Passer bedre i Viby.")
+
+    librarian.goto(f"/personale/forslag/sag/{declined.pk}/")
+    librarian.get_by_role("button", name="Afvis", exact=True).click()
+    librarian.wait_for_load_state()
+    assert librarian.locator(".problems[role=alert]").count() == 1
+    assert violations(librarian) == []
+    librarian.locator("#id_decline-reason").focus()
+    librarian.keyboard.type("Vi lægger ikke lokaler til salg.")
+    librarian.get_by_role("button", name="Afvis", exact=True).focus()
+    librarian.keyboard.press("Enter")
+    librarian.wait_for_url("**/personale/forslag/jyllinge/")
+    assert Proposal.objects.get(pk=declined.pk).status == "declined"
+    [mail] = libraries["smtp"].to("smykker@example.org")[-1:]
+    assert "Vi lægger ikke lokaler til salg." in mail.text
