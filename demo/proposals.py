@@ -16,6 +16,8 @@ from events.models import LOCAL_TZ, Audience, Branch, Track
 from proposals import services
 from proposals.models import Proposal
 
+from .events import demo_uid
+
 # key, title, branch, kind, name, description, dates, audiences, received (days ago)
 DEMO = [
     (
@@ -128,6 +130,7 @@ def _decide(key: str, proposal: Proposal, admin, today: date) -> str:
             tracks=[hygge, aktoer] if key == "draft" else [aktoer],
             start=start,
             end=start + timedelta(hours=2),
+            uid=demo_uid(f"proposal-{key}"),
         )
         if key == "held":
             event_services.event_publish(event=event, user=admin)
@@ -142,8 +145,13 @@ def seed_proposals(*, today: date) -> list[str]:
     lines = []
     for spec in DEMO:
         key, title = spec[0], spec[1]
-        if Proposal.objects.filter(title=title).exists():
+        existing = Proposal.objects.filter(title=title).first()
+        if existing is not None and (
+            existing.status != Proposal.Status.TAKEN_IN or existing.event_id
+        ):
             continue
+        if existing is not None:  # its event was deleted: made again, like the demo's events
+            existing.delete()
         proposal = _make(spec, today)
         lines.append(f"  + proposal {title}: {_decide(key, proposal, admin, today)}")
     return lines

@@ -141,11 +141,12 @@ def proposal_take_in(
     start: datetime,
     end: datetime,
     stop: Stop | None = None,
+    uid: str | None = None,
 ) -> Event:
     """Make a draft event of the proposal (``events.services.event_create``): its title and
     description, its audiences, co-created, with the association as partner. Staff then choose
     the room, check the text and publish it as any other event; the proposer is told when it is
-    published (``proposal_outcome_send``)."""
+    published (``proposal_outcome_send``). ``uid``: a stable identity (demo data), else new."""
     proposal = _locked(proposal)
     _require_handler(user, proposal)
     _require_open(proposal)
@@ -162,6 +163,7 @@ def proposal_take_in(
         co_created=True,
         status=Event.Status.DRAFT,
         user=user,
+        uid=uid,
     )
     proposal.event = event
     proposal.status = Proposal.Status.TAKEN_IN
