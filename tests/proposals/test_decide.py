@@ -210,3 +210,22 @@ def test_a_failed_send_is_tried_again(branch, settings):
     assert proposals_mail_sweep_task() == {"receipts": 0, "outcomes": 0}  # logged, kept
     proposal.refresh_from_db()
     assert proposal.receipt_sent_at is None
+
+
+def test_a_bookmobile_proposal_is_taken_in_at_one_of_its_stops(bookmobile, admin_user):
+    from tests.factories import StopFactory
+
+    stop = StopFactory(branch=bookmobile, name="Svogerslev", slug="svogerslev")
+    proposal = make_proposal(bookmobile)
+    start = past(weeks=1)
+    data = {
+        "take-tracks": [track("hygge").pk],
+        "take-start": start.strftime("%Y-%m-%dT%H:%M"),
+        "take-end": (start + timedelta(hours=1)).strftime("%Y-%m-%dT%H:%M"),
+    }
+    url = f"/personale/forslag/sag/{proposal.pk}/tag-ind/"
+    missing = _client(admin_user).post(url, data)
+    assert missing.status_code == 400  # a bookmobile event needs a stop
+    assert _client(admin_user).post(url, {**data, "take-stop": stop.pk}).status_code == 302
+    proposal.refresh_from_db()
+    assert proposal.event.stop == stop
