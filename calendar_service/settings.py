@@ -51,6 +51,11 @@ env = environ.Env(
     EVENT_IMAGE_MAX_BYTES=(int, 10 * 1024 * 1024),
     EMBED_FRAME_ANCESTORS=(list, []),
     SCREEN_REFRESH_SECONDS=(int, 60),
+    PRIVACY_URL=(str, "https://roskildebib.dk/persondatapolitik"),
+    PROPOSAL_RETENTION_DAYS=(int, 90),
+    PROPOSAL_MIN_SECONDS=(int, 5),
+    PROPOSAL_RATE=(str, "5/h"),
+    PROPOSAL_MAX_LINKS=(int, 2),
 )
 environ.Env.read_env(BASE_DIR / ".env", overwrite=False)
 
@@ -91,6 +96,7 @@ INSTALLED_APPS = [
     "events",
     "feeds",
     "tasks",
+    "proposals",
     "pages",
     "demo",
 ]
@@ -416,3 +422,18 @@ vars().update(env.email_url("EMAIL_URL"))
 DEFAULT_FROM_EMAIL = env("DEFAULT_FROM_EMAIL")
 SERVER_EMAIL = DEFAULT_FROM_EMAIL
 EMAIL_TIMEOUT = 10
+
+# Citizens' proposals (proposals/): the privacy notice the form links to; contact details are
+# erased this many days after the decision (a daily beat job); the public form's spam guards:
+# at least this many seconds on the page, this many accepted proposals per client address
+# (django-ratelimit, in the cache; the address as django-axes reads it behind
+# TRUSTED_PROXY_COUNT proxies), at most this many links in the text.
+PRIVACY_URL = env("PRIVACY_URL")
+PROPOSAL_RETENTION_DAYS = env("PROPOSAL_RETENTION_DAYS")
+PROPOSAL_MIN_SECONDS = env("PROPOSAL_MIN_SECONDS")
+PROPOSAL_RATE = env("PROPOSAL_RATE")
+PROPOSAL_MAX_LINKS = env("PROPOSAL_MAX_LINKS")
+RATELIMIT_IP_META_KEY = "calendar_service.middleware_limits.client_address"
+# With Redis away the count cannot be kept: proposals are accepted (the other guards still
+# hold) rather than refusing every citizen.
+RATELIMIT_FAIL_OPEN = True

@@ -39,6 +39,7 @@ urlpatterns = [
     path("api/schema/", SpectacularAPIView.as_view(), name="api-schema"),
     path("api/docs/", SpectacularSwaggerView.as_view(url_name="api-schema"), name="api-docs"),
     path("feeds/", include("feeds.urls")),
+    path("", include("proposals.urls")),
     path("", include("pages.urls")),
 ]
 if settings.SERVE_MEDIA:

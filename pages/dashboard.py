@@ -27,6 +27,7 @@ from django.views.decorators.http import require_POST
 from events import roles
 from events.clock import MAX_YEAR, MIN_YEAR, local_today, year_supported
 from events.models import Branch, Track
+from proposals.selectors import proposal_figures
 from tasks.dispatch import status_recompute_start, status_report_start
 from tasks.models import Initiative, Job, PeriodKind, StatusReport, StatusYear
 from tasks.services.figures import Period, period_get
@@ -353,6 +354,10 @@ def dashboard(request):
         "recent_jobs": list(Job.objects.order_by("-created_at")[:5]),
         "initiatives": plan_initiatives(period),
     }
+    # --- citizens' proposals (proposals/): counts per branch and track, and the share of held
+    # occurrences that began as a proposal, next to the co-created share; computed by the
+    # proposals' own selector from the rows (no status-figure tables), no personal data.
+    context["proposals"] = proposal_figures(first=period.first, last=period.last)
     return render(request, "pages/dashboard.html", context)
 
 

@@ -51,4 +51,16 @@ BEAT_SCHEDULE = {
         "schedule": MINUTE,
         "options": {"expires": MINUTE - 10},
     },
+    # Citizens' proposals: erase contact details PROPOSAL_RETENTION_DAYS after the decision, and
+    # send the receipts and outcome mails that a lost message or an absent SMTP server left.
+    "proposals-erase-daily": {
+        "task": "proposals.tasks.proposals_erase_task",
+        "schedule": crontab(hour=4, minute=30),
+        "options": {"expires": 6 * HOUR},
+    },
+    "proposals-mail-sweep": {
+        "task": "proposals.tasks.proposals_mail_sweep_task",
+        "schedule": 5 * MINUTE,
+        "options": {"expires": 5 * MINUTE - 10},
+    },
 }

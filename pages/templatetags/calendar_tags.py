@@ -71,3 +71,11 @@ def sees_dashboard(user) -> bool:
     from events.roles import may_read_attendance
 
     return may_read_attendance(user)
+
+
+@register.filter
+def sees_proposals(user) -> bool:
+    """Whether the proposals' queue belongs in the navigation: branch staff and admins."""
+    from events.roles import branch_ids, is_admin
+
+    return is_admin(user) or bool(branch_ids(user))

@@ -44,6 +44,11 @@ class Command(BaseCommand):
 
         for line in reports_demo.seed_reports(today=today or local_today()):
             self.stdout.write(line)
+        # Citizens' proposals in each state (proposals/), counted on the dashboard.
+        from demo import proposals as proposals_demo
+
+        for line in proposals_demo.seed_proposals(today=today or local_today()):
+            self.stdout.write(line)
         created = ", ".join(f"{what}: {n}" for what, n in report.created.items()) or "nothing"
         self.stdout.write(self.style.SUCCESS(f"Created: {created}."))
         if report.existing:
