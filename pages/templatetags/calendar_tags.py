@@ -6,6 +6,7 @@ import json
 from urllib.parse import urlencode
 
 from django import template
+from django.conf import settings
 from django.utils.html import format_html
 from django.utils.safestring import mark_safe
 
@@ -71,3 +72,9 @@ def sees_dashboard(user) -> bool:
     from events.roles import may_read_attendance
 
     return may_read_attendance(user)
+
+
+@register.simple_tag
+def was_url() -> str:
+    """The accessibility statement (WAS_URL) the footer links, or "" when none is set."""
+    return settings.WAS_URL
