@@ -361,10 +361,14 @@ def event_search(text: str) -> QuerySet[Event]:
     return _event_search_simple(text)
 
 
-def _event_search_postgres(text: str) -> QuerySet[Event]:
+def _search_query(text: str):
     from django.contrib.postgres.search import SearchQuery
 
-    query = SearchQuery(text, config=SEARCH_CONFIG, search_type="websearch")
+    return SearchQuery(text, config=SEARCH_CONFIG, search_type="websearch")
+
+
+def _event_search_postgres(text: str) -> QuerySet[Event]:
+    query = _search_query(text)
     own = Event.objects.annotate(_words=search_vector()).filter(_words=query)
     placed = Event.objects.annotate(_words=search_vector(*PLACE_FIELDS)).filter(_words=query)
     partners = Partner.objects.annotate(_words=search_vector("name")).filter(_words=query)
