@@ -17,7 +17,7 @@ from django.urls import reverse
 from django.utils import timezone
 
 from events import services
-from events.models import LOCAL_TZ, Event, Occurrence, Partner, Track
+from events.models import LOCAL_TZ, Event, Occurrence, Track
 from pages import public
 from tests import factories
 from tests.pages.conftest import soon
@@ -41,7 +41,8 @@ def get(client, name: str = "pages:calendar", lang: str = "da", **params):
 
 
 def titles(html: str) -> list[str]:
-    return [unescape(t) for t in re.findall(r'class="occ-title"><a href="[^"]+" lang="da">([^<]+)<', html)]
+    found = re.findall(r'class="occ-title"><a href="[^"]+" lang="da">([^<]+)<', html)
+    return [unescape(t) for t in found]
 
 
 @pytest.fixture
@@ -83,13 +84,17 @@ def test_a_too_long_search_is_a_clear_message_and_ignored(client, scene):
 # --- presets, week and month ----------------------------------------------------------------
 
 
+def d(day: int) -> date:
+    return date(2026, 12, day)
+
+
 @pytest.mark.parametrize(
     ("today", "week", "weekend"),
     [
-        (date(2026, 12, 2), (date(2026, 12, 2), date(2026, 12, 6)), (date(2026, 12, 5), date(2026, 12, 6))),
-        (date(2026, 12, 5), (date(2026, 12, 5), date(2026, 12, 6)), (date(2026, 12, 5), date(2026, 12, 6))),
-        (date(2026, 12, 6), (date(2026, 12, 6), date(2026, 12, 6)), (date(2026, 12, 6), date(2026, 12, 6))),
-        (date(2026, 12, 7), (date(2026, 12, 7), date(2026, 12, 13)), (date(2026, 12, 12), date(2026, 12, 13))),
+        (d(2), (d(2), d(6)), (d(5), d(6))),  # a Wednesday
+        (d(5), (d(5), d(6)), (d(5), d(6))),  # Saturday
+        (d(6), (d(6), d(6)), (d(6), d(6))),  # Sunday
+        (d(7), (d(7), d(13)), (d(12), d(13))),  # Monday
     ],
 )
 def test_presets_today_this_week_and_weekend(today, week, weekend):
@@ -128,7 +133,7 @@ def test_the_month_view_is_a_table_with_at_most_three_events_a_day(client, branc
     for hour in range(9, 15):  # six events on one day
         factories.make_event(branch=branch, title=f"Kl. {hour}", start=soon(3, hour))
     html = get(client, "pages:calendar-month", **{"from": day.isoformat()})
-    assert "<table class=\"month\">" in html
+    assert '<table class="month">' in html
     assert html.count('<th scope="col">') == 7
     assert html.count("<tr>") - 1 in (4, 5, 6)  # the weeks of the month
     at = html.index(f"to={day.isoformat()}")

@@ -68,9 +68,10 @@ def test_every_demo_event_page_has_the_rich_result_fields(client, demo):
                 assert item["eventStatus"] == "https://schema.org/EventRescheduled"
                 previous = datetime.fromisoformat(item["previousStartDate"])
                 assert previous == occurrence.original_start
-                assert previous.utcoffset() == occurrence.original_start.astimezone(
-                    LOCAL_TZ
-                ).utcoffset()
+                assert (
+                    previous.utcoffset()
+                    == occurrence.original_start.astimezone(LOCAL_TZ).utcoffset()
+                )
             else:
                 assert item["eventStatus"] == "https://schema.org/EventScheduled"
                 assert "previousStartDate" not in item
