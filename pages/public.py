@@ -301,7 +301,8 @@ def _day_cells(filters: Filters, first: date, last: date, per_day: int) -> dict[
         day = occurrence.start.astimezone(LOCAL_TZ).date()
         cell = cells.setdefault(day, {"occurrences": [], "more": 0})
         cell["occurrences"].append(occurrence)
-        cell["more"] = occurrence.day_total - per_day if occurrence.day_total > per_day else 0
+        total: int = getattr(occurrence, "day_total", 0)  # annotated by the selector
+        cell["more"] = max(total - per_day, 0)
     return cells
 
 
@@ -314,7 +315,8 @@ def _period_page(request, *, view: str, first: date, last: date, per_day: int, *
         cell = cells.get(day, {"occurrences": [], "more": 0})
         days.append({"day": day, **cell, "query": _selection_query(filters, from_=day, to=day)})
     _end_start, end = selectors.local_day_bounds(last, last)
-    padded: list[dict | None] = [None] * first.weekday() + days  # type: ignore[list-item]
+    padded: list[dict | None] = [None] * first.weekday()
+    padded += days
     padded += [None] * (-len(padded) % 7)
     context = _common_context(request, filters, view)
     context.update(
