@@ -35,7 +35,7 @@ MAX_ROWS = 400  # never render more occurrences than this on a branch or track p
 PAGE_ROWS = 40
 MAX_PAGE = 250  # pages beyond this are refused with a message (an offset bounded too)
 MONTH_DAY_ROWS = 3  # the month view names at most this many events per day, then "+ n more"
-WEEK_DAY_ROWS = 25  # the week view likewise
+WEEK_DAY_ROWS = 12  # the week view likewise
 FILTER_FIELDS = (
     # (query parameter, Selection field, model)
     ("branch", "branches", Branch),
