@@ -41,6 +41,9 @@ def test_search_combines_with_a_filter_and_stays_in_the_url(page, demo):
     from events import selectors
 
     page.goto("/")
+    # a wide screen shows the filters, without the phone's "Filtre" button
+    assert page.locator("#filters-form").is_visible()
+    assert not page.locator("button.filters-toggle").is_visible()
     page.get_by_label("Søg: titel, beskrivelse, sted eller samarbejdspartner").fill("strik")
     page.keyboard.press("Enter")
     page.wait_for_url("**/?*q=strik*")
