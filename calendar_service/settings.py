@@ -29,6 +29,7 @@ env = environ.Env(
     REDIS_URL=(str, ""),
     LANGUAGE_CODE=(str, "da"),
     SITE_URL=(str, "http://127.0.0.1:8000"),
+    WAS_URL=(str, "https://www.was.digst.dk/roskilde-dk"),
     OCCURRENCE_HORIZON_DAYS=(int, 396),
     EVENT_START_PAST_DAYS=(int, 366),
     FEED_PAST_DAYS=(int, 30),
@@ -77,6 +78,10 @@ elif not DEBUG and SECRET_KEY.startswith("django-insecure-"):
 ALLOWED_HOSTS = env("ALLOWED_HOSTS")
 CSRF_TRUSTED_ORIGINS = env("CSRF_TRUSTED_ORIGINS")
 SITE_URL = env("SITE_URL").rstrip("/")
+# The accessibility statement made in Digitaliseringsstyrelsen's WAS tool: the footer links it
+# and /was redirects to it (webtilgængelighedsloven). The default is Roskilde Kommune's
+# statement; set the calendar's own once it is published. Empty: no link, /was answers 404.
+WAS_URL = env("WAS_URL").strip()
 
 INSTALLED_APPS = [
     "django.contrib.admin",
@@ -213,6 +218,8 @@ LOGIN_URL = "admin:login"
 LANGUAGE_CODE = env("LANGUAGE_CODE")
 LANGUAGES = [("da", _("Danish")), ("en", _("English"))]
 LOCALE_PATHS = [BASE_DIR / "locale"]
+# Unambiguous dates in English ("Mon 7 Dec 2026", never "12/7"): calendar_service/formats/.
+FORMAT_MODULE_PATH = ["calendar_service.formats"]
 # Not configurable: the service is for Roskilde and its rules, feeds and figures are in
 # Copenhagen time (events/clock.py decides; Django's display and Celery's beat follow it).
 TIME_ZONE = ZONE_NAME
@@ -281,6 +288,10 @@ SPECTACULAR_SETTINGS = {
     "VERSION": "1",
     "SERVE_INCLUDE_SCHEMA": False,
     "COMPONENT_SPLIT_REQUEST": True,
+    # No deep links: Swagger UI puts them as links inside each operation's button, a control
+    # nested in a control (axe: nested-interactive). The docs page passes axe with this and
+    # pages/static/pages/api-docs.css.
+    "SWAGGER_UI_SETTINGS": {"deepLinking": False},
     # Several models have a field called "kind"; name each choice set explicitly.
     "ENUM_NAME_OVERRIDES": {
         "BranchKindEnum": "events.models.Branch.Kind",

@@ -11,7 +11,9 @@ from collections.abc import Iterable, Mapping, Sequence
 from dataclasses import dataclass, field
 from datetime import date, datetime, time, timedelta
 
-from django.db.models import Count, Prefetch, Q, QuerySet
+from django.db import connection
+from django.db.models import Count, F, Prefetch, Q, QuerySet, Window
+from django.db.models.functions import RowNumber, TruncDate
 from django.utils.translation import gettext as _
 
 from . import roles
@@ -23,6 +25,7 @@ from .models import (
     Branch,
     Event,
     Occurrence,
+    Partner,
     Stop,
     Track,
     cancelled_q,
@@ -71,6 +74,9 @@ SLUG_PARAMETERS = {
     "audience": "audiences",
 }
 DATE_PARAMETERS = ("from", "to")
+# The free-text search parameter and its longest accepted value (characters).
+TEXT_PARAMETER = "q"
+MAX_TEXT_LENGTH = 200
 _SLUG = re.compile(r"[-a-zA-Z0-9_]+\Z")
 
 
@@ -182,11 +188,35 @@ def _dates_read(query: Mapping, *, blank_ok: bool, errors: dict[str, list[str]])
     return when
 
 
+def _text_read(query: Mapping, *, blank_ok: bool, errors: dict[str, list[str]]) -> str:
+    """``q``, the search words (the last value), with runs of white space made one space."""
+    given = _getlist(query, TEXT_PARAMETER)
+    if not given:
+        return ""
+    text = " ".join(given[-1].split())
+    if not text:
+        if not blank_ok:
+            errors.setdefault(TEXT_PARAMETER, []).append(
+                _("Parameter %(name)s is empty.") % {"name": TEXT_PARAMETER}
+            )
+        return ""
+    if len(text) > MAX_TEXT_LENGTH:
+        errors.setdefault(TEXT_PARAMETER, []).append(
+            _("The search is too long: at most %(max)d characters.") % {"max": MAX_TEXT_LENGTH}
+        )
+        return ""
+    if any(ord(c) < 32 for c in text):
+        errors.setdefault(TEXT_PARAMETER, []).append(_("The search contains control characters."))
+        return ""
+    return text
+
+
 def selection_parse(
     query: Mapping,
     *,
     slugs: Sequence[str] = ("branch", "stop", "track", "audience"),
     dates: bool = False,
+    text: bool = False,
     allowed: Iterable[str] = (),
     path: tuple[str, str] | None = None,
     blank_ok: bool = False,
@@ -197,19 +227,28 @@ def selection_parse(
     (parameter, slug) taken from the URL path. Other parameters are listed in ``unknown``
     unless ``allowed``. One rule for every interface: slugs are ASCII slugs, an empty
     parameter is an error, at most MAX_SLUGS slugs in all, dates between MIN_YEAR and MAX_YEAR
-    and ``to`` not before ``from``. A blank parameter is an error, unless ``blank_ok`` (an HTML
-    form sends its empty fields): then it is read as not given."""
+    and ``to`` not before ``from``. With ``text`` also ``q``, words to search for (at most
+    MAX_TEXT_LENGTH characters, no control characters). A blank parameter is an error, unless
+    ``blank_ok`` (an HTML form sends its empty fields): then it is read as not given."""
     errors: dict[str, list[str]] = {}
-    known = {*slugs, *(DATE_PARAMETERS if dates else ()), *allowed}
+    known = {
+        *slugs,
+        *(DATE_PARAMETERS if dates else ()),
+        *((TEXT_PARAMETER,) if text else ()),
+        *allowed,
+    }
     unknown = sorted(set(query) - known)
     values = _slugs_read(query, slugs=slugs, path=path, blank_ok=blank_ok, errors=errors)
     when = _dates_read(query, blank_ok=blank_ok, errors=errors) if dates else {}
     for name, value in when.items():
         values[name] = [value.isoformat()]
+    words = _text_read(query, blank_ok=blank_ok, errors=errors) if text else ""
+    if words:
+        values[TEXT_PARAMETER] = [words]
     chosen_slugs: dict[str, tuple[str, ...]] = {
         SLUG_PARAMETERS[name]: tuple(sorted(v)) for name, v in values.items() if name in slugs
     }
-    selection = Selection(**chosen_slugs)  # type: ignore[arg-type]  # each a tuple-of-slugs field
+    selection = Selection(**chosen_slugs, text=words)  # type: ignore[arg-type]  # tuple-of-slugs fields
     return ParsedSelection(
         selection=selection,
         first=when.get("from"),
@@ -290,10 +329,64 @@ def _apply(qs: QuerySet, selection: Selection, prefix: str = "") -> QuerySet:
     if selection.co_created is not None:
         qs = qs.filter(**{f"{p}co_created": selection.co_created})
     if selection.text:
-        qs = qs.filter(
-            Q(**{f"{p}title__icontains": selection.text})
-            | Q(**{f"{p}description__icontains": selection.text})
-        )
+        qs = qs.filter(**{f"{p}pk__in": event_search(selection.text).values("pk")})
+    return qs
+
+
+# --- free-text search ------------------------------------------------------------------------
+
+# The Danish text search configuration of PostgreSQL: stems Danish words and drops stop words.
+SEARCH_CONFIG = "danish"
+# The event's own words, in one expression that the GIN index of migration 0007 also uses
+# (``search_vector()`` builds both, so the query matches the index exactly).
+SEARCH_FIELDS = ("title", "description", "place")
+# Where else an event's words are: its room, branch and stop names; its partners' names.
+PLACE_FIELDS = ("room__name", "branch__name", "stop__name")
+
+
+def search_vector(*fields: str):
+    from django.contrib.postgres.search import SearchVector
+
+    return SearchVector(*(fields or SEARCH_FIELDS), config=SEARCH_CONFIG)
+
+
+def event_search(text: str) -> QuerySet[Event]:
+    """Events whose title, description, place, room, branch, stop or partners hold the words
+    of ``text``. On PostgreSQL a Danish full-text search (stemmed: "strikker" finds
+    "strikning"'s stem, stop words ignored; websearch syntax: "quoted phrases", or, -not), plus
+    a title that contains the text as it is written (Danish compounds: "café" in
+    "strikkecafé"). Elsewhere (SQLite) each word must occur in one of the fields."""
+    if connection.vendor == "postgresql":
+        return _event_search_postgres(text)
+    return _event_search_simple(text)
+
+
+def _search_query(text: str):
+    from django.contrib.postgres.search import SearchQuery
+
+    return SearchQuery(text, config=SEARCH_CONFIG, search_type="websearch")
+
+
+def _event_search_postgres(text: str) -> QuerySet[Event]:
+    query = _search_query(text)
+    own = Event.objects.annotate(_words=search_vector()).filter(_words=query)
+    placed = Event.objects.annotate(_words=search_vector(*PLACE_FIELDS)).filter(_words=query)
+    partners = Partner.objects.annotate(_words=search_vector("name")).filter(_words=query)
+    return Event.objects.filter(
+        Q(pk__in=own.values("pk"))
+        | Q(pk__in=placed.values("pk"))
+        | Q(partners__in=partners.values("pk"))
+        | Q(title__icontains=text)
+    ).distinct()
+
+
+def _event_search_simple(text: str) -> QuerySet[Event]:
+    qs = Event.objects.all()
+    for word in text.split():
+        found = Q(partners__name__icontains=word)
+        for name in (*SEARCH_FIELDS, *PLACE_FIELDS):
+            found |= Q(**{f"{name}__icontains": word})
+        qs = qs.filter(pk__in=Event.objects.filter(found).values("pk"))
     return qs
 
 
@@ -351,6 +444,36 @@ def occurrence_list(
             Prefetch("event__audiences", queryset=Audience.objects.order_by("order")),
         )
         .order_by("start", "pk")
+    )
+
+
+def occurrence_list_by_day(
+    *, selection: Selection = Selection(), first: date, last: date, per_day: int
+) -> list[Occurrence]:
+    """The public occurrences starting on the local days ``first`` to ``last``: at most
+    ``per_day`` of each day (the earliest), each with ``day_total``, how many that day has.
+    One query (window functions), so a month of 10,000 events costs what a quiet one does."""
+    start, end = local_day_bounds(first, last)
+    day = TruncDate("start", tzinfo=LOCAL_TZ)
+    ranked = (
+        occurrence_list(selection=selection, start=start, end=end)
+        .filter(start__gte=start)
+        .annotate(
+            day_rank=Window(RowNumber(), partition_by=[day], order_by=[F("start"), F("pk")]),
+            day_total=Window(Count("pk"), partition_by=[day]),
+        )
+        .filter(day_rank__lte=per_day)
+    )
+    return list(ranked)
+
+
+def occurrence_next(*, selection: Selection = Selection(), after: datetime) -> Occurrence | None:
+    """The first occurrence starting at or after ``after`` that the selection matches and
+    that takes place (not cancelled)."""
+    return (
+        occurrence_list(selection=selection, start=after, include_cancelled=False)
+        .filter(start__gte=after)
+        .first()
     )
 
 

@@ -21,7 +21,8 @@ refuses ``webcal://`` and Google fetches over https.
 from __future__ import annotations
 
 from collections.abc import Iterable
-from urllib.parse import quote, urlsplit
+from datetime import UTC, datetime
+from urllib.parse import quote, urlencode, urlsplit
 
 from django.conf import settings
 
@@ -33,6 +34,13 @@ PATH_KINDS = ("branch", "stop", "track")
 FORMATS = ("ics", "rss", "atom")
 _LOOPBACK = {"localhost", "127.0.0.1", "::1", "testserver"}
 GOOGLE_ADD_URL = "https://calendar.google.com/calendar/render?cid="
+# "Add this one event" links: Google Calendar's event template, Outlook's compose deep links
+GOOGLE_TEMPLATE_URL = "https://calendar.google.com/calendar/render"
+OUTLOOK_COM_URL = "https://outlook.live.com/calendar/0/deeplink/compose"
+OUTLOOK_365_URL = "https://outlook.office.com/calendar/0/deeplink/compose"
+# Details longer than this are cut (the links must stay well under the 2,000 characters
+# that browsers and the calendar services accept in a URL).
+ADD_DETAILS_MAX = 600
 
 
 def _clean(slugs: Iterable[str] | str) -> tuple[str, ...]:
@@ -115,3 +123,40 @@ def event_path(pk: int) -> str:
 def event_links(*, event, request=None) -> dict[str, str]:
     """ "Add to my calendar" links for one event: ``ics``, ``webcal`` and ``google``."""
     return _subscribe_links(absolute(event_path(event.pk), request))
+
+
+def _utc(moment: datetime, fmt: str) -> str:
+    return moment.astimezone(UTC).strftime(fmt)
+
+
+def event_add_links(
+    *, title: str, start: datetime, end: datetime, details: str, location: str, url: str
+) -> dict[str, str]:
+    """Links that add one dated event to a calendar without subscribing: ``google`` (Google
+    Calendar's event template, ``action=TEMPLATE``), ``outlook`` (Outlook.com) and
+    ``office365`` (Outlook in Microsoft 365), each opening a filled-in new event. ``details``
+    is cut to ADD_DETAILS_MAX characters; the event page's ``url`` is added to it."""
+    if len(details) > ADD_DETAILS_MAX:
+        details = details[: ADD_DETAILS_MAX - 1].rstrip() + "…"
+    body = f"{details}\n\n{url}" if details else url
+    google = {
+        "action": "TEMPLATE",
+        "text": title,
+        "dates": f"{_utc(start, '%Y%m%dT%H%M%SZ')}/{_utc(end, '%Y%m%dT%H%M%SZ')}",
+        "details": body,
+        "location": location,
+    }
+    outlook = {
+        "path": "/calendar/action/compose",
+        "rru": "addevent",
+        "subject": title,
+        "startdt": _utc(start, "%Y-%m-%dT%H:%M:%SZ"),
+        "enddt": _utc(end, "%Y-%m-%dT%H:%M:%SZ"),
+        "body": body,
+        "location": location,
+    }
+    return {
+        "google": f"{GOOGLE_TEMPLATE_URL}?{urlencode(google, quote_via=quote)}",
+        "outlook": f"{OUTLOOK_COM_URL}?{urlencode(outlook, quote_via=quote)}",
+        "office365": f"{OUTLOOK_365_URL}?{urlencode(outlook, quote_via=quote)}",
+    }

@@ -6,27 +6,36 @@ the event page also shows a draft to staff who may see it (as a preview).
 
 from __future__ import annotations
 
+import calendar as month_calendar
 from collections import OrderedDict
 from dataclasses import dataclass, field
 from datetime import date, timedelta
 from typing import Any
 from urllib.parse import urlencode
 
-from django.http import Http404
+from django.conf import settings
+from django.http import Http404, HttpResponseRedirect
 from django.shortcuts import get_object_or_404, render
 from django.utils import timezone
+from django.utils.formats import date_format
 from django.utils.translation import get_language
 from django.utils.translation import gettext as _
 
 from events import selectors
 from events.clock import local_today
 from events.models import LOCAL_TZ, Audience, Branch, Event, Occurrence, Stop, Track
-from feeds.links import calendar_links, event_links
+from feeds.links import calendar_links, event_add_links, event_links
 
 from .jsonld import event_jsonld
 
 WINDOW_DAYS = 28  # the calendar shows four weeks at a time
-MAX_ROWS = 400  # never render more occurrences than this on one page
+MAX_ROWS = 400  # never render more occurrences than this on a branch or track page
+# The calendar list shows this many occurrences per page, "Show more" gives the next ones:
+# the front page stays small (well under 100 KB) however many events there are.
+PAGE_ROWS = 40
+MAX_PAGE = 250  # pages beyond this are refused with a message (an offset bounded too)
+MONTH_DAY_ROWS = 3  # the month view names at most this many events per day, then "+ n more"
+WEEK_DAY_ROWS = 12  # the week view likewise
 FILTER_FIELDS = (
     # (query parameter, Selection field, model)
     ("branch", "branches", Branch),
@@ -70,6 +79,7 @@ def filters_from_request(request) -> Filters:
         request.GET,
         slugs=[param for param, _attr, _model in FILTER_FIELDS],
         dates=True,
+        text=True,
         blank_ok=True,
     )
     filters = Filters(first=parsed.first, last=parsed.last)
@@ -93,8 +103,8 @@ def filters_from_request(request) -> Filters:
         if values:
             chosen[attr] = values
             filters.params[param] = list(values)
-    filters.selection = selectors.Selection(**chosen)
-    for name in selectors.DATE_PARAMETERS:
+    filters.selection = selectors.Selection(**chosen, text=parsed.selection.text)
+    for name in (selectors.TEXT_PARAMETER, *selectors.DATE_PARAMETERS):
         if name in parsed.values:
             filters.params[name] = parsed.values[name]
     return filters
@@ -119,17 +129,42 @@ def group_by_day(occurrences) -> list[tuple[date, list[Occurrence]]]:
     return list(days.items())
 
 
-def _chips(filters: Filters) -> list[dict[str, str]]:
-    """Labels and "remove" query strings of the active filters."""
+def _names(filters: Filters) -> dict[str, dict[str, str]]:
+    """The names of the chosen branches, stops, tracks and audiences by slug (one query for
+    each kind chosen, none for the others)."""
 
     def named(model, key: str) -> dict[str, str]:
-        return {o.slug: o.name for o in model.objects.filter(slug__in=filters.params.get(key, []))}
+        slugs = filters.params.get(key, [])
+        return {o.slug: o.name for o in model.objects.filter(slug__in=slugs)} if slugs else {}
 
-    names: dict[str, dict[str, str]] = {
+    return {
         "branch": named(Branch, "branch"),
         "stop": named(Stop, "stop"),
         "track": named(Track, "track"),
         "audience": named(Audience, "audience"),
+    }
+
+
+def subscription_covers(names: dict[str, dict[str, str]]) -> str:
+    """What a subscription to the chosen filters holds, in words (the search words and dates
+    are not part of a subscription)."""
+    parts = [
+        ", ".join(names[key].values())
+        for key in ("branch", "stop", "track", "audience")
+        if names[key]
+    ]
+    if not parts:
+        return _("The subscription holds every event at all the libraries and the bookmobile.")
+    return _("The subscription holds the events of: %(selection)s.") % {
+        "selection": "; ".join(parts)
+    }
+
+
+def _chips(filters: Filters, names: dict[str, dict[str, str]]) -> list[dict[str, str]]:
+    """Labels and "remove" query strings of the active filters."""
+    names = {
+        **names,
+        "q": {v: _("search: “%(words)s”") % {"words": v} for v in filters.params.get("q", [])},
         "from": {v: _("from %(date)s") % {"date": v} for v in filters.params.get("from", [])},
         "to": {v: _("to %(date)s") % {"date": v} for v in filters.params.get("to", [])},
     }
@@ -143,35 +178,209 @@ def _chips(filters: Filters) -> list[dict[str, str]]:
     return chips
 
 
+def _page_number(request, filters: Filters) -> int:
+    """``page`` of the calendar list: 1 when absent; a bad one is a message, then page 1."""
+    raw = request.GET.get("page", "").strip()
+    if not raw:
+        return 1
+    if raw.isdigit() and 1 <= int(raw) <= MAX_PAGE:
+        return int(raw)
+    filters.problems.append(
+        _("“%(value)s” is not a page number between 1 and %(max)d; the first page is shown.")
+        % {"value": raw[:20], "max": MAX_PAGE}
+    )
+    return 1
+
+
+def _selection_query(filters: Filters, **dates: date) -> str:
+    """A query string of the filters (without dates and page) with the ``dates`` given."""
+    pairs = [
+        (key, value)
+        for key, values in filters.params.items()
+        if key not in selectors.DATE_PARAMETERS
+        for value in values
+    ]
+    pairs += [(key.rstrip("_"), value.isoformat()) for key, value in dates.items()]
+    return "?" + urlencode(pairs) if pairs else "?"
+
+
+def presets(filters: Filters, today: date) -> list[dict[str, Any]]:
+    """The quick choices "Today", "This week" (to Sunday) and "Weekend" (Saturday and Sunday,
+    or what is left of it), each keeping the other filters."""
+    sunday = today + timedelta(days=6 - today.weekday())
+    saturday = max(today, sunday - timedelta(days=1))
+    choices = [
+        (_("Today"), today, today),
+        (_("This week"), today, sunday),
+        (_("Weekend"), saturday, sunday),
+    ]
+    return [
+        {
+            "label": label,
+            "query": _selection_query(filters, from_=first, to=last),
+            "current": filters.first == first and filters.last == last,
+        }
+        for label, first, last in choices
+    ]
+
+
+def _next_match(filters: Filters, after) -> dict[str, Any] | None:
+    """The next occurrence after ``after`` that the filters match (not cancelled), with a link
+    to the calendar from its day: what an empty page offers instead of nothing."""
+    found = selectors.occurrence_next(selection=filters.selection, after=after)
+    if found is None:
+        return None
+    day = found.start.astimezone(LOCAL_TZ).date()
+    return {"occurrence": found, "day": day, "query": _selection_query(filters, from_=day)}
+
+
+def _common_context(request, filters: Filters, view: str) -> dict[str, Any]:
+    names = _names(filters)
+    today = local_today()
+    return {
+        "view": view,
+        "filters": filters,
+        "chips": _chips(filters, names),
+        "presets": presets(filters, today),
+        "today": today,
+        "view_query": _selection_query(filters, from_=filters.first)
+        if filters.first
+        else _selection_query(filters),
+        "branches": Branch.objects.all(),
+        "tracks": Track.objects.all(),
+        "audiences": Audience.objects.all(),
+        "links": subscribe_links(filters.selection, request),
+        "subscribe_covers": subscription_covers(names),
+        "max_text": selectors.MAX_TEXT_LENGTH,
+    }
+
+
 def calendar(request):
-    """Upcoming occurrences, four weeks at a time, filtered by branch, track, audience, dates."""
+    """Upcoming occurrences, four weeks at a time and PAGE_ROWS per page, filtered by branch,
+    track, audience, dates and search words."""
     filters = filters_from_request(request)
+    page = _page_number(request, filters)
     today = local_today()
     first = filters.first or today
     last = filters.last or first + timedelta(days=WINDOW_DAYS - 1)
     start, end = selectors.local_day_bounds(first, last)
     if first <= today:
         start = timezone.now()  # what has ended today is not "upcoming"
+    offset = (page - 1) * PAGE_ROWS
     occurrences = list(
-        selectors.occurrence_list(selection=filters.selection, start=start, end=end)[: MAX_ROWS + 1]
+        selectors.occurrence_list(selection=filters.selection, start=start, end=end)[
+            offset : offset + PAGE_ROWS + 1
+        ]
     )
-    truncated = len(occurrences) > MAX_ROWS
+    more = len(occurrences) > PAGE_ROWS
     next_first = last + timedelta(days=1)
-    context = {
-        "filters": filters,
-        "chips": _chips(filters),
-        "days": group_by_day(occurrences[:MAX_ROWS]),
-        "truncated": truncated,
-        "first": first,
-        "last": last,
-        "next_from": next_first.isoformat(),
-        "next_to": (next_first + timedelta(days=WINDOW_DAYS - 1)).isoformat(),
-        "branches": Branch.objects.all(),
-        "tracks": Track.objects.all(),
-        "audiences": Audience.objects.all(),
-        "links": subscribe_links(filters.selection, request),
-    }
+    context = _common_context(request, filters, "list")
+    context.update(
+        {
+            "days": group_by_day(occurrences[:PAGE_ROWS]),
+            "page": page,
+            "more": more,
+            "first": first,
+            "last": last,
+            "next_from": next_first.isoformat(),
+            "next_to": (next_first + timedelta(days=WINDOW_DAYS - 1)).isoformat(),
+            "next_match": None if occurrences else _next_match(filters, end),
+        }
+    )
     return render(request, "pages/calendar.html", context)
+
+
+def _day_cells(filters: Filters, first: date, last: date, per_day: int) -> dict[date, dict]:
+    """Per local day from ``first`` to ``last``: its first ``per_day`` occurrences and how
+    many more there are (one query, whatever the number of events)."""
+    rows = selectors.occurrence_list_by_day(
+        selection=filters.selection, first=first, last=last, per_day=per_day
+    )
+    cells: dict[date, dict] = {}
+    for occurrence in rows:
+        day = occurrence.start.astimezone(LOCAL_TZ).date()
+        cell = cells.setdefault(day, {"occurrences": [], "more": 0})
+        cell["occurrences"].append(occurrence)
+        total: int = getattr(occurrence, "day_total", 0)  # annotated by the selector
+        cell["more"] = max(total - per_day, 0)
+    return cells
+
+
+def _period_page(request, *, view: str, first: date, last: date, per_day: int, **extra):
+    filters = extra.pop("filters")
+    cells = _day_cells(filters, first, last, per_day)
+    days = []
+    for n in range((last - first).days + 1):
+        day = first + timedelta(days=n)
+        cell = cells.get(day, {"occurrences": [], "more": 0})
+        days.append({"day": day, **cell, "query": _selection_query(filters, from_=day, to=day)})
+    _end_start, end = selectors.local_day_bounds(last, last)
+    padded: list[dict | None] = [None] * first.weekday()
+    padded += days
+    padded += [None] * (-len(padded) % 7)
+    context = _common_context(request, filters, view)
+    context.update(
+        {
+            "first": first,
+            "last": last,
+            "days": days,
+            "weeks": [padded[i : i + 7] for i in range(0, len(padded), 7)],
+            "weekday_names": [
+                {"short": date_format(d, "D"), "long": date_format(d, "l")}
+                for d in (first + timedelta(days=n - first.weekday()) for n in range(7))
+            ],
+            "empty": not cells,
+            "next_match": _next_match(filters, end) if not cells else None,
+            **extra,
+        }
+    )
+    return render(request, "pages/calendar.html", context)
+
+
+def calendar_week(request):
+    """One week, Monday to Sunday (the week of ``from``, else this week), day by day."""
+    filters = filters_from_request(request)
+    anchor = filters.first or local_today()
+    monday = anchor - timedelta(days=anchor.weekday())
+    sunday = monday + timedelta(days=6)
+    return _period_page(
+        request,
+        view="week",
+        first=monday,
+        last=sunday,
+        per_day=WEEK_DAY_ROWS,
+        filters=filters,
+        week_number=monday.isocalendar().week,
+        previous_query=_selection_query(filters, from_=monday - timedelta(days=7)),
+        next_query=_selection_query(filters, from_=monday + timedelta(days=7)),
+    )
+
+
+def calendar_month(request):
+    """One month as a table of weeks (the month of ``from``, else this month)."""
+    filters = filters_from_request(request)
+    anchor = filters.first or local_today()
+    first = anchor.replace(day=1)
+    last = first.replace(day=month_calendar.monthrange(first.year, first.month)[1])
+    previous_first = (first - timedelta(days=1)).replace(day=1)
+    next_first = last + timedelta(days=1)
+    return _period_page(
+        request,
+        view="month",
+        first=first,
+        last=last,
+        per_day=MONTH_DAY_ROWS,
+        filters=filters,
+        previous_query=_selection_query(filters, from_=previous_first),
+        next_query=_selection_query(filters, from_=next_first),
+    )
+
+
+def accessibility_statement(request):
+    """``/was``: the accessibility statement made in Digitaliseringsstyrelsen's WAS tool."""
+    if not settings.WAS_URL:
+        raise Http404(_("No accessibility statement is configured."))
+    return HttpResponseRedirect(settings.WAS_URL)
 
 
 def event_detail(request, pk: int):
@@ -186,6 +395,7 @@ def event_detail(request, pk: int):
     cancelled_upcoming = [o for o in upcoming if o.is_cancelled]
     last_past = dates.filter(end__lte=now).order_by("-start").first() if not upcoming else None
     where = event.stop if event.stop_id else event.branch
+    next_date = next((o for o in upcoming if not o.is_cancelled), None)
     context = {
         "event": event,
         "upcoming": upcoming,
@@ -196,7 +406,10 @@ def event_detail(request, pk: int):
         "audiences": list(event.audiences.all()),
         "partners": list(event.partners.all()),
         "add_links": event_links(event=event, request=request),
+        "next_date": next_date,
+        "add_one": _add_one_links(event, next_date, where, request),
         "links": subscribe_links(selectors.Selection(branches=(event.branch.slug,)), request),
+        "subscribe_covers": subscription_covers(_only("branch", event.branch)),
         "jsonld": event_jsonld(
             event=event,
             occurrences=upcoming[:20],
@@ -205,6 +418,29 @@ def event_detail(request, pk: int):
         ),
     }
     return render(request, "pages/event_detail.html", context)
+
+
+def _only(key: str, thing) -> dict[str, dict[str, str]]:
+    names: dict[str, dict[str, str]] = {k: {} for k in ("branch", "stop", "track", "audience")}
+    names[key] = {thing.slug: thing.name}
+    return names
+
+
+def _add_one_links(event: Event, occurrence: Occurrence | None, where, request):
+    """Google and Outlook links adding the next date of the event (none when it has none)."""
+    if occurrence is None:
+        return None
+    room = occurrence.effective_room
+    place = room.name if room else event.place
+    location = ", ".join(p for p in (place, where.name, where.full_address) if p)
+    return event_add_links(
+        title=event.title,
+        start=occurrence.start,
+        end=occurrence.end,
+        details=event.description,
+        location=location,
+        url=request.build_absolute_uri(event.get_absolute_url()),
+    )
 
 
 def _next_weeks(selection: selectors.Selection, now) -> list[Occurrence]:
@@ -241,7 +477,12 @@ def branch_detail(request, slug: str):
         for stop in branch.stops.all():
             stop_visits = by_stop.get(stop.pk, [])
             route.append(
-                {"stop": stop, "next": stop_visits[:3], "usual": _usual_times(stop_visits)}
+                {
+                    "stop": stop,
+                    "next": stop_visits[:3],
+                    "usual": _usual_times(stop_visits),
+                    "links": calendar_links(stops=(stop.slug,), request=request),
+                }
             )
     context = {
         "branch": branch,
@@ -249,6 +490,7 @@ def branch_detail(request, slug: str):
         "days": group_by_day(occurrences),
         "route": route,
         "links": subscribe_links(selection, request),
+        "subscribe_covers": subscription_covers(_only("branch", branch)),
     }
     return render(request, "pages/branch_detail.html", context)
 
@@ -283,5 +525,6 @@ def track_detail(request, slug: str):
         "days": group_by_day(occurrences),
         "per_branch": list(per_branch.items()),
         "links": subscribe_links(selection, request),
+        "subscribe_covers": subscription_covers(_only("track", track)),
     }
     return render(request, "pages/track_detail.html", context)

@@ -9,6 +9,9 @@ app_name = "pages"
 urlpatterns = [
     # Public calendar
     path("", public.calendar, name="calendar"),
+    path("uge/", public.calendar_week, name="calendar-week"),
+    path("maaned/", public.calendar_month, name="calendar-month"),
+    path("was", public.accessibility_statement, name="was"),
     path("arrangementer/<int:pk>/", public.event_detail, name="event-detail"),
     path("biblioteker/", public.branch_list, name="branch-list"),
     path("biblioteker/<slug:slug>/", public.branch_detail, name="branch-detail"),

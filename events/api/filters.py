@@ -181,7 +181,15 @@ class SelectionFilterSet(django_filters.FilterSet):
         ),
     )
     co_created = FlagFilter(help_text=_("true: only co-created events; false: only the others."))
-    q = TextFilter(max_length=200, help_text=_("Words in the title or description."))
+    q = TextFilter(
+        help_text=format_lazy(
+            _(
+                "Words to search for in the title, description, place and partners (Danish "
+                "full-text search on PostgreSQL); at most {} characters."
+            ),
+            selectors.MAX_TEXT_LENGTH,
+        )
+    )
     date_from = LocalDateFilter(help_text=_("From this local date (YYYY-MM-DD), inclusive."))
     date_to = LocalDateFilter(help_text=_("To this local date (YYYY-MM-DD), inclusive."))
     ordering = django_filters.OrderingFilter(
@@ -197,7 +205,7 @@ class SelectionFilterSet(django_filters.FilterSet):
         (the reading the feeds and pages share) the slugs and dates."""
         valid = super().is_valid()
         self.parsed = selectors.selection_parse(
-            self.data, slugs=list(selectors.SLUG_PARAMETERS), dates=True
+            self.data, slugs=list(selectors.SLUG_PARAMETERS), dates=True, text=True
         )
         for name, messages in self.parsed.errors.items():
             for message in messages:
@@ -212,7 +220,6 @@ class SelectionFilterSet(django_filters.FilterSet):
             self.parsed.selection,
             statuses=tuple(data.get("status") or ()),
             co_created=data.get("co_created"),
-            text=(data.get("q") or "").strip(),
         )
 
     def window(self):

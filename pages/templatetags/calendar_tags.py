@@ -6,6 +6,7 @@ import json
 from urllib.parse import urlencode
 
 from django import template
+from django.conf import settings
 from django.utils.html import format_html
 from django.utils.safestring import mark_safe
 
@@ -79,3 +80,7 @@ def sees_proposals(user) -> bool:
     from events.roles import branch_ids, is_admin
 
     return is_admin(user) or bool(branch_ids(user))
+@register.simple_tag
+def was_url() -> str:
+    """The accessibility statement (WAS_URL) the footer links, or "" when none is set."""
+    return settings.WAS_URL

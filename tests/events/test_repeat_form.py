@@ -219,4 +219,4 @@ def test_a_start_off_the_repeat_days_is_an_error_at_the_picker(staff_user, branc
     response = _login(staff_user).post(reverse("admin:events_event_add"), data)
     assert response.status_code == 200
     [message] = response.context["adminform"].form.errors["repeat"]
-    assert message.startswith("The start (Sept. 1, 2026) is not one of the repeat days")
+    assert message.startswith("The start (1 September 2026) is not one of the repeat days")

@@ -129,7 +129,7 @@ def test_a_rule_the_picker_cannot_show_is_kept_as_it_is():
         (
             "FREQ=MONTHLY;BYMONTHDAY=17;UNTIL=20261231",
             "den 17. i hver måned kl. 10.00, til og med 31. december 2026",
-            "on day 17 of every month at 10:00, until Dec. 31, 2026",
+            "on day 17 of every month at 10:00, until 31 December 2026",
         ),
         (
             "FREQ=MONTHLY;BYDAY=3TU;COUNT=4",
