@@ -80,6 +80,8 @@ def sees_proposals(user) -> bool:
     from events.roles import branch_ids, is_admin
 
     return is_admin(user) or bool(branch_ids(user))
+
+
 @register.simple_tag
 def was_url() -> str:
     """The accessibility statement (WAS_URL) the footer links, or "" when none is set."""
