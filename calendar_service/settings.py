@@ -335,10 +335,15 @@ CELERY_TASK_PUBLISH_RETRY_POLICY = {
     "interval_step": 0.2,
     "interval_max": 0.2,
 }
-# Seconds a recompute of a year's figures waits after the first write that touched it, so that
-# many writes in a row cost one recompute; a year still stale after twice this is taken up by
-# the sweep that beat runs every minute (tasks/schedule.py).
-STATUS_RECOMPUTE_DELAY = 30
+# Seconds the update of a year's figures waits after the first write that touched it, so that
+# many writes in a row (a bulk upload, a series edited) cost one update; a year still stale
+# after STATUS_SWEEP_AGE seconds is taken up by the sweep that beat runs
+# every minute (tasks/schedule.py). An update covers the events the writes changed when there
+# are at most STATUS_UPDATE_MAX_EVENTS of them, else the year is recomputed as a whole
+# (tasks/services/figures.py, status_update).
+STATUS_RECOMPUTE_DELAY = 1
+STATUS_SWEEP_AGE = 60
+STATUS_UPDATE_MAX_EVENTS = 500
 CELERY_RESULT_EXPIRES = 60 * 60 * 24  # results are looked up right after a job, not kept
 CELERY_BROKER_CONNECTION_RETRY_ON_STARTUP = True
 CELERY_WORKER_HIJACK_ROOT_LOGGER = False  # worker logs go through LOGGING (JSON to stdout)

@@ -20,7 +20,7 @@ BEAT_SCHEDULE = {
         "options": {"expires": 3 * HOUR},
     },
     # The catch-up of figures whose recompute request was lost (Redis or a worker away): each
-    # minute, every year marked stale for longer than twice STATUS_RECOMPUTE_DELAY.
+    # minute, every year marked stale for longer than STATUS_SWEEP_AGE (settings.py).
     "status-recompute-sweep": {
         "task": "tasks.tasks.status_recompute_sweep_task",
         "schedule": 60.0,
