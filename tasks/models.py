@@ -339,6 +339,9 @@ class StatusBasis(models.Model):
         verbose_name_plural = _("status figure bases")
         indexes = [models.Index(fields=["year", "ev"], name="status_basis_event_idx")]
 
+    def __str__(self) -> str:
+        return f"{self.year}-{self.bucket:02d} event {self.ev}"
+
 
 class StatusBasisTrack(models.Model):
     """The tracks of each event in ``StatusBasis``, as they were counted."""
@@ -352,6 +355,9 @@ class StatusBasisTrack(models.Model):
         verbose_name = _("status figure basis track")
         verbose_name_plural = _("status figure basis tracks")
         indexes = [models.Index(fields=["year", "ev"], name="status_basis_track_event_idx")]
+
+    def __str__(self) -> str:
+        return f"{self.year} event {self.ev} track {self.track}"
 
 
 # --- jobs and reports ---------------------------------------------------------------------------
