@@ -548,14 +548,22 @@ def _basis_sql(year: int, events: Sequence[int] | None) -> tuple[str, str]:
     )
 
 
-def _basis_write(cursor, *, year: int, events: Sequence[int] | None = None) -> None:
-    """Replace the basis of ``year`` (of ``events`` only, if given) with ``_SCRATCH_EM`` joined
-    with the events as they are now, and those events' tracks."""
+def _basis_write(
+    cursor,
+    *,
+    year: int,
+    events: Sequence[int] | None = None,
+    source: tuple[str, list[Any]] = (_SCRATCH_EM, []),
+) -> None:
+    """Replace the basis of ``year`` (of ``events`` only, if given) with ``source`` (by default
+    the table ``_SCRATCH_EM``; or a parenthesised SELECT and its parameters) joined with the
+    events as they are now, and those events' tracks."""
     qn = connection.ops.quote_name
     where = _only(year, events)
     through = qn(Event.tracks.through._meta.db_table)
     columns = ", ".join(_BASIS_COLUMNS)
-    joined, params = _em_joined_sql(_SCRATCH_EM)
+    joined, params = _em_joined_sql(source[0])
+    params = [*source[1], *params]
     cursor.execute(f"DELETE FROM {_BASIS} WHERE {where}")
     cursor.execute(f"DELETE FROM {_BASIS_TRACKS} WHERE {where}")
     cursor.execute(
@@ -677,31 +685,46 @@ def _figures_apply(
     branches, tracks = {k[2] for k in delta} - {None}, {k[3] for k in delta} - {None}
     stored = stored.filter(Q(branch__isnull=True) | Q(branch_id__in=branches))
     stored = stored.filter(Q(track__isnull=True) | Q(track_id__in=tracks))
-    rows = {(f.period_kind, f.period_index, f.branch_id, f.track_id): f for f in stored}
-    changed, made, gone = [], [], []
+    rows = {
+        (kind, idx, branch, track): (pk, tuple(values))
+        for kind, idx, branch, track, pk, *values in stored.values_list(
+            "period_kind", "period_index", "branch_id", "track_id", "pk", *_VALUES
+        )
+    }
+    changed: list[tuple] = []
+    made: list[StatusFigure] = []
+    gone: list[int] = []
     for key, d in delta.items():
-        row = rows.get(key)
-        if row is None:
-            row = StatusFigure(
-                year=year,
-                period_kind=key[0],
-                period_index=key[1],
-                branch_id=key[2],
-                track_id=key[3],
+        pk, before = rows.get(key, (None, zero))
+        after = tuple(a + b for a, b in zip(before, d, strict=True))
+        if after[-1] <= 0:  # no occurrence left: a full recompute makes no row
+            if pk is not None:
+                gone.append(pk)
+        elif pk is None:
+            made.append(
+                StatusFigure(
+                    year=year,
+                    period_kind=key[0],
+                    period_index=key[1],
+                    branch_id=key[2],
+                    track_id=key[3],
+                    computed_at=computed_at,
+                    **dict(zip(_VALUES, after, strict=True)),
+                )
             )
-        for name, change in zip(_VALUES, d, strict=True):
-            setattr(row, name, (getattr(row, name) or 0) + change)
-        row.computed_at = computed_at
-        if row.occurrences <= 0:
-            if row.pk is not None:
-                gone.append(row.pk)
-        elif row.pk is None:
-            made.append(row)
         else:
-            changed.append(row)
-    StatusFigure.objects.filter(pk__in=gone).delete()
-    StatusFigure.objects.bulk_update(changed, fields=[*_VALUES, "computed_at"])
-    StatusFigure.objects.bulk_create(made)
+            changed.append((*after, computed_at, pk))
+    if gone:
+        StatusFigure.objects.filter(pk__in=gone).delete()
+    if changed:
+        qn = connection.ops.quote_name
+        sets = ", ".join(f"{qn(c)} = %s" for c in (*_VALUES, "computed_at"))
+        with connection.cursor() as cursor:
+            cursor.executemany(
+                f"UPDATE {qn(StatusFigure._meta.db_table)} SET {sets} WHERE id = %s", changed
+            )
+    if made:
+        StatusFigure.objects.bulk_create(made)
     return len(changed) + len(made) + len(gone)
 
 
@@ -715,6 +738,7 @@ def _events_ended(*, year: int, since: datetime, now: datetime) -> set[int]:
             local_date__gte=date(year, 1, 1),
             local_date__lte=date(year, 12, 31),
         )
+        .order_by()
         .values_list("event_id", flat=True)
         .distinct()
     )
@@ -737,11 +761,10 @@ def _update(
     if todo:
         with connection.cursor() as cursor:
             old = _contribution(cursor, year=year, events=todo)
-            _em_scratch(
-                cursor, first=date(year, 1, 1), last=date(year, 12, 31), now=now, events=todo
+            em, em_params = _event_months_sql(
+                first=date(year, 1, 1), last=date(year, 12, 31), now=now, events=todo
             )
-            _basis_write(cursor, year=year, events=todo)
-            cursor.execute(f"DROP TABLE {_SCRATCH_EM}")
+            _basis_write(cursor, year=year, events=todo, source=(f"({em})", em_params))
             new = _contribution(cursor, year=year, events=todo)
         written = _figures_apply(year=year, old=old, new=new, computed_at=computed_at)
     marker.computed_at = computed_at
