@@ -352,7 +352,9 @@ def head_counts_timed(year: int, now: datetime, count: int) -> list[tuple[float,
     occurrences = list(
         Occurrence.objects.filter(
             local_date__year=year, end__lte=now, status="scheduled", attendance__isnull=True
-        ).order_by("pk")[:count]
+        )
+        .exclude(event__status="cancelled")
+        .order_by("pk")[:count]
     )
     spent: list[float] = []
 
