@@ -34,6 +34,8 @@ env = environ.Env(
     FEED_PAST_DAYS=(int, 30),
     FEED_FUTURE_DAYS=(int, 396),
     FEED_REFRESH_MINUTES=(int, 60),
+    FEED_GENERATION_MAX_AGE_MS=(int, 250),
+    FEED_MAX_BYTES=(int, 1_000_000),
     API_MAX_PAGE_SIZE=(int, 500),
     LOG_LEVEL=(str, "INFO"),
     LOG_JSON=(bool, False),
@@ -229,6 +231,12 @@ EVENT_START_PAST_DAYS = env("EVENT_START_PAST_DAYS")
 FEED_PAST_DAYS = env("FEED_PAST_DAYS")
 FEED_FUTURE_DAYS = env("FEED_FUTURE_DAYS")
 FEED_REFRESH_MINUTES = env("FEED_REFRESH_MINUTES")
+# How old a process's copy of the feeds' generation may be before it reads it again: a change
+# reaches every process's next poll at most this long after its commit (feeds/cache.py).
+FEED_GENERATION_MAX_AGE_MS = env("FEED_GENERATION_MAX_AGE_MS")
+# Largest iCal feed: Google Calendar stops reading a calendar near 1 MB. A larger selection is
+# trimmed, the past first, then the far future (feeds/pieces.py); the subscribe panel says so.
+FEED_MAX_BYTES = env("FEED_MAX_BYTES")
 EVENT_UID_DOMAIN = "bibliotekerne.roskilde.dk"
 
 REST_FRAMEWORK = {

@@ -216,29 +216,25 @@ def _build_syndication(fmt: str, selection: selectors.Selection, identity: str) 
     )
 
 
-def _key(*parts: object) -> str:
-    raw = "|".join(str(p) for p in parts)
-    return "feeds:entry:" + hashlib.sha1(raw.encode(), usedforsecurity=False).hexdigest()
-
-
 @require_safe
 def selection_feed(
     request: HttpRequest, fmt: str, kind: str | None = None, slug: str | None = None
 ):
     """/feeds/calendar.<fmt>[?branch=..&stop=..&track=..&audience=..] and
     /feeds/<branch|stop|track>/<slug>.<fmt>."""
-    # Fast path: this exact URL was answered in this process for the current generation and day.
-    generation, today = cache.generation(), feed_today()
-    raw_key = f"raw|{request.get_full_path()}|{generation}|{today}"
+    # Fast path: this exact URL was answered in this process for the current generation and
+    # day. Neither the database nor Redis is asked (feeds/cache.py, generation).
+    stamp = f"{cache.generation()}|{feed_today()}"
+    raw_identity = f"raw|{request.get_full_path()}"
+    raw_key = cache.entry_key(raw_identity)
     entry = cache.memo.get(raw_key)
-    if entry is not None:
+    if entry is not None and entry.stamp == stamp:
         return _respond(request, entry)
     try:
         selection = parse_selection(request.GET, kind, slug)
     except BadParameter as exc:
         return _text(400, str(exc))
     identity = f"{fmt}|{selection.key()}"
-    key = _key(identity, generation, today)
 
     def build() -> cache.FeedEntry:
         selectors.selection_validate(selection)
@@ -247,10 +243,11 @@ def selection_feed(
         return _build_syndication(fmt, selection, identity)
 
     try:
-        entry = cache.cached(key, build)
+        entry = cache.cached(identity, stamp, build)
     except selectors.UnknownSlug as exc:
         return _unknown(exc)
-    cache.memo.put(raw_key, entry)
+    if entry.complete:
+        cache.memo.put(raw_key, entry)
     return _respond(request, entry)
 
 
@@ -258,7 +255,7 @@ def selection_feed(
 def event_calendar(request: HttpRequest, pk: int):
     """/feeds/event/<pk>.ics: one public event, to add to a calendar."""
     identity = f"event|{pk}"
-    key = _key(identity, cache.generation(), feed_today())
+    stamp = f"{cache.generation()}|{feed_today()}"
 
     def build() -> cache.FeedEntry:
         event = selectors.event_get(pk=pk)  # anonymous: drafts raise DoesNotExist
@@ -281,7 +278,7 @@ def event_calendar(request: HttpRequest, pk: int):
         )
 
     try:
-        entry = cache.cached(key, build)
+        entry = cache.cached(identity, stamp, build)
     except Event.DoesNotExist:
         return _text(404, _("No published event has the number %(pk)s.") % {"pk": pk})
     return _respond(request, entry)
