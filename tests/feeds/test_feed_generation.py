@@ -7,8 +7,8 @@ import time
 
 import pytest
 from django.db import connection
-from django.utils import timezone
 from django.test.utils import CaptureQueriesContext
+from django.utils import timezone
 
 import feeds.cache
 from events import services
@@ -120,4 +120,5 @@ def test_a_change_made_elsewhere_reaches_the_next_poll_within_a_second(client, s
         assert polled.status_code == 304  # until then: the copy it had, unchanged
         time.sleep(0.02)
 
-    assert seen is not None and seen < 1.0, seen
+    assert seen is not None
+    assert seen < 1.0, seen
