@@ -4,7 +4,11 @@ Tunable from the environment: ``WEB_CONCURRENCY`` (worker processes), ``GUNICORN
 ``LOG_JSON``/``LOG_LEVEL`` as for Django. Gunicorn's own ``GUNICORN_CMD_ARGS`` overrides anything
 here (``--bind 127.0.0.1:9000``).
 
-Sync workers, one request at a time per process: only then does ``timeout`` hold. A sync worker
+Worker class: sync, which is what docker-compose.yml's ``web`` service runs (it starts gunicorn
+with this file and sets no worker class of its own). Why: the requests are short CPU work in
+Django with no slow peer to wait on, so threads or an event loop would overlap nothing (and
+threads would take turns on the GIL), and one request at a time per process is the only way
+``timeout`` holds. A sync worker
 tells the arbiter it is alive between requests, so one stuck in a request longer than
 ``timeout`` seconds is killed and replaced (tests/deploy/test_gunicorn_timeout.py shows it).
 A threaded (gthread) worker keeps telling it from its main loop whatever its request threads do,

@@ -27,6 +27,7 @@ env = environ.Env(
     CSRF_TRUSTED_ORIGINS=(list, []),
     DATABASE_URL=(str, f"sqlite:///{VAR_DIR / 'db.sqlite3'}"),
     REDIS_URL=(str, ""),
+    REDIS_CACHE_URL=(str, ""),
     LANGUAGE_CODE=(str, "da"),
     SITE_URL=(str, "http://127.0.0.1:8000"),
     OCCURRENCE_HORIZON_DAYS=(int, 396),
@@ -144,14 +145,19 @@ if DATABASES["default"]["ENGINE"] == "django.db.backends.sqlite3":
 DEFAULT_AUTO_FIELD = "django.db.models.BigAutoField"
 
 REDIS_URL = env("REDIS_URL")
+# The cache's own Redis (docker-compose.yml: ``redis-cache``, allkeys-lru with a maxmemory),
+# apart from the Celery broker's (``REDIS_URL``, noeviction): a full cache evicts its own
+# entries and can never refuse the broker's queue writes. Unset: the cache uses REDIS_URL too
+# (one Redis for development; not for production, see docs/deployment.md).
+REDIS_CACHE_URL = env("REDIS_CACHE_URL") or REDIS_URL
 # Redis being away must not fail a page, a feed or a write: the cache answers a miss instead
 # (logged), after at most half a second (calendar_service/cache.py).
 CACHE_SOCKET_TIMEOUT = 0.5
-if REDIS_URL:
+if REDIS_CACHE_URL:
     CACHES = {
         "default": {
             "BACKEND": "calendar_service.cache.FailSoftRedisCache",
-            "LOCATION": REDIS_URL,
+            "LOCATION": REDIS_CACHE_URL,
             "KEY_PREFIX": "roskilde",
             "OPTIONS": {
                 "socket_connect_timeout": CACHE_SOCKET_TIMEOUT,
