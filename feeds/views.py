@@ -20,8 +20,8 @@ from events import selectors
 from events.clock import local_today
 from events.models import LOCAL_TZ, Audience, Branch, Event, Stop, Track
 
-from . import builders, cache, links
-from .pieces import piece_for_event, pieces_for_window, site_url
+from . import builders, cache, links, tasks
+from .pieces import piece_for_event, pieces_for_window, recipe, site_url
 
 CONTENT_TYPES = {
     "ics": "text/calendar; charset=utf-8",
@@ -165,12 +165,15 @@ def _build_calendar(selection: selectors.Selection, identity: str) -> cache.Feed
     fingerprint.update(",".join(pieces.digests).encode())
     etag = f'"{fingerprint.hexdigest()}"'
     modified = int(pieces.last_modified.timestamp()) if pieces.last_modified else 0
+    if not pieces.complete:
+        tasks.pieces_rebuild_soon()
     return cache.make_entry(
         etag=etag,
         identity=identity,
         body=body,
         modified=modified,
         content_type=CONTENT_TYPES["ics"],
+        complete=pieces.complete,
     )
 
 
@@ -216,6 +219,10 @@ def _build_syndication(fmt: str, selection: selectors.Selection, identity: str) 
     )
 
 
+def _stamp() -> str:
+    return f"{cache.generation()}|{feed_today()}|{recipe()}"
+
+
 @require_safe
 def selection_feed(
     request: HttpRequest, fmt: str, kind: str | None = None, slug: str | None = None
@@ -223,8 +230,9 @@ def selection_feed(
     """/feeds/calendar.<fmt>[?branch=..&stop=..&track=..&audience=..] and
     /feeds/<branch|stop|track>/<slug>.<fmt>."""
     # Fast path: this exact URL was answered in this process for the current generation and
-    # day. Neither the database nor Redis is asked (feeds/cache.py, generation).
-    stamp = f"{cache.generation()}|{feed_today()}"
+    # day. Neither the database nor Redis is asked (feeds/cache.py, generation). The recipe
+    # (site URL, builder version) is in the stamp: a deploy that changes it rebuilds every feed.
+    stamp = _stamp()
     raw_identity = f"raw|{request.get_full_path()}"
     raw_key = cache.entry_key(raw_identity)
     entry = cache.memo.get(raw_key)
@@ -255,7 +263,7 @@ def selection_feed(
 def event_calendar(request: HttpRequest, pk: int):
     """/feeds/event/<pk>.ics: one public event, to add to a calendar."""
     identity = f"event|{pk}"
-    stamp = f"{cache.generation()}|{feed_today()}"
+    stamp = _stamp()
 
     def build() -> cache.FeedEntry:
         event = selectors.event_get(pk=pk)  # anonymous: drafts raise DoesNotExist
