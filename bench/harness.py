@@ -178,7 +178,8 @@ class Stack:
             GUNICORN_TIMEOUT="30",
             LOG_JSON="true",
             LOG_LEVEL="INFO",
-            STATIC_ROOT=str(self.dir / "static"),
+            # Collected once per worktree (var/ is not in git): it takes a minute or two.
+            STATIC_ROOT=str(ROOT / "var" / "bench-static"),
             BENCH_BODIES_DIR=str(self.bodies),
             # Only the address differs from production (and gunicorn's control socket, which
             # would otherwise be shared by every gunicorn on the machine).
@@ -264,7 +265,8 @@ class Stack:
             if not exists:
                 conn.execute(f'CREATE DATABASE "{self.database}"')
         self.manage("migrate", "--noinput", "-v", "0")
-        self.manage("collectstatic", "--noinput", "-v", "0")
+        if not (ROOT / "var" / "bench-static" / "staticfiles.json").exists() or not self.reuse:
+            self.manage("collectstatic", "--noinput", "-v", "0")
         self.manage("compile_translations")
         # Seed in a child process with the production settings (one code path for both).
         subprocess.run(

@@ -22,7 +22,7 @@ from __future__ import annotations
 import hashlib
 import time
 from collections.abc import Iterable
-from dataclasses import dataclass
+from dataclasses import dataclass, replace
 from datetime import datetime
 
 from django.db.models import BooleanField, ExpressionWrapper, F, Max, Min, Prefetch, Q
@@ -160,6 +160,55 @@ class Pieces:
     last_modified: datetime | None
     # False when some stale pieces were left for the rebuild job (their old text is in data)
     complete: bool = True
+    event_ids: tuple[int, ...] = ()  # the events of ``data``, in the same order
+    # How many events were left out to keep the feed under FEED_MAX_BYTES (pieces_trim).
+    trimmed_past: int = 0
+    trimmed_future: int = 0
+
+    @property
+    def size(self) -> int:
+        return sum(len(d) for d in self.data)
+
+
+def pieces_trim(
+    pieces: Pieces, *, selection: selectors.Selection, now: datetime, end: datetime, room: int
+) -> Pieces:
+    """Leave events out until the pieces fit in ``room`` bytes: first those with no occurrence
+    from ``now`` on (the past part of the window), oldest first; then, if still too large, those
+    whose next occurrence is furthest ahead. One query, whatever the size (issue 19: Google
+    Calendar stops reading a calendar near 1 MB, so a larger one is better shorter)."""
+    upcoming = dict(
+        selectors.occurrence_list(selection=selection, start=now, end=end)
+        .order_by()
+        .values("event_id")
+        .annotate(next_start=Min("start"))
+        .values_list("event_id", "next_start")
+    )
+    order = list(range(len(pieces.data)))
+    past = [i for i in order if pieces.event_ids[i] not in upcoming]  # already oldest first
+    future = sorted(
+        (i for i in order if pieces.event_ids[i] in upcoming),
+        key=lambda i: upcoming[pieces.event_ids[i]],
+        reverse=True,
+    )
+    size, dropped = pieces.size, set()
+    trimmed = {"past": 0, "future": 0}
+    for kind, candidates in (("past", past), ("future", future)):
+        for i in candidates:
+            if size <= room:
+                break
+            size -= len(pieces.data[i])
+            dropped.add(i)
+            trimmed[kind] += 1
+    kept = [i for i in order if i not in dropped]
+    return replace(
+        pieces,
+        data=[pieces.data[i] for i in kept],
+        digests=[pieces.digests[i] for i in kept],
+        event_ids=tuple(pieces.event_ids[i] for i in kept),
+        trimmed_past=trimmed["past"],
+        trimmed_future=trimmed["future"],
+    )
 
 
 def pieces_for_window(*, selection: selectors.Selection, start: datetime, end: datetime) -> Pieces:
@@ -194,6 +243,7 @@ def pieces_for_window(*, selection: selectors.Selection, start: datetime, end: d
         first_start=summary["first"],
         last_modified=summary["modified"],
         complete=complete,
+        event_ids=tuple(row[0] for row in rows if row[1] is not None),
     )
 
 
