@@ -313,8 +313,10 @@ def _own_redis() -> None:
 
     (port,) = free_ports(1)
     server = subprocess.Popen(
-        [REDIS_SERVER, "--port", str(port), "--bind", "127.0.0.1", "--save", ""]
-        + ["--appendonly", "no", "--maxmemory", "512mb", "--maxmemory-policy", "allkeys-lru"],
+        [
+            *(REDIS_SERVER, "--port", str(port), "--bind", "127.0.0.1", "--save", ""),
+            *("--appendonly", "no", "--maxmemory", "512mb", "--maxmemory-policy", "allkeys-lru"),
+        ],
         stdout=subprocess.DEVNULL,
     )
     atexit.register(server.terminate)
@@ -349,9 +351,9 @@ def run(write: bool, http: bool = True) -> dict:
     results: dict = {}
     try:
         lifted = {"FEED_MAX_BYTES": 10**9}  # compared with django-ical: every event, untrimmed
-    with override_settings(
-        ROOT_URLCONF="bench.feeds", ALLOWED_HOSTS=["*"], DEBUG=False, **lifted
-    ):
+        with override_settings(
+            ROOT_URLCONF="bench.feeds", ALLOWED_HOSTS=["*"], DEBUG=False, **lifted
+        ):
             from django.urls import clear_url_caches
 
             clear_url_caches()
@@ -537,8 +539,8 @@ took {ms(r["icalendar_s"])}; rebuilding all {r["events"]:,} per-event pieces (wh
 every event at once would cost; normally only the changed events are rebuilt, after commit)
 took {ms(r["pieces_rebuild_s"])}.
 
-{_http_section(r)}How: each event's VEVENT text is stored as UTF-8 bytes with a digest (`feeds.EventPiece`) and
-rebuilt when the core sends `events_changed` (or on read if stale), so a cold feed is one ordered
+{_http_section(r)}How: each event's VEVENT text is stored as UTF-8 bytes with a digest
+(`feeds.EventPiece`) and rebuilt when the core sends `events_changed` (or on read if stale), so a cold feed is one ordered
 query, one aggregate, a join of stored bytes, and an ETag hashed from the head and the pieces'
 digests. Finished feeds are cached in Redis, one entry per selection, stamped with the day and
 the feed generation (database state: the latest `events.Change` and the reference counter) and

@@ -160,7 +160,7 @@ def _build_calendar(selection: selectors.Selection, identity: str) -> cache.Feed
     room = settings.FEED_MAX_BYTES - len(head_bytes) - len(builders.CALENDAR_END)
     if pieces.size > room:
         today = feed_today()
-        today_start, _next = selectors.local_day_bounds(today, today)
+        today_start = datetime.combine(today, datetime.min.time(), tzinfo=LOCAL_TZ)
         pieces = pieces_trim(pieces, selection=selection, now=today_start, end=end, room=room)
     body = b"".join([head_bytes, *pieces.data, builders.CALENDAR_END])
     # The body is the head, the pieces in order and the end: hashing the head and the pieces'
