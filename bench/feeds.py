@@ -540,14 +540,15 @@ every event at once would cost; normally only the changed events are rebuilt, af
 took {ms(r["pieces_rebuild_s"])}.
 
 {_http_section(r)}How: each event's VEVENT text is stored as UTF-8 bytes with a digest
-(`feeds.EventPiece`) and rebuilt when the core sends `events_changed` (or on read if stale), so
-a cold feed is one ordered query, one aggregate, a join of stored bytes, and an ETag hashed from the head and the pieces'
-digests. Finished feeds are cached in Redis, one entry per selection, stamped with the day and
-the feed generation (database state: the latest `events.Change` and the reference counter) and
-overwritten when either moves. Each process keeps the generation it read for at most
-`FEED_GENERATION_MAX_AGE_MS` (250 ms; the process that writes a change forgets it at once), so a
-warm or conditional request asks neither PostgreSQL nor Redis and answers from the process's
-copy, and a change reaches every process's next poll within a quarter of a second.
+(`feeds.EventPiece`) and rebuilt when the core sends `events_changed` (or on read if stale),
+so a cold feed is one ordered query, one aggregate, a join of stored bytes, and an ETag hashed
+from the head and the pieces' digests. Finished feeds are cached in Redis, one entry per
+selection, stamped with the day and the feed generation (database state: the latest
+`events.Change` and the reference counter) and overwritten when either moves. Each process
+keeps the generation it read for at most `FEED_GENERATION_MAX_AGE_MS` (250 ms; the process that
+writes a change forgets it at once), so a warm or conditional request asks neither PostgreSQL
+nor Redis and answers from the process's copy, and a change reaches every process's next poll
+within a quarter of a second.
 
 """
 

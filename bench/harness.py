@@ -396,7 +396,9 @@ def wrk(url: str, *, connections: int, duration: float, headers: dict | None = N
     output = subprocess.run(
         [*command, url], capture_output=True, text=True, check=True, timeout=duration + 60
     ).stdout
-    percentiles = dict(re.findall(r"^\s+(50|99)%\s+(\S+)$", output, re.MULTILINE))
+    percentiles = dict(re.findall(r"^\s*(50|99)(?:\.0+)?%\s+(\S+)", output, re.MULTILINE))
+    if "50" not in percentiles or "99" not in percentiles:
+        raise RuntimeError(f"wrk printed no latency distribution for {url}:\n{output}")
     rps = float(re.search(r"Requests/sec:\s+([\d.]+)", output).group(1))  # type: ignore[union-attr]
     requests = int(re.search(r"(\d+) requests in", output).group(1))  # type: ignore[union-attr]
     bad = sum(int(n) for n in re.findall(r"Non-2xx or 3xx responses: (\d+)", output))

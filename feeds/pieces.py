@@ -188,7 +188,7 @@ def pieces_trim(
     past = [i for i in order if pieces.event_ids[i] not in upcoming]  # already oldest first
     future = sorted(
         (i for i in order if pieces.event_ids[i] in upcoming),
-        key=lambda i: upcoming[pieces.event_ids[i]],
+        key=lambda i: (upcoming[pieces.event_ids[i]], i),
         reverse=True,
     )
     size, dropped = pieces.size, set()
