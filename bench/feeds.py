@@ -140,7 +140,7 @@ def _urlpatterns():
         path("bare/large", _bare_large),
         path("django-ical.ics", _django_ical),
         path("feeds/", include("feeds.urls")),
-        path("", include("events.urls")),
+        path("", include("pages.urls")),
     ]
 
 
