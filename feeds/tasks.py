@@ -47,5 +47,6 @@ def pieces_rebuild_soon() -> None:
     try:
         pieces_rebuild_task.delay()
     except Exception:
-        cache.delete(QUEUED_KEY)
+        # The mark stays: the next ten minutes' requests do not each wait on an absent broker;
+        # beat's run, or the requests' budgets, catch up.
         logger.warning("feeds: could not ask for the pieces' rebuild (broker away?)")
