@@ -27,6 +27,7 @@ env = environ.Env(
     CSRF_TRUSTED_ORIGINS=(list, []),
     DATABASE_URL=(str, f"sqlite:///{VAR_DIR / 'db.sqlite3'}"),
     REDIS_URL=(str, ""),
+    REDIS_CACHE_URL=(str, ""),
     LANGUAGE_CODE=(str, "da"),
     SITE_URL=(str, "http://127.0.0.1:8000"),
     OCCURRENCE_HORIZON_DAYS=(int, 396),
@@ -34,6 +35,8 @@ env = environ.Env(
     FEED_PAST_DAYS=(int, 30),
     FEED_FUTURE_DAYS=(int, 396),
     FEED_REFRESH_MINUTES=(int, 60),
+    FEED_GENERATION_MAX_AGE_MS=(int, 250),
+    FEED_MAX_BYTES=(int, 1_000_000),
     API_MAX_PAGE_SIZE=(int, 500),
     LOG_LEVEL=(str, "INFO"),
     LOG_JSON=(bool, False),
@@ -142,14 +145,19 @@ if DATABASES["default"]["ENGINE"] == "django.db.backends.sqlite3":
 DEFAULT_AUTO_FIELD = "django.db.models.BigAutoField"
 
 REDIS_URL = env("REDIS_URL")
+# The cache's own Redis (docker-compose.yml: ``redis-cache``, allkeys-lru with a maxmemory),
+# apart from the Celery broker's (``REDIS_URL``, noeviction): a full cache evicts its own
+# entries and can never refuse the broker's queue writes. Unset: the cache uses REDIS_URL too
+# (one Redis for development; not for production, see docs/deployment.md).
+REDIS_CACHE_URL = env("REDIS_CACHE_URL") or REDIS_URL
 # Redis being away must not fail a page, a feed or a write: the cache answers a miss instead
 # (logged), after at most half a second (calendar_service/cache.py).
 CACHE_SOCKET_TIMEOUT = 0.5
-if REDIS_URL:
+if REDIS_CACHE_URL:
     CACHES = {
         "default": {
             "BACKEND": "calendar_service.cache.FailSoftRedisCache",
-            "LOCATION": REDIS_URL,
+            "LOCATION": REDIS_CACHE_URL,
             "KEY_PREFIX": "roskilde",
             "OPTIONS": {
                 "socket_connect_timeout": CACHE_SOCKET_TIMEOUT,
@@ -229,6 +237,12 @@ EVENT_START_PAST_DAYS = env("EVENT_START_PAST_DAYS")
 FEED_PAST_DAYS = env("FEED_PAST_DAYS")
 FEED_FUTURE_DAYS = env("FEED_FUTURE_DAYS")
 FEED_REFRESH_MINUTES = env("FEED_REFRESH_MINUTES")
+# How old a process's copy of the feeds' generation may be before it reads it again: a change
+# reaches every process's next poll at most this long after its commit (feeds/cache.py).
+FEED_GENERATION_MAX_AGE_MS = env("FEED_GENERATION_MAX_AGE_MS")
+# Largest iCal feed: Google Calendar stops reading a calendar near 1 MB. A larger selection is
+# trimmed, the past first, then the far future (feeds/pieces.py); the subscribe panel says so.
+FEED_MAX_BYTES = env("FEED_MAX_BYTES")
 EVENT_UID_DOMAIN = "bibliotekerne.roskilde.dk"
 
 REST_FRAMEWORK = {

@@ -12,6 +12,7 @@ from datetime import date, timedelta
 from typing import Any
 from urllib.parse import urlencode
 
+from django.conf import settings
 from django.http import Http404
 from django.shortcuts import get_object_or_404, render
 from django.utils import timezone
@@ -21,7 +22,7 @@ from django.utils.translation import gettext as _
 from events import selectors
 from events.clock import local_today
 from events.models import LOCAL_TZ, Audience, Branch, Event, Occurrence, Stop, Track
-from feeds.links import calendar_links, event_links
+from feeds.links import calendar_links, calendar_size, event_links
 
 from .jsonld import event_jsonld
 
@@ -100,14 +101,21 @@ def filters_from_request(request) -> Filters:
     return filters
 
 
-def subscribe_links(selection: selectors.Selection, request) -> dict[str, str]:
-    return calendar_links(
-        branches=selection.branches,
-        tracks=selection.tracks,
-        stops=selection.stops,
-        audiences=selection.audiences,
-        request=request,
+def subscribe_links(selection: selectors.Selection, request) -> dict[str, Any]:
+    """The subscribe panel's links; ``size_mb`` when the calendar would pass FEED_MAX_BYTES."""
+    links: dict[str, Any] = dict(
+        calendar_links(
+            branches=selection.branches,
+            tracks=selection.tracks,
+            stops=selection.stops,
+            audiences=selection.audiences,
+            request=request,
+        )
     )
+    size = calendar_size(selection)
+    if size > settings.FEED_MAX_BYTES:
+        links["size_mb"] = size / 1_000_000
+    return links
 
 
 def group_by_day(occurrences) -> list[tuple[date, list[Occurrence]]]:

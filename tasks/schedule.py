@@ -26,6 +26,13 @@ BEAT_SCHEDULE = {
         "schedule": 60.0,
         "options": {"expires": 55},
     },
+    # Feed pieces made stale in bulk (a new SITE_URL or builder version after a deploy, a
+    # renamed branch) are rebuilt off the request path (feeds/tasks.py).
+    "feeds-pieces-rebuild": {
+        "task": "feeds.tasks.pieces_rebuild_task",
+        "schedule": 10 * MINUTE,
+        "options": {"expires": 9 * MINUTE},
+    },
     "status-report-june": {
         "task": "tasks.tasks.status_report_generate_task",
         "schedule": crontab(hour=6, minute=0, day_of_month=1, month_of_year=6),
