@@ -53,7 +53,12 @@ _SHAPES: dict[type, str] = {}
 def _field_names(serializer: serializers.BaseSerializer) -> list[str]:
     """The serializer's field names, with those of its nested serializers."""
     if isinstance(serializer, serializers.ListSerializer):
-        return ["[", *_field_names(serializer.child), "]"]
+        child = serializer.child
+        return [
+            "[",
+            *(_field_names(child) if isinstance(child, serializers.BaseSerializer) else []),
+            "]",
+        ]
     names: list[str] = []
     for name, field in serializer.fields.items():  # type: ignore[attr-defined]
         names.append(name)
@@ -125,9 +130,10 @@ class CachedRepresentation(serializers.Serializer):
         """DRF's ``Serializer.to_representation`` without the per-request fields."""
         ret: dict[str, Any] = {}
         for field in self._readable_fields:
-            if field.field_name in self.cache_per_request:
+            name = field.field_name or ""
+            if name in self.cache_per_request:
                 continue
-            ret[field.field_name] = self._field_value(field, instance)
+            ret[name] = self._field_value(field, instance)
         return ret
 
     @staticmethod
