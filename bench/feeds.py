@@ -1,12 +1,14 @@
-"""Benchmark of the iCal feed against django-ical, side by side in one run.
+"""Benchmark of the iCal feed against django-ical and a bare view, in-process and over HTTP.
 
     .venv/bin/python -m bench.feeds       # 5,000 events; writes the Feeds section of BENCHMARKS.md
-    BENCH_FEED_EVENTS=500 .venv/bin/python -m bench.feeds --no-write      # a quick look
+    BENCH_FEED_EVENTS=500 .venv/bin/python -m bench.feeds --no-write --no-http  # a quick look
 
-It creates its own throw-away database (a SQLite file in a temporary directory, or
-``bench_feeds_<pid>`` on PostgreSQL when DATABASE_URL points there), fills it with single events
-with Danish text spread over the feed window, and times, through Django's full request stack
-(test client, all middleware):
+Both parts use the Redis cache, as production does: a redis-server of its own on a spare port
+(or ``REDIS_URL`` if set). In-process, it creates its own throw-away database (a SQLite file in a
+temporary directory, or ``bench_feeds_<pid>`` on PostgreSQL when DATABASE_URL points there),
+fills it with single events with Danish text spread over the feed window, and times, through
+Django's full request stack (test client, all middleware; ``FEED_MAX_BYTES`` lifted so that the
+calendar holds every event, like django-ical's):
 
 - the all-branches calendar with a cold feed cache (pieces current, as they are kept by
   ``events_changed``), against django-ical 1.9.2 serving the same events from the same selector;
@@ -15,6 +17,11 @@ with Danish text spread over the feed window, and times, through Django's full r
   two-byte body for the 304), measured in alternating batches;
 - for context: the icalendar library building the same calendar from scratch, and rebuilding
   every piece.
+
+Over HTTP (unless ``--no-http``), ``bench.harness`` runs the production stack (gunicorn with
+the project's config, PostgreSQL, Redis, nginx) with the same events and times the feeds
+against the bare view in the same server and nginx, with wrk at concurrency 16 and 64, three
+repetitions (``FEED_MAX_BYTES`` as in production: the all-branches calendar is trimmed to 1 MB).
 
 Never a timed unit test: run it by hand on a quiet machine.
 """
@@ -133,7 +140,7 @@ def _urlpatterns():
         path("bare/large", _bare_large),
         path("django-ical.ics", _django_ical),
         path("feeds/", include("feeds.urls")),
-        path("", include("events.urls")),
+        path("", include("pages.urls")),
     ]
 
 
@@ -279,9 +286,48 @@ def _output(command: list[str]) -> str:
     return subprocess.run(command, capture_output=True, text=True, check=False).stdout
 
 
-def run(write: bool) -> dict:
+HTTP_CASES = [
+    ("calendar.ics, all branches", "/feeds/calendar.ics", "200"),
+    ("calendar.ics, conditional (304)", "/feeds/calendar.ics", "304"),
+    ("one branch and track", "/feeds/branch/gadstrup.ics?track=hygge", "200"),
+    ("one branch and track, conditional (304)", "/feeds/branch/gadstrup.ics?track=hygge", "304"),
+]
+
+
+def _http() -> str:
+    from bench.harness import Case, Stack, measure, render, versions
+
+    with Stack(events=N_EVENTS, seed="bench.feeds:seed", reuse=True) as stack:
+        print(f"HTTP: {stack.web} (gunicorn), {stack.nginx} (nginx)", flush=True)
+        results = measure(stack, [Case(label, path, mode) for label, path, mode in HTTP_CASES])
+    return f"{versions()}\n\n{render(results)}"
+
+
+def _own_redis() -> None:
+    """Point REDIS_URL at a redis-server of our own (the cache's settings), unless set."""
+    if os.environ.get("REDIS_URL"):
+        return
+    import atexit
+
+    from bench.harness import REDIS_SERVER, free_ports, wait_for_port
+
+    (port,) = free_ports(1)
+    server = subprocess.Popen(
+        [
+            *(REDIS_SERVER, "--port", str(port), "--bind", "127.0.0.1", "--save", ""),
+            *("--appendonly", "no", "--maxmemory", "512mb", "--maxmemory-policy", "allkeys-lru"),
+        ],
+        stdout=subprocess.DEVNULL,
+    )
+    atexit.register(server.terminate)
+    wait_for_port(port)
+    os.environ["REDIS_URL"] = f"redis://127.0.0.1:{port}/0"
+
+
+def run(write: bool, http: bool = True) -> dict:
     import django
 
+    _own_redis()
     django.setup()
     import django_ical
     import icalendar
@@ -304,7 +350,10 @@ def run(write: bool) -> dict:
     old_name = connection.creation.create_test_db(verbosity=0, autoclobber=True)
     results: dict = {}
     try:
-        with override_settings(ROOT_URLCONF="bench.feeds", ALLOWED_HOSTS=["*"], DEBUG=False):
+        lifted = {"FEED_MAX_BYTES": 10**9}  # compared with django-ical: every event, untrimmed
+        with override_settings(
+            ROOT_URLCONF="bench.feeds", ALLOWED_HOSTS=["*"], DEBUG=False, **lifted
+        ):
             from django.urls import clear_url_caches
 
             clear_url_caches()
@@ -403,6 +452,8 @@ def run(write: bool) -> dict:
             )
     finally:
         connection.creation.destroy_test_db(old_name, verbosity=0)
+    if http:
+        results["http"] = _http()
     results["machine"] = machine()
     results["date"] = datetime.now().astimezone().strftime("%Y-%m-%d %H:%M %Z")
     results["versions"] = (
@@ -467,7 +518,10 @@ def render(r: dict) -> str:
     return f"""## Feeds
 
 Command: `.venv/bin/python -m bench.feeds` (from the repository root; it makes and drops its own
-database). Last real run: {r["date"]} on {r["machine"]}; {r["versions"]}.
+database, starts its own Redis, and for the HTTP part the production stack through
+`bench.harness`). Last real run: {r["date"]} on {r["machine"]}; {r["versions"]}.
+
+### In-process, with the Redis cache
 
 {r["events"]:,} single events with Danish text across five branches, spread over the feed window,
 all in the all-branches calendar (`/feeds/calendar.ics`: {r["vevents"]:,} VEVENTs, {size};
@@ -485,11 +539,33 @@ took {ms(r["icalendar_s"])}; rebuilding all {r["events"]:,} per-event pieces (wh
 every event at once would cost; normally only the changed events are rebuilt, after commit)
 took {ms(r["pieces_rebuild_s"])}.
 
-How: each event's VEVENT text is stored as UTF-8 bytes with a digest (`feeds.EventPiece`) and
-rebuilt when the core sends `events_changed` (or on read if stale), so a cold feed is one ordered
-query, one aggregate, a join of stored bytes, and an ETag hashed from the head and the pieces'
-digests. Finished feeds are cached per selection, day and a generation counter that every change
-bumps; a warm or conditional request reads that counter and answers from the process's copy.
+{_http_section(r)}How: each event's VEVENT text is stored as UTF-8 bytes with a digest
+(`feeds.EventPiece`) and rebuilt when the core sends `events_changed` (or on read if stale),
+so a cold feed is one ordered query, one aggregate, a join of stored bytes, and an ETag hashed
+from the head and the pieces' digests. Finished feeds are cached in Redis, one entry per
+selection, stamped with the day and the feed generation (database state: the latest
+`events.Change` and the reference counter) and overwritten when either moves. Each process
+keeps the generation it read for at most `FEED_GENERATION_MAX_AGE_MS` (250 ms; the process that
+writes a change forgets it at once), so a warm or conditional request asks neither PostgreSQL
+nor Redis and answers from the process's copy, and a change reaches every process's next poll
+within a quarter of a second.
+
+"""
+
+
+def _http_section(r: dict) -> str:
+    if "http" not in r:
+        return ""
+    return f"""### Over HTTP, production stack (`bench.harness`)
+
+gunicorn with `calendar_service/gunicorn.conf.py` (3 sync workers, as compose runs it), PostgreSQL,
+the Redis cache, JSON access logs; the same {r["events"]:,} events; wrk with 2 threads, 5 s per
+side, the sides interleaved in each of 3 repetitions; median (min-max) of the repetitions.
+Peers: a bare Django view in the same server answering the same bytes (or 304), and nginx
+serving the same file. `FEED_MAX_BYTES` as in production, so the all-branches calendar is
+trimmed to 1 MB. Target: within 1.3x the bare view.
+
+{r["http"]}
 
 """
 
@@ -509,4 +585,4 @@ if __name__ == "__main__":
     # see the same constants as the code that sets them.
     from bench import feeds as module
 
-    module.run(write="--no-write" not in sys.argv)
+    module.run(write="--no-write" not in sys.argv, http="--no-http" not in sys.argv)

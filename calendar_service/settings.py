@@ -27,6 +27,7 @@ env = environ.Env(
     CSRF_TRUSTED_ORIGINS=(list, []),
     DATABASE_URL=(str, f"sqlite:///{VAR_DIR / 'db.sqlite3'}"),
     REDIS_URL=(str, ""),
+    REDIS_CACHE_URL=(str, ""),
     LANGUAGE_CODE=(str, "da"),
     SITE_URL=(str, "http://127.0.0.1:8000"),
     WAS_URL=(str, "https://www.was.digst.dk/roskilde-dk"),
@@ -35,6 +36,8 @@ env = environ.Env(
     FEED_PAST_DAYS=(int, 30),
     FEED_FUTURE_DAYS=(int, 396),
     FEED_REFRESH_MINUTES=(int, 60),
+    FEED_GENERATION_MAX_AGE_MS=(int, 250),
+    FEED_MAX_BYTES=(int, 1_000_000),
     API_MAX_PAGE_SIZE=(int, 500),
     LOG_LEVEL=(str, "INFO"),
     LOG_JSON=(bool, False),
@@ -159,14 +162,19 @@ if DATABASES["default"]["ENGINE"] == "django.db.backends.sqlite3":
 DEFAULT_AUTO_FIELD = "django.db.models.BigAutoField"
 
 REDIS_URL = env("REDIS_URL")
+# The cache's own Redis (docker-compose.yml: ``redis-cache``, allkeys-lru with a maxmemory),
+# apart from the Celery broker's (``REDIS_URL``, noeviction): a full cache evicts its own
+# entries and can never refuse the broker's queue writes. Unset: the cache uses REDIS_URL too
+# (one Redis for development; not for production, see docs/deployment.md).
+REDIS_CACHE_URL = env("REDIS_CACHE_URL") or REDIS_URL
 # Redis being away must not fail a page, a feed or a write: the cache answers a miss instead
 # (logged), after at most half a second (calendar_service/cache.py).
 CACHE_SOCKET_TIMEOUT = 0.5
-if REDIS_URL:
+if REDIS_CACHE_URL:
     CACHES = {
         "default": {
             "BACKEND": "calendar_service.cache.FailSoftRedisCache",
-            "LOCATION": REDIS_URL,
+            "LOCATION": REDIS_CACHE_URL,
             "KEY_PREFIX": "roskilde",
             "OPTIONS": {
                 "socket_connect_timeout": CACHE_SOCKET_TIMEOUT,
@@ -260,6 +268,12 @@ EVENT_START_PAST_DAYS = env("EVENT_START_PAST_DAYS")
 FEED_PAST_DAYS = env("FEED_PAST_DAYS")
 FEED_FUTURE_DAYS = env("FEED_FUTURE_DAYS")
 FEED_REFRESH_MINUTES = env("FEED_REFRESH_MINUTES")
+# How old a process's copy of the feeds' generation may be before it reads it again: a change
+# reaches every process's next poll at most this long after its commit (feeds/cache.py).
+FEED_GENERATION_MAX_AGE_MS = env("FEED_GENERATION_MAX_AGE_MS")
+# Largest iCal feed: Google Calendar stops reading a calendar near 1 MB. A larger selection is
+# trimmed, the past first, then the far future (feeds/pieces.py); the subscribe panel says so.
+FEED_MAX_BYTES = env("FEED_MAX_BYTES")
 EVENT_UID_DOMAIN = "bibliotekerne.roskilde.dk"
 
 REST_FRAMEWORK = {
@@ -370,10 +384,15 @@ CELERY_TASK_PUBLISH_RETRY_POLICY = {
     "interval_step": 0.2,
     "interval_max": 0.2,
 }
-# Seconds a recompute of a year's figures waits after the first write that touched it, so that
-# many writes in a row cost one recompute; a year still stale after twice this is taken up by
-# the sweep that beat runs every minute (tasks/schedule.py).
-STATUS_RECOMPUTE_DELAY = 30
+# Seconds the update of a year's figures waits after the first write that touched it, so that
+# many writes in a row (a bulk upload, a series edited) cost one update; a year still stale
+# after STATUS_SWEEP_AGE seconds is taken up by the sweep that beat runs
+# every minute (tasks/schedule.py). An update covers the events the writes changed when there
+# are at most STATUS_UPDATE_MAX_EVENTS of them, else the year is recomputed as a whole
+# (tasks/services/figures.py, status_update).
+STATUS_RECOMPUTE_DELAY = 1
+STATUS_SWEEP_AGE = 60
+STATUS_UPDATE_MAX_EVENTS = 500
 CELERY_RESULT_EXPIRES = 60 * 60 * 24  # results are looked up right after a job, not kept
 CELERY_BROKER_CONNECTION_RETRY_ON_STARTUP = True
 CELERY_WORKER_HIJACK_ROOT_LOGGER = False  # worker logs go through LOGGING (JSON to stdout)

@@ -545,6 +545,9 @@ class Occurrence(models.Model):
                 fields=["local_date", "event", "status", "end", "id"],
                 name="occurrence_counts_idx",
             ),
+            # The occurrences that ended since the figures were last brought up to date: they
+            # became held by the clock alone (tasks.services.figures.status_update).
+            models.Index(fields=["end"], name="occurrence_end_idx"),
         ]
 
     def __str__(self) -> str:
@@ -751,6 +754,10 @@ class TouchedYear(models.Model):
     change made while it runs keeps the year marked."""
 
     year = models.PositiveSmallIntegerField(_("year"), db_index=True)
+    # The event whose occurrences changed (a plain number: the event may be deleted since), so
+    # that the figures can be updated for that event alone; empty when the write does not say,
+    # and then the year is recomputed as a whole (tasks.services.figures.status_refresh).
+    event_id = models.PositiveIntegerField(_("event"), null=True, blank=True)
     created_at = models.DateTimeField(_("created"), default=timezone.now)
 
     class Meta:

@@ -299,10 +299,13 @@ def _notify_occurrences(occurrence_ids: Iterable[int], *, years: Iterable[int] =
         )
 
 
-def _touch(years: Iterable[int]) -> None:
+def _touch(years: Iterable[int], *, event_id: int | None = None) -> None:
     """Mark local years whose counted occurrences this write changed, in its transaction: the
-    durable record that their status figures must be recomputed (``TouchedYear``)."""
-    TouchedYear.objects.bulk_create([TouchedYear(year=y) for y in sorted(set(years))])
+    durable record that their status figures must be recomputed (``TouchedYear``), for the
+    event ``event_id`` alone when the write says which."""
+    TouchedYear.objects.bulk_create(
+        [TouchedYear(year=y, event_id=event_id) for y in sorted(set(years))]
+    )
 
 
 def _event_years(event: Event) -> set[int]:
@@ -342,7 +345,7 @@ def _record(
         action=action,
         details=details,
     )
-    _touch(years)
+    _touch(years, event_id=event.pk)
 
 
 @transaction.atomic
@@ -655,7 +658,7 @@ def occurrences_materialise(
     for occ in created:  # bulk_create skips save(), which sets local_date
         occ.local_date = local_date_of(occ.start)
     Occurrence.objects.bulk_create(created, batch_size=500)
-    _touch(run.gone_years.union(*(occ.counted_years for occ in created)))
+    _touch(run.gone_years.union(*(occ.counted_years for occ in created)), event_id=event.pk)
     _exclude_past_dates(event, run.past_excluded)
     _notify_occurrences(run.changed, years=run.gone_years)
     return created

@@ -1,14 +1,26 @@
-"""The full-feed cache: a generation read from the database, shared entries and a small
-in-process copy.
+"""The full-feed cache: a generation read from the database, one shared entry per feed and a
+small in-process copy.
 
-Every finished feed is cached under its format, selection, the day (the window moves daily)
-and the feed *generation*. The generation is database state, written in the same transaction
-as the change it reflects: the latest ``events.Change`` (every service that changes an event or
-occurrence writes one) and ``ReferenceGeneration`` (raised when a branch, stop, room, track or
-audience is saved). So the next request after a cancellation sees it, whatever happened to the
-shared cache (Redis) meanwhile. A request costs one small indexed query to know whether its
-copy is current. Bodies are also kept in this process (bounded) so that a warm request does not
-copy megabytes out of the shared cache.
+Every finished feed is cached under its format and selection, stamped with the day (the window
+moves daily) and the feed *generation*. The generation is database state, written in the same
+transaction as the change it reflects: the latest ``events.Change`` (every service that changes
+an event or occurrence writes one) and ``ReferenceGeneration`` (raised when a branch, stop,
+room, track or audience is saved). An entry whose stamp is not the current one is rebuilt and
+overwrites it, so the shared cache (Redis) holds one entry per feed, never a copy per change.
+
+Knowing the generation costs no round trip per request (issue 19): each process keeps the value
+it read last and reads it again (one small query on primary keys) when it is older than
+``FEED_GENERATION_MAX_AGE_MS`` (250 ms by default). The process that writes a change forgets
+its copy at once (``generation_forget``, from ``feeds.receivers``), so its own next request sees
+the change; every other process sees it at most that long after the commit. So a change reaches
+the next poll within a quarter of a second plus the time to build the feed, whatever happened to
+Redis, while a warm or conditional request touches neither the database nor Redis. Why not
+pub/sub or a counter in Redis: the generation would then depend on a message arriving or on
+Redis being there, and a lost message would serve a stale feed until the next change; a bounded
+age needs neither and costs at most four tiny queries a second per process.
+
+Bodies are also kept in this process (bounded, one per URL) so that a warm request does not copy
+megabytes out of the shared cache.
 
 The ETag is a hash of the body (for a calendar: of its head and the digests of its pieces,
 which identifies it as well without hashing megabytes), so it changes exactly when the body
@@ -22,8 +34,9 @@ import hashlib
 import threading
 import time
 from collections import OrderedDict
-from dataclasses import dataclass
+from dataclasses import dataclass, replace
 
+from django.conf import settings
 from django.core.cache import cache
 from django.db import connection
 from django.db.models import F
@@ -46,6 +59,11 @@ class FeedEntry:
     last_modified_http: str
     content_type: str
     filename: str = ""
+    # The generation and day the body was built for (set by ``cached``).
+    stamp: str = ""
+    # False while some of its pieces could not be rebuilt within the request's budget
+    # (``feeds.pieces``): answered, but never kept.
+    complete: bool = True
 
 
 # How many of the latest changes the generation sums. On PostgreSQL ids are handed out when a
@@ -56,7 +74,30 @@ RECENT_CHANGES = 256
 _salt = "0"  # replaced by clear(): a cold cache for tests and the benchmark
 
 
+_known: tuple[float, str] | None = None  # (monotonic time read, generation) in this process
+
+
 def generation() -> str:
+    """The feeds' generation, as this process read it at most ``FEED_GENERATION_MAX_AGE_MS``
+    ago (see the module's docstring)."""
+    global _known
+    now = time.monotonic()
+    known = _known
+    max_age = settings.FEED_GENERATION_MAX_AGE_MS / 1000
+    if known is not None and now - known[0] < max_age:
+        return known[1]
+    value = generation_read()
+    _known = (now, value)
+    return value
+
+
+def generation_forget() -> None:
+    """Read the generation again on the next request (this process wrote a change)."""
+    global _known
+    _known = None
+
+
+def generation_read() -> str:
     """The feeds' generation: the latest changes (highest id, and the sum of the highest
     ``RECENT_CHANGES`` ids) and the reference counter. One query, on primary keys only."""
     change = connection.ops.quote_name(Change._meta.db_table)
@@ -78,6 +119,7 @@ def generation_bump() -> None:
     if not ReferenceGeneration.objects.filter(pk=1).update(value=F("value") + 1):
         ReferenceGeneration.objects.get_or_create(pk=1)
         ReferenceGeneration.objects.filter(pk=1).update(value=F("value") + 1)
+    generation_forget()
 
 
 def body_etag(body: bytes) -> str:
@@ -92,6 +134,7 @@ def make_entry(
     content_type: str,
     filename: str = "",
     etag: str | None = None,
+    complete: bool = True,
 ) -> FeedEntry:
     """An entry for a freshly built body. Last-Modified is the data's own modification time
     and only moves forward: if the body changed but no event in it is newer (an event left
@@ -106,7 +149,9 @@ def make_entry(
     elif previous is not None:
         modified = max(modified, previous[1] + 1)
     cache.set(lm_key, (etag, modified), timeout=None)
-    return FeedEntry(body, etag, modified, http_date(modified), content_type, filename)
+    return FeedEntry(
+        body, etag, modified, http_date(modified), content_type, filename, complete=complete
+    )
 
 
 class _Memo:
@@ -142,23 +187,36 @@ class _Memo:
 memo = _Memo()
 
 
-def cached(key: str, build) -> FeedEntry:
-    """The entry for ``key`` (which must include the generation): from this process, from the
-    shared cache, or built now by ``build()`` and stored in both."""
+def entry_key(identity: str) -> str:
+    """The shared cache's key of a feed: one per format and selection, overwritten when the
+    generation or the day changes (never one per generation: Redis stays bounded)."""
+    return "feeds:entry:" + hashlib.sha1(identity.encode(), usedforsecurity=False).hexdigest()
+
+
+def cached(identity: str, stamp: str, build) -> FeedEntry:
+    """The entry of the feed ``identity`` for ``stamp`` (generation and day): from this
+    process, from the shared cache, or built now by ``build()`` and stored in both, in place of
+    any older one. An incomplete entry (pieces still being rebuilt, see ``feeds.pieces``) is
+    answered but not kept, so the next request builds again."""
+    key = entry_key(identity)
     entry = memo.get(key)
-    if entry is not None:
+    if entry is not None and entry.stamp == stamp:
         return entry
     entry = cache.get(key)
-    if entry is None:
+    if entry is None or entry.stamp != stamp:
         entry = build()
+        if not entry.complete:
+            return entry
+        entry = replace(entry, stamp=stamp)
         cache.set(key, entry, timeout=ENTRY_TIMEOUT)
     memo.put(key, entry)
     return entry
 
 
 def clear() -> None:
-    """Forget every cached feed in this process, and make the shared entries unreachable from
-    it (tests and the benchmark use this for a cold cache; no flush of a shared Redis)."""
+    """Forget every cached feed in this process, and make the shared entries stale for it
+    (tests and the benchmark use this for a cold cache; no flush of a shared Redis)."""
     global _salt
     memo.clear()
+    generation_forget()
     _salt = str(time.time_ns())

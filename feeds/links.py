@@ -20,11 +20,20 @@ refuses ``webcal://`` and Google fetches over https.
 
 from __future__ import annotations
 
+import hashlib
 from collections.abc import Iterable
-from datetime import UTC, datetime
+from datetime import UTC, datetime, timedelta
 from urllib.parse import quote, urlencode, urlsplit
 
 from django.conf import settings
+from django.core.cache import cache
+from django.db.models import Sum
+from django.db.models.functions import Length
+
+from events import selectors
+from events.clock import local_today
+
+from .models import EventPiece
 
 FEED_PREFIX = "/feeds/"
 # Query parameter names in their canonical order; also the names the views accept.
@@ -160,3 +169,31 @@ def event_add_links(
         "outlook": f"{OUTLOOK_COM_URL}?{urlencode(outlook, quote_via=quote)}",
         "office365": f"{OUTLOOK_365_URL}?{urlencode(outlook, quote_via=quote)}",
     }
+
+
+SIZE_SECONDS = 10 * 60
+
+
+def calendar_size(selection: selectors.Selection) -> int:
+    """About how many bytes the selection's iCal calendar would take untrimmed: the sum of its
+    events' pieces in the feed window (one query, kept ten minutes per selection). The subscribe
+    panel compares it with ``FEED_MAX_BYTES`` to suggest narrowing a selection that is too
+    large for calendar apps; the feed itself is trimmed to fit (``feeds.pieces.pieces_trim``)."""
+    raw = "size|" + selection.key()
+    key = "feeds:size:" + hashlib.sha1(raw.encode(), usedforsecurity=False).hexdigest()
+    size = cache.get(key)
+    if size is None:
+        today = local_today()
+        start, end = selectors.local_day_bounds(
+            today - timedelta(days=settings.FEED_PAST_DAYS),
+            today + timedelta(days=settings.FEED_FUTURE_DAYS),
+        )
+        in_window = selectors.occurrence_list(selection=selection, start=start, end=end)
+        size = (
+            EventPiece.objects.filter(event_id__in=in_window.values("event_id")).aggregate(
+                size=Sum(Length("vevent"))
+            )["size"]
+            or 0
+        )
+        cache.set(key, size, SIZE_SECONDS)
+    return size

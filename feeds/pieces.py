@@ -4,13 +4,25 @@ Pieces are rebuilt when the core reports a change (``events_changed``, connected
 ``feeds/apps.py``) and, as a safety net, on read whenever a piece is missing or older than its
 event (``source_updated_at`` differs from ``updated_at``) or was built by another recipe.
 All reads of events go through ``events.selectors``: drafts never get a piece.
+
+Bulk work stays off the request path (issue 19). A change that makes every piece stale at once
+(a new ``SITE_URL``, a new ``BUILDER_VERSION``, a renamed branch of 20,000 events) would cost a
+request seconds to minutes: 50,000 pieces take about 50 s to build, longer than gunicorn's
+timeout. So a read rebuilds stale pieces for at most ``INLINE_BUDGET_SECONDS`` (missing pieces
+first, then those of changed events, then those only built by another recipe), answers the
+rest from the pieces as they were (a renamed branch or the old site address for a few minutes,
+never a missing event unless its piece never existed), and says so (``Pieces.complete``): the
+view then does not cache that body and asks Celery to rebuild every stale piece
+(``feeds.tasks``), after which the generation moves on and every feed is built afresh. Without
+a worker, each request's budget rebuilds the next stale pieces until none are left.
 """
 
 from __future__ import annotations
 
 import hashlib
+import time
 from collections.abc import Iterable
-from dataclasses import dataclass
+from dataclasses import dataclass, replace
 from datetime import datetime
 
 from django.conf import settings
@@ -24,6 +36,9 @@ from .links import absolute
 from .models import EventPiece
 
 BATCH = 500
+# What one request may spend rebuilding stale pieces, in batches of INLINE_BATCH.
+INLINE_BUDGET_SECONDS = 0.5
+INLINE_BATCH = 50
 
 
 def site_url() -> str:
@@ -119,10 +134,51 @@ def piece_digest(data: bytes) -> str:
 
 
 def pieces_invalidate(condition: Q) -> int:
-    """Drop the pieces matching ``condition`` (e.g. of a branch that was renamed); they are
-    rebuilt on the next read."""
-    deleted, _ = EventPiece.objects.filter(condition).delete()
-    return deleted
+    """Mark the pieces matching ``condition`` stale (e.g. of a branch that was renamed): they
+    are rebuilt on the next read, within its budget, or by the rebuild job; until then their
+    text as it was stands in for them (see the module's docstring)."""
+    return EventPiece.objects.filter(condition).update(recipe="")
+
+
+def pieces_rebuild_stale() -> int:
+    """Rebuild every missing or stale piece of a public event (the rebuild job). Returns how
+    many pieces were written."""
+    current = recipe()
+    rows = selectors.event_list(selection=selectors.Selection()).values_list(
+        "pk", "feed_piece__recipe", "feed_piece__source_updated_at", "updated_at"
+    )
+    stale = [
+        pk
+        for pk, piece_recipe, source, updated in rows.iterator(chunk_size=5000)
+        if piece_recipe != current or source != updated
+    ]
+    return pieces_refresh(event_ids=stale)
+
+
+def _refresh_within(stale: list[int], budget: float) -> int:
+    """Rebuild pieces of ``stale`` in order, at least one batch and then until ``budget``
+    seconds are spent; how many."""
+    started, done = time.monotonic(), 0
+    while done < len(stale) and (done == 0 or time.monotonic() - started < budget):
+        chunk = stale[done : done + INLINE_BATCH]
+        pieces_refresh(event_ids=chunk)
+        done += len(chunk)
+    return done
+
+
+def _most_urgent_first(rows) -> list[int]:
+    """Stale pieces of the rows: missing ones, then of changed events, then of another recipe."""
+    missing, changed, other_recipe = [], [], []
+    for pk, data, _digest, is_fresh, same_source in rows:
+        if is_fresh:
+            continue
+        if data is None:
+            missing.append(pk)
+        elif not same_source:
+            changed.append(pk)
+        else:
+            other_recipe.append(pk)
+    return missing + changed + other_recipe
 
 
 def _fresh_pieces():
@@ -135,11 +191,62 @@ class Pieces:
     digests: list[str]
     first_start: datetime | None
     last_modified: datetime | None
+    # False when some stale pieces were left for the rebuild job (their old text is in data)
+    complete: bool = True
+    event_ids: tuple[int, ...] = ()  # the events of ``data``, in the same order
+    # How many events were left out to keep the feed under FEED_MAX_BYTES (pieces_trim).
+    trimmed_past: int = 0
+    trimmed_future: int = 0
+
+    @property
+    def size(self) -> int:
+        return sum(len(d) for d in self.data)
+
+
+def pieces_trim(
+    pieces: Pieces, *, selection: selectors.Selection, now: datetime, end: datetime, room: int
+) -> Pieces:
+    """Leave events out until the pieces fit in ``room`` bytes: first those with no occurrence
+    from ``now`` on (the past part of the window), oldest first; then, if still too large, those
+    whose next occurrence is furthest ahead. One query, whatever the size (issue 19: Google
+    Calendar stops reading a calendar near 1 MB, so a larger one is better shorter)."""
+    upcoming = dict(
+        selectors.occurrence_list(selection=selection, start=now, end=end)
+        .order_by()
+        .values("event_id")
+        .annotate(next_start=Min("start"))
+        .values_list("event_id", "next_start")
+    )
+    order = list(range(len(pieces.data)))
+    past = [i for i in order if pieces.event_ids[i] not in upcoming]  # already oldest first
+    future = sorted(
+        (i for i in order if pieces.event_ids[i] in upcoming),
+        key=lambda i: (upcoming[pieces.event_ids[i]], i),
+        reverse=True,
+    )
+    size, dropped = pieces.size, set()
+    trimmed = {"past": 0, "future": 0}
+    for kind, candidates in (("past", past), ("future", future)):
+        for i in candidates:
+            if size <= room:
+                break
+            size -= len(pieces.data[i])
+            dropped.add(i)
+            trimmed[kind] += 1
+    kept = [i for i in order if i not in dropped]
+    return replace(
+        pieces,
+        data=[pieces.data[i] for i in kept],
+        digests=[pieces.digests[i] for i in kept],
+        event_ids=tuple(pieces.event_ids[i] for i in kept),
+        trimmed_past=trimmed["past"],
+        trimmed_future=trimmed["future"],
+    )
 
 
 def pieces_for_window(*, selection: selectors.Selection, start: datetime, end: datetime) -> Pieces:
     """The current pieces of the public events of a selection that have an occurrence in
-    [start, end), in start order, rebuilding stale ones first."""
+    [start, end), in start order, rebuilding stale ones first within the request's budget."""
     in_window = Event.objects.filter(
         pk__in=selectors.occurrence_list(selection=selection, start=start, end=end).values(
             "event_id"
@@ -150,13 +257,17 @@ def pieces_for_window(*, selection: selectors.Selection, start: datetime, end: d
         Q(feed_piece__recipe=current, feed_piece__source_updated_at=F("updated_at")),
         output_field=BooleanField(),
     )
+    same_source = ExpressionWrapper(
+        Q(feed_piece__source_updated_at=F("updated_at")), output_field=BooleanField()
+    )
     rows_query = in_window.order_by("start", "pk").values_list(
-        "pk", "feed_piece__vevent", "feed_piece__digest", fresh
+        "pk", "feed_piece__vevent", "feed_piece__digest", fresh, same_source
     )
     rows = list(rows_query)
-    stale = [pk for pk, _data, _digest, is_fresh in rows if not is_fresh]
+    stale = _most_urgent_first(rows)
+    complete = True
     if stale:
-        pieces_refresh(event_ids=stale)
+        complete = _refresh_within(stale, INLINE_BUDGET_SECONDS) == len(stale)
         rows = list(rows_query.all())
     summary = in_window.aggregate(first=Min("start"), modified=Max("updated_at"))
     return Pieces(
@@ -164,6 +275,8 @@ def pieces_for_window(*, selection: selectors.Selection, start: datetime, end: d
         digests=[row[2] for row in rows if row[1] is not None],
         first_start=summary["first"],
         last_modified=summary["modified"],
+        complete=complete,
+        event_ids=tuple(row[0] for row in rows if row[1] is not None),
     )
 
 

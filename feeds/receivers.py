@@ -11,10 +11,10 @@ import logging
 from django.db.models import Q
 from django.db.models.signals import post_delete, post_save
 
-from events.models import Audience, Branch, Room, Stop, Track
+from events.models import Audience, Branch, Change, Room, Stop, Track
 from events.signals import events_changed
 
-from .cache import generation_bump
+from .cache import generation_bump, generation_forget
 from .pieces import pieces_invalidate, pieces_refresh
 
 logger = logging.getLogger(__name__)
@@ -49,8 +49,15 @@ def on_reference_changed(sender, instance, **kwargs) -> None:
     generation_bump()
 
 
+def on_change_recorded(sender, **kwargs) -> None:
+    """A service wrote an ``events.Change``: this process reads the generation again on its
+    next request instead of waiting for its copy to age (``feeds.cache.generation``)."""
+    generation_forget()
+
+
 def connect() -> None:
     events_changed.connect(on_events_changed, dispatch_uid="feeds.on_events_changed")
+    post_save.connect(on_change_recorded, sender=Change, dispatch_uid="feeds.change_recorded")
     for model in _REFERENCES:
         uid = f"feeds.reference.{model.__name__}"
         post_save.connect(on_reference_changed, sender=model, dispatch_uid=uid + ".save")

@@ -20,8 +20,8 @@ from events import selectors
 from events.clock import local_today
 from events.models import LOCAL_TZ, Audience, Branch, Event, Stop, Track
 
-from . import builders, cache, links
-from .pieces import feed_image, piece_for_event, pieces_for_window, site_url
+from . import builders, cache, links, tasks
+from .pieces import feed_image, piece_for_event, pieces_for_window, pieces_trim, recipe, site_url
 
 CONTENT_TYPES = {
     "ics": "text/calendar; charset=utf-8",
@@ -157,6 +157,11 @@ def _build_calendar(selection: selectors.Selection, identity: str) -> cache.Feed
         last_year=end.year + 1,
     )
     head_bytes = builders.calendar_head_bytes(head)
+    room = settings.FEED_MAX_BYTES - len(head_bytes) - len(builders.CALENDAR_END)
+    if pieces.size > room:
+        today = feed_today()
+        today_start = datetime.combine(today, datetime.min.time(), tzinfo=LOCAL_TZ)
+        pieces = pieces_trim(pieces, selection=selection, now=today_start, end=end, room=room)
     body = b"".join([head_bytes, *pieces.data, builders.CALENDAR_END])
     # The body is the head, the pieces in order and the end: hashing the head and the pieces'
     # digests identifies it as well as hashing all of it, for a fraction of the work.
@@ -165,12 +170,15 @@ def _build_calendar(selection: selectors.Selection, identity: str) -> cache.Feed
     fingerprint.update(",".join(pieces.digests).encode())
     etag = f'"{fingerprint.hexdigest()}"'
     modified = int(pieces.last_modified.timestamp()) if pieces.last_modified else 0
+    if not pieces.complete:
+        tasks.pieces_rebuild_soon()
     return cache.make_entry(
         etag=etag,
         identity=identity,
         body=body,
         modified=modified,
         content_type=CONTENT_TYPES["ics"],
+        complete=pieces.complete,
     )
 
 
@@ -222,9 +230,8 @@ def _build_syndication(fmt: str, selection: selectors.Selection, identity: str) 
     )
 
 
-def _key(*parts: object) -> str:
-    raw = "|".join(str(p) for p in parts)
-    return "feeds:entry:" + hashlib.sha1(raw.encode(), usedforsecurity=False).hexdigest()
+def _stamp() -> str:
+    return f"{cache.generation()}|{feed_today()}|{recipe()}"
 
 
 @require_safe
@@ -233,18 +240,20 @@ def selection_feed(
 ):
     """/feeds/calendar.<fmt>[?branch=..&stop=..&track=..&audience=..] and
     /feeds/<branch|stop|track>/<slug>.<fmt>."""
-    # Fast path: this exact URL was answered in this process for the current generation and day.
-    generation, today = cache.generation(), feed_today()
-    raw_key = f"raw|{request.get_full_path()}|{generation}|{today}"
+    # Fast path: this exact URL was answered in this process for the current generation and
+    # day. Neither the database nor Redis is asked (feeds/cache.py, generation). The recipe
+    # (site URL, builder version) is in the stamp: a deploy that changes it rebuilds every feed.
+    stamp = _stamp()
+    raw_identity = f"raw|{request.get_full_path()}"
+    raw_key = cache.entry_key(raw_identity)
     entry = cache.memo.get(raw_key)
-    if entry is not None:
+    if entry is not None and entry.stamp == stamp:
         return _respond(request, entry)
     try:
         selection = parse_selection(request.GET, kind, slug)
     except BadParameter as exc:
         return _text(400, str(exc))
     identity = f"{fmt}|{selection.key()}"
-    key = _key(identity, generation, today)
 
     def build() -> cache.FeedEntry:
         selectors.selection_validate(selection)
@@ -253,10 +262,11 @@ def selection_feed(
         return _build_syndication(fmt, selection, identity)
 
     try:
-        entry = cache.cached(key, build)
+        entry = cache.cached(identity, stamp, build)
     except selectors.UnknownSlug as exc:
         return _unknown(exc)
-    cache.memo.put(raw_key, entry)
+    if entry.complete:
+        cache.memo.put(raw_key, entry)
     return _respond(request, entry)
 
 
@@ -264,7 +274,7 @@ def selection_feed(
 def event_calendar(request: HttpRequest, pk: int):
     """/feeds/event/<pk>.ics: one public event, to add to a calendar."""
     identity = f"event|{pk}"
-    key = _key(identity, cache.generation(), feed_today())
+    stamp = _stamp()
 
     def build() -> cache.FeedEntry:
         event = selectors.event_get(pk=pk)  # anonymous: drafts raise DoesNotExist
@@ -287,7 +297,7 @@ def event_calendar(request: HttpRequest, pk: int):
         )
 
     try:
-        entry = cache.cached(key, build)
+        entry = cache.cached(identity, stamp, build)
     except Event.DoesNotExist:
         return _text(404, _("No published event has the number %(pk)s.") % {"pk": pk})
     return _respond(request, entry)

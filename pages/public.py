@@ -24,7 +24,7 @@ from django.utils.translation import gettext as _
 from events import selectors
 from events.clock import local_today
 from events.models import LOCAL_TZ, Audience, Branch, Event, Occurrence, Stop, Track
-from feeds.links import calendar_links, event_add_links, event_links
+from feeds.links import calendar_links, calendar_size, event_add_links, event_links
 
 from .jsonld import event_jsonld
 
@@ -110,14 +110,21 @@ def filters_from_request(request) -> Filters:
     return filters
 
 
-def subscribe_links(selection: selectors.Selection, request) -> dict[str, str]:
-    return calendar_links(
-        branches=selection.branches,
-        tracks=selection.tracks,
-        stops=selection.stops,
-        audiences=selection.audiences,
-        request=request,
+def subscribe_links(selection: selectors.Selection, request) -> dict[str, Any]:
+    """The subscribe panel's links; ``size_mb`` when the calendar would pass FEED_MAX_BYTES."""
+    links: dict[str, Any] = dict(
+        calendar_links(
+            branches=selection.branches,
+            tracks=selection.tracks,
+            stops=selection.stops,
+            audiences=selection.audiences,
+            request=request,
+        )
     )
+    size = calendar_size(selection)
+    if size > settings.FEED_MAX_BYTES:
+        links["size_mb"] = size / 1_000_000
+    return links
 
 
 def group_by_day(occurrences) -> list[tuple[date, list[Occurrence]]]:

@@ -56,7 +56,7 @@ def status_recompute_request(
             "local_date", "original_start"
         ):
             due |= occurrence.counted_years
-    delay = int(getattr(settings, "STATUS_RECOMPUTE_DELAY", 30))
+    delay = int(getattr(settings, "STATUS_RECOMPUTE_DELAY", 1))
     scheduled = []
     for year in sorted(due):
         if not status_recompute_mark(year=year, timeout=delay):

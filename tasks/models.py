@@ -272,6 +272,10 @@ class StatusFigure(FigureValues):
         db_constraint=False,
     )
     computed_at = models.DateTimeField(_("computed"))
+    # Every occurrence of a counted event in the period and scope, whatever its state: not a
+    # measure, but what says whether the row exists at all, so that an update for a few events
+    # (``status_update``) keeps exactly the rows a full recompute makes.
+    occurrences = models.PositiveIntegerField(_("occurrences"), default=0)
 
     class Meta:
         ordering = ["year", "period_kind", "period_index", "branch", "track"]
@@ -293,6 +297,10 @@ class StatusYear(models.Model):
     computed_at = models.DateTimeField(_("computed"), null=True, blank=True)
     computed_now = models.DateTimeField(_("held as of"), null=True, blank=True)
     runs = models.PositiveIntegerField(_("runs"), default=0)
+    # Updates for the few events a change touched (``status_update``), and whether the year's
+    # basis (``StatusBasis``) is there to update from: a full recompute writes it.
+    updates = models.PositiveIntegerField(_("updates"), default=0)
+    basis = models.BooleanField(_("basis kept"), default=False)
 
     class Meta:
         ordering = ["-year"]
@@ -301,6 +309,55 @@ class StatusYear(models.Model):
 
     def __str__(self) -> str:
         return str(self.year)
+
+
+class StatusBasis(models.Model):
+    """What each event contributed to a year's stored figures: one row per event, month and
+    state (held, cancelled, neither), with the event's branch and co-created flag as they were
+    counted, its occurrences and their head counts' sums. Written by a full recompute beside the
+    figures; an update for a few events (``status_update``) takes their old rows' share out of
+    the figures and puts the new rows' share in. Derived data: plain numbers, no foreign keys
+    (an event may be deleted since)."""
+
+    year = models.PositiveSmallIntegerField(_("year"))
+    ev = models.IntegerField(_("event"))
+    branch = models.IntegerField(_("branch"))
+    co = models.BooleanField(_("co-created"))
+    bucket = models.PositiveSmallIntegerField(_("month"))
+    state = models.PositiveSmallIntegerField(_("state"))
+    n = models.IntegerField(_("occurrences"))
+    n_with = models.IntegerField(_("with attendance"))
+    n_att = models.IntegerField(_("attendance"), null=True)
+    n_children = models.IntegerField(_("children (0-12)"), null=True)
+    n_youth = models.IntegerField(_("youth (13-17)"), null=True)
+    n_adults = models.IntegerField(_("adults (18-64)"), null=True)
+    n_seniors = models.IntegerField(_("seniors (65+)"), null=True)
+
+    class Meta:
+        db_table = "tasks_status_basis"
+        verbose_name = _("status figure basis")
+        verbose_name_plural = _("status figure bases")
+        indexes = [models.Index(fields=["year", "ev"], name="status_basis_event_idx")]
+
+    def __str__(self) -> str:
+        return f"{self.year}-{self.bucket:02d} event {self.ev}"
+
+
+class StatusBasisTrack(models.Model):
+    """The tracks of each event in ``StatusBasis``, as they were counted."""
+
+    year = models.PositiveSmallIntegerField(_("year"))
+    ev = models.IntegerField(_("event"))
+    track = models.IntegerField(_("track"))
+
+    class Meta:
+        db_table = "tasks_status_basis_track"
+        verbose_name = _("status figure basis track")
+        verbose_name_plural = _("status figure basis tracks")
+        indexes = [models.Index(fields=["year", "ev"], name="status_basis_track_event_idx")]
+
+    def __str__(self) -> str:
+        return f"{self.year} event {self.ev} track {self.track}"
 
 
 # --- jobs and reports ---------------------------------------------------------------------------

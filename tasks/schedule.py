@@ -20,11 +20,18 @@ BEAT_SCHEDULE = {
         "options": {"expires": 3 * HOUR},
     },
     # The catch-up of figures whose recompute request was lost (Redis or a worker away): each
-    # minute, every year marked stale for longer than twice STATUS_RECOMPUTE_DELAY.
+    # minute, every year marked stale for longer than STATUS_SWEEP_AGE (settings.py).
     "status-recompute-sweep": {
         "task": "tasks.tasks.status_recompute_sweep_task",
         "schedule": 60.0,
         "options": {"expires": 55},
+    },
+    # Feed pieces made stale in bulk (a new SITE_URL or builder version after a deploy, a
+    # renamed branch) are rebuilt off the request path (feeds/tasks.py).
+    "feeds-pieces-rebuild": {
+        "task": "feeds.tasks.pieces_rebuild_task",
+        "schedule": 10 * MINUTE,
+        "options": {"expires": 9 * MINUTE},
     },
     "status-report-june": {
         "task": "tasks.tasks.status_report_generate_task",

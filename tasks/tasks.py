@@ -17,7 +17,7 @@ from events import services as events_services
 from events.clock import local_today
 from tasks.models import Job
 from tasks.services.digests import DigestDeliveryError, attendance_digests_send
-from tasks.services.figures import status_recompute, status_years_due
+from tasks.services.figures import status_recompute, status_update, status_years_due
 from tasks.services.jobs import job_run, job_sent, jobs_sweep
 from tasks.services.pending import status_recompute_started, years_touched
 from tasks.services.reports import status_report_generate
@@ -39,10 +39,14 @@ def _will_retry(task):
 
 @shared_task(**RETRY, bind=True)
 def status_recompute_task(self, year: int | None = None, job_id: str | None = None) -> dict:
-    """Recompute one year's figures (``year``), or the years the nightly run covers."""
+    """Bring one year's figures up to date after changes (``year``, requested after commit:
+    an update for the events changed, ``status_update``); recompute it as a whole when a job
+    asks (``job_id``); or recompute the years the nightly run covers (no ``year``)."""
     years = [year] if year is not None else status_years_due()
     for y in years:
         status_recompute_started(year=y)
+    if year is not None and not job_id:
+        return {"years": [status_update(year=year)]}
 
     def work(progress=None) -> dict:
         results = [status_recompute(year=y, progress=progress) for y in years]
@@ -54,9 +58,10 @@ def status_recompute_task(self, year: int | None = None, job_id: str | None = No
 
 
 def sweep_age() -> timedelta:
-    """How old a year's stale mark must be before the sweep takes it up: twice the coalescing
-    delay, so that a recompute requested after commit normally gets there first."""
-    return timedelta(seconds=2 * int(settings.STATUS_RECOMPUTE_DELAY))
+    """How old a year's stale mark must be before the sweep takes it up
+    (``STATUS_SWEEP_AGE``), so that the update requested after commit normally gets there
+    first."""
+    return timedelta(seconds=int(settings.STATUS_SWEEP_AGE))
 
 
 @shared_task(**RETRY)
@@ -67,7 +72,7 @@ def status_recompute_sweep_task() -> dict:
     years = years_touched(before=timezone.now() - sweep_age())
     for y in years:
         status_recompute_started(year=y)
-    return {"years": [status_recompute(year=y) for y in years]}
+    return {"years": [status_update(year=y) for y in years]}
 
 
 @shared_task(**RETRY, bind=True)

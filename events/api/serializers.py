@@ -34,6 +34,7 @@ from events.models import (
 )
 
 from .fields import BoundedDateField, LocalDateTimeField
+from .representations import CachedRepresentation
 
 
 def _model_help(model: type[Model], name: str) -> Any:
@@ -329,8 +330,9 @@ def picture_data(event: Event, request=None) -> dict[str, Any] | None:
     }
 
 
-class EventSerializer(serializers.ModelSerializer):
+class EventSerializer(CachedRepresentation, serializers.ModelSerializer):
     serializer_field_mapping = URL_MAPPING
+    cache_related = ("branch", "stop", "room", "tracks", "audiences", "partners")
 
     branch = BranchRefSerializer(read_only=True, help_text=_("Where the event is held."))
     stop = StopRefSerializer(
@@ -808,7 +810,17 @@ class AttendanceSummarySerializer(AttendanceSerializer):
         read_only_fields = fields
 
 
-class OccurrenceSerializer(serializers.ModelSerializer):
+class OccurrenceSerializer(CachedRepresentation, serializers.ModelSerializer):
+    cache_related = (
+        "event",
+        "room",
+        "event.branch",
+        "event.stop",
+        "event.room",
+        "event.tracks",
+        "event.audiences",
+    )
+    cache_per_request = ("attendance",)  # who asks decides whether it is shown
     title = serializers.CharField(
         source="event.title", read_only=True, help_text=_("Title of the event.")
     )

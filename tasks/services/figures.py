@@ -39,9 +39,10 @@ from dataclasses import dataclass
 from datetime import date, datetime, timedelta
 from typing import Any
 
+from django.conf import settings
 from django.core.exceptions import ValidationError
 from django.db import connection, transaction
-from django.db.models import Case, F, IntegerField, QuerySet, Value, When
+from django.db.models import Case, F, IntegerField, Q, QuerySet, Value, When
 from django.db.models.functions import Cast, ExtractMonth
 from django.utils import timezone
 from django.utils.translation import gettext as _
@@ -57,8 +58,15 @@ from events.models import (
     occurrence_held_q,
 )
 
-from ..models import FigureValues, PeriodKind, StatusFigure, StatusYear
-from .pending import touched_consume, touched_ids, years_touched
+from ..models import (
+    FigureValues,
+    PeriodKind,
+    StatusBasis,
+    StatusBasisTrack,
+    StatusFigure,
+    StatusYear,
+)
+from .pending import touched_consume, touched_ids, touched_marks, years_touched
 
 Progress = Callable[[int, str], None]  # (percent, message)
 MEASURES = FigureValues.MEASURES
@@ -186,7 +194,9 @@ def _year_period_map() -> list[tuple[int, str, int]]:
 HELD, CANCELLED, NEITHER = 1, 2, 0
 
 
-def _year_occurrences(*, first: date, last: date, now: datetime) -> QuerySet:
+def _year_occurrences(
+    *, first: date, last: date, now: datetime, events: Sequence[int] | None = None
+) -> QuerySet:
     """Occurrences of [first, last] with what the figures need of each, and nothing of its
     event, so that reading them joins no other table: the event, the local month (rule 3) and
     the occurrence's own part of its state: held if its event counts (rule 1), cancelled
@@ -199,16 +209,15 @@ def _year_occurrences(*, first: date, last: date, now: datetime) -> QuerySet:
         default=Value(NEITHER),
         output_field=IntegerField(),
     )
-    return (
-        Occurrence.objects.filter(local_date__gte=first, local_date__lte=last)
-        .values(
-            occ=F("pk"),
-            ev=F("event_id"),
-            bucket=Cast(ExtractMonth("local_date"), IntegerField()),
-            ostate=state,
-        )
-        .order_by()
-    )
+    occurrences = Occurrence.objects.filter(local_date__gte=first, local_date__lte=last)
+    if events is not None:
+        occurrences = occurrences.filter(event_id__in=events)
+    return occurrences.values(
+        occ=F("pk"),
+        ev=F("event_id"),
+        bucket=Cast(ExtractMonth("local_date"), IntegerField()),
+        ostate=state,
+    ).order_by()
 
 
 def _events() -> QuerySet:
@@ -254,18 +263,24 @@ _MONTH_SUMS = {
     "adults": f"CASE WHEN em.state = {HELD} THEN COALESCE(em.n_adults, 0) ELSE 0 END",
     "seniors": f"CASE WHEN em.state = {HELD} THEN COALESCE(em.n_seniors, 0) ELSE 0 END",
     "co_created_held": f"CASE WHEN em.state = {HELD} AND em.co THEN em.n ELSE 0 END",
+    # Not a measure: every occurrence, whatever its state (``StatusFigure.occurrences``).
+    "occurrences": "em.n",
 }
 _ADDITIVE = tuple(_MONTH_SUMS)
 
 
-def _event_months_sql(*, first: date, last: date, now: datetime) -> tuple[str, list[Any]]:
+def _event_months_sql(
+    *, first: date, last: date, now: datetime, events: Sequence[int] | None = None
+) -> tuple[str, list[Any]]:
     """One SELECT of one row per event, month and occurrence's part of the state (``ostate``),
     with its occurrences (``n``), those with a head count (``n_with``) and the head counts' sums.
 
     The head counts are joined plainly; ``_figures_into`` runs the statement with hash and merge
     joins off (``_probe_head_counts``), so that each occurrence's head counts are one probe of
     ``attendance_counts_idx`` (index only), shared between parallel workers."""
-    inner, params = _year_occurrences(first=first, last=last, now=now).query.sql_with_params()
+    inner, params = _year_occurrences(
+        first=first, last=last, now=now, events=events
+    ).query.sql_with_params()
     qn = connection.ops.quote_name
     count_sums = ", ".join(f"SUM(a.{qn(c)}) AS {alias}" for c, alias in _COUNTS.items())
     join = f"LEFT JOIN {qn(Attendance._meta.db_table)} a ON a.{qn('occurrence_id')} = o.occ"
@@ -276,15 +291,31 @@ GROUP BY o.ev, o.bucket, o.ostate"""
     return sql, list(params)
 
 
-def _figures_sql(
-    *, period_map: Sequence[tuple[int, str, int]], em_table: str
-) -> tuple[str, list[Any]]:
-    """One SELECT of (kind, idx, branch, track, *MEASURES) for every period and scope.
+def _em_joined_sql(source: str) -> tuple[str, list[Any]]:
+    """One row per event, month and state (``_BASIS_COLUMNS``): ``source`` (a table, or a
+    SELECT in parentheses, of occurrences with their head counts grouped per event, month and
+    the occurrence's part of the state, ``_event_months_sql``) joined with the events that count
+    (``_events``, which leaves drafts out), which give the branch, the co-created flag and the
+    event's part of the state. The parameters are those of ``_events`` (after ``source``'s)."""
+    events, params = _events().query.sql_with_params()
+    em_counts = ", ".join(f"m.{c} AS {c}" for c in ("n", "n_with", *_COUNTS.values()))
+    sql = f"""SELECT m.ev AS ev, e.branch_id AS branch, e.co_created AS co, m.bucket AS bucket,
+           CASE WHEN m.ostate = {HELD} AND e.counted = 1 THEN {HELD}
+                WHEN m.ostate = {CANCELLED} OR e.cancelled = 1 THEN {CANCELLED}
+                ELSE {NEITHER} END AS state, {em_counts}
+    FROM {source} m INNER JOIN ({events}) e ON e.ev = m.ev"""
+    return sql, list(params)
 
-    ``em`` has one row per event, month and state: the table ``em_table`` (occurrences with
-    their head counts grouped per event, month and the occurrence's part of the state,
-    ``_event_months_sql``) joined with the events that count (``_events``, which leaves drafts
-    out), which give the branch, the co-created flag and the event's part of the state. From it:
+
+def _figures_sql(
+    *, period_map: Sequence[tuple[int, str, int]], em_sql: str, tracks_sql: str
+) -> str:
+    """One SELECT of (kind, idx, branch, track, *MEASURES, occurrences) for every period and
+    scope.
+
+    ``em`` (``em_sql``, a SELECT without parameters) has one row per event, month and state
+    (``_BASIS_COLUMNS``, as ``_em_joined_sql`` gives them and ``StatusBasis`` keeps them), and
+    ``tracks_sql`` (event_id, track_id) the tracks of those events. From them:
 
     * the additive measures are summed per month for cells (joining the event's tracks: rule 2,
       once per track) and for branches (not joining them: once per occurrence), first plainly
@@ -298,10 +329,7 @@ def _figures_sql(
       planner guessed a few dozen held rows and sorted them).
 
     Every step works on rows far fewer than the occurrences, and hashes instead of sorting."""
-    qn = connection.ops.quote_name
-    through = qn(Event.tracks.through._meta.db_table)
-    events, params = _events().query.sql_with_params()
-    em_counts = ", ".join(f"m.{c} AS {c}" for c in ("n", "n_with", *_COUNTS.values()))
+    through = f"({tracks_sql})"
     month_rows = ", ".join(f"({m}, '{k}', {i})" for m, k, i in period_map)
     masks: dict[tuple[str, int], int] = {}
     for m, k, i in period_map:
@@ -330,7 +358,7 @@ def _figures_sql(
             for m in MEASURES
         )
         return f"""SELECT s.kind AS kind, s.idx AS idx, {out[0]} AS branch, {out[1]} AS track,
-       {measures}
+       {measures}, s.occurrences AS occurrences
 FROM (SELECT pm.kind AS kind, pm.idx AS idx{cols}, {period_sums}
       FROM {source} x INNER JOIN pm ON pm.bucket = x.bucket
       GROUP BY pm.kind, pm.idx{cols}) s
@@ -340,11 +368,7 @@ LEFT JOIN (SELECT pk.kind AS kind, pk.idx AS idx{ecols}, SUM({_int("e.n")}) AS e
 
     sql = f"""
 WITH em AS (
-    SELECT m.ev AS ev, e.branch_id AS branch, e.co_created AS co, m.bucket AS bucket,
-           CASE WHEN m.ostate = {HELD} AND e.counted = 1 THEN {HELD}
-                WHEN m.ostate = {CANCELLED} OR e.cancelled = 1 THEN {CANCELLED}
-                ELSE {NEITHER} END AS state, {em_counts}
-    FROM {em_table} m INNER JOIN ({events}) e ON e.ev = m.ev
+    {em_sql}
 ),
 pm (bucket, kind, idx) AS (VALUES {month_rows}),
 pk (kind, idx, mask) AS (VALUES {mask_rows}),
@@ -389,7 +413,7 @@ UNION ALL
 UNION ALL
 {scope("bm", "evb", ())}
 """
-    return sql, list(params)
+    return sql
 
 
 def _tune(cursor) -> None:
@@ -427,6 +451,22 @@ def _probe_head_counts(cursor, on: bool) -> None:
 _FIGURE_COLUMNS = ("period_kind", "period_index", "branch_id", "track_id", *MEASURES)
 _SCRATCH = "tasks_status_figures_new"
 _SCRATCH_EM = "tasks_status_event_months"
+_BASIS = StatusBasis._meta.db_table
+_BASIS_TRACKS = StatusBasisTrack._meta.db_table
+_BASIS_COLUMNS = ("ev", "branch", "co", "bucket", "state", "n", "n_with", *_COUNTS.values())
+_TRACKS_SQL = "SELECT event_id, track_id FROM {through}"
+
+
+def _em_scratch(cursor, *, first: date, last: date, now: datetime, events=None) -> None:
+    """The occurrences of [first, last] (of ``events`` only, if given) with their head counts,
+    grouped per event, month and the occurrence's part of the state, into the temporary table
+    ``_SCRATCH_EM`` (``_event_months_sql``). A CREATE TABLE AS, which PostgreSQL runs with
+    parallel workers (it does not for an INSERT ... SELECT)."""
+    em, em_params = _event_months_sql(first=first, last=last, now=now, events=events)
+    cursor.execute(f"DROP TABLE IF EXISTS {_SCRATCH_EM}")
+    _probe_head_counts(cursor, True)
+    cursor.execute(f"CREATE TEMPORARY TABLE {_SCRATCH_EM} AS {em}", em_params)
+    _probe_head_counts(cursor, False)
 
 
 def _figures_into(
@@ -439,21 +479,21 @@ def _figures_into(
     period_map: Sequence[tuple[int, str, int]],
 ) -> None:
     """Compute the figures of [first, last] into the temporary table ``table``: columns kind,
-    idx, branch, track and the measures (``_figures_sql``). Inside a transaction.
+    idx, branch, track, the measures and occurrences (``_figures_sql``), without keeping a
+    basis (year to date, reports). Inside a transaction.
 
-    Two steps, each a CREATE TABLE AS, which PostgreSQL runs with parallel workers (it does not
-    for an INSERT ... SELECT): the occurrences joined with their head counts and grouped per
-    event, month and state (``_SCRATCH_EM``, tens of thousands of rows for a year), then the
-    periods and scopes from those. The rows never travel to Python."""
-    em, em_params = _event_months_sql(first=first, last=last, now=now)
-    sql, params = _figures_sql(period_map=period_map, em_table=_SCRATCH_EM)
+    Two steps: the occurrences joined with their head counts and grouped per event, month and
+    state (``_em_scratch``, tens of thousands of rows for a year), then the periods and scopes
+    from those. The rows never travel to Python."""
     _tune(cursor)
-    cursor.execute(f"DROP TABLE IF EXISTS {_SCRATCH_EM}")
+    _em_scratch(cursor, first=first, last=last, now=now)
+    em_sql, em_params = _em_joined_sql(_SCRATCH_EM)
+    through = connection.ops.quote_name(Event.tracks.through._meta.db_table)
+    sql = _figures_sql(
+        period_map=period_map, em_sql=em_sql, tracks_sql=_TRACKS_SQL.format(through=through)
+    )
     cursor.execute(f"DROP TABLE IF EXISTS {table}")
-    _probe_head_counts(cursor, True)
-    cursor.execute(f"CREATE TEMPORARY TABLE {_SCRATCH_EM} AS {em}", em_params)
-    _probe_head_counts(cursor, False)
-    cursor.execute(f"CREATE TEMPORARY TABLE {table} AS {sql}", params)
+    cursor.execute(f"CREATE TEMPORARY TABLE {table} AS {sql}", em_params)
     cursor.execute(f"DROP TABLE {_SCRATCH_EM}")
 
 
@@ -488,27 +528,77 @@ def figures_compute(
     ]
 
 
+# --- the basis: what each event contributed -----------------------------------------------------
+
+
+def _only(year: int, events: Sequence[int] | None) -> str:
+    """A WHERE clause of the basis rows of ``year`` (and ``events``). Integers only: inlined."""
+    where = f"year = {int(year)}"
+    if events is not None:
+        where += f" AND ev IN ({', '.join(str(int(e)) for e in events)})"
+    return where
+
+
+def _basis_sql(year: int, events: Sequence[int] | None) -> tuple[str, str]:
+    """``em_sql`` and ``tracks_sql`` for ``_figures_sql`` from the kept basis."""
+    where = _only(year, events)
+    return (
+        f"SELECT {', '.join(_BASIS_COLUMNS)} FROM {_BASIS} WHERE {where}",
+        f"SELECT ev AS event_id, track AS track_id FROM {_BASIS_TRACKS} WHERE {where}",
+    )
+
+
+def _basis_write(
+    cursor,
+    *,
+    year: int,
+    events: Sequence[int] | None = None,
+    source: tuple[str, list[Any]] = (_SCRATCH_EM, []),
+) -> None:
+    """Replace the basis of ``year`` (of ``events`` only, if given) with ``source`` (by default
+    the table ``_SCRATCH_EM``; or a parenthesised SELECT and its parameters) joined with the
+    events as they are now, and those events' tracks."""
+    qn = connection.ops.quote_name
+    where = _only(year, events)
+    through = qn(Event.tracks.through._meta.db_table)
+    columns = ", ".join(_BASIS_COLUMNS)
+    joined, params = _em_joined_sql(source[0])
+    params = [*source[1], *params]
+    cursor.execute(f"DELETE FROM {_BASIS} WHERE {where}")
+    cursor.execute(f"DELETE FROM {_BASIS_TRACKS} WHERE {where}")
+    cursor.execute(
+        f"INSERT INTO {_BASIS} (year, {columns}) SELECT {int(year)}, {columns} FROM ({joined}) j",
+        params,
+    )
+    cursor.execute(
+        f"INSERT INTO {_BASIS_TRACKS} (year, ev, track) "
+        f"SELECT {int(year)}, et.{qn('event_id')}, et.{qn('track_id')} FROM {through} et "
+        f"WHERE et.{qn('event_id')} IN (SELECT DISTINCT ev FROM {_BASIS} WHERE {where})"
+    )
+
+
 def _figures_replace(
     *, year: int, now: datetime, computed_at: datetime, progress: Progress | None = None
 ) -> int:
-    """Compute the year's figures into a temporary table (``_figures_into``), then replace the
-    stored ones from it."""
+    """Compute the year's basis (``_basis_write``) and its figures, then replace the stored
+    figures with them."""
     qn = connection.ops.quote_name
-    columns = ", ".join(qn(c) for c in ("year", *_FIGURE_COLUMNS, "computed_at"))
+    columns = ", ".join(qn(c) for c in ("year", *_FIGURE_COLUMNS, "occurrences", "computed_at"))
     with connection.cursor() as cursor:
-        _figures_into(
-            cursor,
-            table=_SCRATCH,
-            first=date(year, 1, 1),
-            last=date(year, 12, 31),
-            now=now,
-            period_map=_year_period_map(),
-        )
+        _tune(cursor)
+        _em_scratch(cursor, first=date(year, 1, 1), last=date(year, 12, 31), now=now)
+        _basis_write(cursor, year=year)
+        cursor.execute(f"DROP TABLE {_SCRATCH_EM}")
+        em_sql, tracks_sql = _basis_sql(year, None)
+        sql = _figures_sql(period_map=_year_period_map(), em_sql=em_sql, tracks_sql=tracks_sql)
+        cursor.execute(f"DROP TABLE IF EXISTS {_SCRATCH}")
+        cursor.execute(f"CREATE TEMPORARY TABLE {_SCRATCH} AS {sql}")
         StatusFigure.objects.filter(year=year).delete()
         _say(progress, 50, _("Writing the new figures"))
         cursor.execute(
             f"INSERT INTO {qn(StatusFigure._meta.db_table)} ({columns}) "
-            f"SELECT %s, kind, idx, branch, track, {', '.join(MEASURES)}, %s FROM {_SCRATCH}",
+            f"SELECT %s, kind, idx, branch, track, {', '.join(MEASURES)}, occurrences, %s "
+            f"FROM {_SCRATCH}",
             [year, computed_at],
         )
         count = cursor.rowcount
@@ -519,7 +609,8 @@ def _figures_replace(
 def status_recompute(
     *, year: int, now: datetime | None = None, progress: Progress | None = None
 ) -> dict[str, Any]:
-    """Recompute and replace the stored figures of ``year`` (months, quarters, halves, year).
+    """Recompute and replace the stored figures of ``year`` (months, quarters, halves, year),
+    and the basis they were computed from (``StatusBasis``).
 
     Idempotent: the figures are computed from the source rows and replace the year's old ones
     in one transaction, so a second run, or a run retried after failing half-way, leaves the
@@ -540,12 +631,176 @@ def status_recompute(
         marker.computed_at = computed_at
         marker.computed_now = now
         marker.runs = F("runs") + 1
-        marker.save(update_fields=["computed_at", "computed_now", "runs"])
+        marker.basis = True
+        marker.save(update_fields=["computed_at", "computed_now", "runs", "basis"])
         touched_consume(ids=seen)
     _say(
         progress, 100, _("%(count)d figures of %(year)d computed") % {"count": count, "year": year}
     )
     return {"year": year, "figures": count, "held_as_of": now.isoformat()}
+
+
+# --- an update for the few events a change touched ----------------------------------------------
+
+Key = tuple[str, int, int | None, int | None]
+_VALUES = (*MEASURES, "occurrences")
+
+
+def _contribution(cursor, *, year: int, events: Sequence[int]) -> dict[Key, tuple[int, ...]]:
+    """The share of ``events`` in the year's figures, by their kept basis: (kind, index,
+    branch, track) to the measures and occurrences (``_VALUES``)."""
+    em_sql, tracks_sql = _basis_sql(year, events)
+    cursor.execute(
+        _figures_sql(period_map=_year_period_map(), em_sql=em_sql, tracks_sql=tracks_sql)
+    )
+    return {
+        (kind, int(idx), branch, track): tuple(int(v or 0) for v in values)
+        for kind, idx, branch, track, *values in cursor.fetchall()
+    }
+
+
+def _figures_apply(
+    *,
+    year: int,
+    old: dict[Key, tuple[int, ...]],
+    new: dict[Key, tuple[int, ...]],
+    computed_at: datetime,
+) -> int:
+    """Take the ``old`` share out of the stored figures and put the ``new`` one in: rows are
+    changed, made, or deleted when no occurrence is left in them (as a full recompute would not
+    make them). Answers the number of rows written."""
+    zero = (0,) * len(_VALUES)
+    delta: dict[Key, tuple[int, ...]] = {}
+    for key in old.keys() | new.keys():
+        d = tuple(a - b for a, b in zip(new.get(key, zero), old.get(key, zero), strict=True))
+        if any(d):
+            delta[key] = d
+    if not delta:
+        return 0
+    stored = StatusFigure.objects.filter(
+        year=year,
+        period_kind__in={k[0] for k in delta},
+        period_index__in={k[1] for k in delta},
+    )
+    branches, tracks = {k[2] for k in delta} - {None}, {k[3] for k in delta} - {None}
+    stored = stored.filter(Q(branch__isnull=True) | Q(branch_id__in=branches))
+    stored = stored.filter(Q(track__isnull=True) | Q(track_id__in=tracks))
+    rows = {
+        (kind, idx, branch, track): (pk, tuple(values))
+        for kind, idx, branch, track, pk, *values in stored.values_list(
+            "period_kind", "period_index", "branch_id", "track_id", "pk", *_VALUES
+        )
+    }
+    changed: list[tuple] = []
+    made: list[StatusFigure] = []
+    gone: list[int] = []
+    for key, d in delta.items():
+        pk, before = rows.get(key, (None, zero))
+        after = tuple(a + b for a, b in zip(before, d, strict=True))
+        if after[-1] <= 0:  # no occurrence left: a full recompute makes no row
+            if pk is not None:
+                gone.append(pk)
+        elif pk is None:
+            made.append(
+                StatusFigure(
+                    year=year,
+                    period_kind=key[0],
+                    period_index=key[1],
+                    branch_id=key[2],
+                    track_id=key[3],
+                    computed_at=computed_at,
+                    **dict(zip(_VALUES, after, strict=True)),
+                )
+            )
+        else:
+            changed.append((*after, computed_at, pk))
+    if gone:
+        StatusFigure.objects.filter(pk__in=gone).delete()
+    if changed:
+        qn = connection.ops.quote_name
+        sets = ", ".join(f"{qn(c)} = %s" for c in (*_VALUES, "computed_at"))
+        with connection.cursor() as cursor:
+            cursor.executemany(
+                f"UPDATE {qn(StatusFigure._meta.db_table)} SET {sets} WHERE id = %s", changed
+            )
+    if made:
+        StatusFigure.objects.bulk_create(made)
+    return len(changed) + len(made) + len(gone)
+
+
+def _events_ended(*, year: int, since: datetime, now: datetime) -> set[int]:
+    """Events of ``year`` with an occurrence that ended in (since, now]: it became held by the
+    clock alone, with no change to mark it."""
+    return set(
+        Occurrence.objects.filter(
+            end__gt=since,
+            end__lte=now,
+            local_date__gte=date(year, 1, 1),
+            local_date__lte=date(year, 12, 31),
+        )
+        .order_by()
+        .values_list("event_id", flat=True)
+        .distinct()
+    )
+
+
+def _update(
+    *, marker: StatusYear, events: set[int], now: datetime, limit: int
+) -> dict[str, Any] | None:
+    """Bring the figures of ``marker``'s year up to ``now`` for ``events`` and the events whose
+    occurrences ended since they were last brought up to date; None (nothing done) when the
+    year has no basis or too many events changed for an update to pay."""
+    year = marker.year
+    if not marker.basis or marker.computed_now is None or now < marker.computed_now:
+        return None
+    todo = sorted(events | _events_ended(year=year, since=marker.computed_now, now=now))
+    if len(todo) > limit:
+        return None
+    computed_at = timezone.now()
+    written = 0
+    if todo:
+        with connection.cursor() as cursor:
+            old = _contribution(cursor, year=year, events=todo)
+            em, em_params = _event_months_sql(
+                first=date(year, 1, 1), last=date(year, 12, 31), now=now, events=todo
+            )
+            _basis_write(cursor, year=year, events=todo, source=(f"({em})", em_params))
+            new = _contribution(cursor, year=year, events=todo)
+        written = _figures_apply(year=year, old=old, new=new, computed_at=computed_at)
+    marker.computed_at = computed_at
+    marker.computed_now = now
+    marker.updates = F("updates") + 1
+    marker.save(update_fields=["computed_at", "computed_now", "updates"])
+    return {"year": year, "events": len(todo), "figures": written, "held_as_of": now.isoformat()}
+
+
+def status_update(
+    *, year: int, now: datetime | None = None, limit: int | None = None
+) -> dict[str, Any]:
+    """Bring the stored figures of ``year`` up to date after changes: for the events the
+    changes' marks name (``events.TouchedYear``) when every mark names one and the year keeps
+    a basis, at a cost in proportion to those events' occurrences in the year, not the year's;
+    otherwise (a mark without an event, no basis yet, more than ``limit`` events, by default
+    ``STATUS_UPDATE_MAX_EVENTS``) by a full recompute. The figures equal a full recompute's
+    as of ``now`` either way (the equality tests prove it).
+
+    Idempotent like the recompute: the events' new share is computed from the source rows and
+    their old share is the kept basis, replaced in the same transaction under the year's lock;
+    a second run finds the two equal and changes nothing."""
+    now = now or timezone.now()
+    limit = int(getattr(settings, "STATUS_UPDATE_MAX_EVENTS", 500) if limit is None else limit)
+    StatusYear.objects.get_or_create(year=year)
+    with transaction.atomic():
+        marker = StatusYear.objects.select_for_update().get(year=year)
+        marks = touched_marks(year=year)
+        events = {event for _, event in marks}
+        result = None
+        if None not in events:
+            result = _update(marker=marker, events=events, now=now, limit=limit)  # type: ignore[arg-type]
+        if result is not None:
+            touched_consume(ids=[pk for pk, _ in marks])
+            return result
+    return status_recompute(year=year, now=now)
 
 
 def status_years_due(*, now: datetime | None = None) -> list[int]:

@@ -50,6 +50,11 @@ def touched_ids(*, year: int) -> list[int]:
     return list(TouchedYear.objects.filter(year=year).values_list("pk", flat=True))
 
 
+def touched_marks(*, year: int) -> list[tuple[int, int | None]]:
+    """The marks of ``year`` committed so far, with the event each names (or None)."""
+    return list(TouchedYear.objects.filter(year=year).values_list("pk", "event_id"))
+
+
 def touched_consume(*, ids: list[int]) -> None:
     """Delete the marks a recompute has seen, and only those."""
     for i in range(0, len(ids), _DELETE_BATCH):

@@ -96,6 +96,7 @@ def test_services_wait_for_healthy_dependencies_and_migrations():
         assert services[name]["depends_on"] == {
             "db": {"condition": "service_healthy"},
             "redis": {"condition": "service_healthy"},
+            "redis-cache": {"condition": "service_healthy"},
             "migrate": {"condition": "service_completed_successfully"},
         }, name
 
@@ -151,3 +152,18 @@ def test_compose_passes_every_runtime_setting_to_the_containers():
     }
 
     assert set(env.scheme) - image_internal - shared == set()
+
+
+def test_the_cache_has_its_own_redis_that_evicts_and_the_broker_one_that_never_does():
+    """Issue 19: with one Redis under noeviction the cache could fill it and starve the Celery
+    queues; under allkeys-lru queued jobs could be evicted. Two instances, two policies."""
+    loaded = compose.load(SECRETS)
+    services, shared = loaded["services"], loaded["x-django-env"]
+    broker, cache = compose.command(services["redis"]), compose.command(services["redis-cache"])
+
+    assert shared["REDIS_URL"] == "redis://redis:6379/0"
+    assert shared["REDIS_CACHE_URL"] == "redis://redis-cache:6379/0"
+    assert broker[broker.index("--maxmemory-policy") + 1] == "noeviction"
+    assert cache[cache.index("--maxmemory-policy") + 1] == "allkeys-lru"
+    assert cache[cache.index("--maxmemory") + 1] == "256mb"
+    assert services["redis-cache"]["healthcheck"]["test"]

@@ -124,6 +124,7 @@ def _timed(call):
 
 def test_writes_pages_and_feeds_work_without_redis_and_catch_up_after(own_redis, settings):
     settings.STATUS_RECOMPUTE_DELAY = 0
+    settings.STATUS_SWEEP_AGE = 0
     branch = BranchFactory(name="Jyllinge Bibliotek", slug="jyllinge")
     staff = UserFactory(username="staff-outage", branches=[branch])
     held = make_event(branch=branch, title="Foredrag", start=local(2026, 2, 3, 10, 0))

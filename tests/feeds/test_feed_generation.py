@@ -3,12 +3,16 @@ nothing ran after its commit (Redis away, a lost receiver), and a renamed branch
 
 from __future__ import annotations
 
+import time
+
 import pytest
 from django.db import connection
 from django.test.utils import CaptureQueriesContext
+from django.utils import timezone
 
 import feeds.cache
 from events import services
+from events.models import Change, Event, Occurrence
 from tests import factories
 from tests.factories import local, make_event
 
@@ -50,7 +54,7 @@ def test_a_renamed_branch_is_in_the_next_feed(client, series):
     assert "Jyllinge Lokalbibliotek" in client.get("/feeds/branch/jyllinge.ics").content.decode()
 
 
-def test_knowing_whether_a_copy_is_current_costs_one_query(client, series):
+def test_knowing_whether_a_copy_is_current_costs_no_round_trip_per_request(client, series):
     client.get("/feeds/branch/jyllinge.ics")
     before = feeds.cache.generation()
 
@@ -58,5 +62,63 @@ def test_knowing_whether_a_copy_is_current_costs_one_query(client, series):
         again = client.get("/feeds/branch/jyllinge.ics")
 
     assert again.status_code == 200
-    assert len(queries) == 1
+    assert len(queries) == 0
     assert feeds.cache.generation() == before
+
+
+def test_the_generation_is_read_again_once_it_is_older_than_its_max_age(settings, series):
+    settings.FEED_GENERATION_MAX_AGE_MS = 50
+    feeds.cache.generation()
+    with CaptureQueriesContext(connection) as queries:
+        feeds.cache.generation()
+    assert len(queries) == 0
+    time.sleep(0.06)
+    with CaptureQueriesContext(connection) as queries:
+        feeds.cache.generation()
+    assert len(queries) == 1
+
+
+def _change_from_another_process(occurrence) -> None:
+    """What another gunicorn worker's cancellation leaves in the database: the occurrence's
+    state and a new ``Change``, written without this process's receivers (raw SQL), so that
+    only the age of this process's copy of the generation can reveal it."""
+    with connection.cursor() as cursor:
+        cursor.execute(
+            f"UPDATE {Occurrence._meta.db_table} SET status = %s WHERE id = %s",
+            [Occurrence.Status.CANCELLED, occurrence.pk],
+        )
+        cursor.execute(
+            f"UPDATE {Event._meta.db_table} SET updated_at = %s WHERE id = %s",
+            [timezone.now(), occurrence.event_id],
+        )
+    last = Change.objects.order_by("-pk").first()
+    Change.objects.bulk_create(  # bulk_create sends no post_save: no receiver runs
+        [
+            Change(
+                event_id=occurrence.event_id,
+                event_uid=occurrence.event.uid,
+                event_title=occurrence.event.title,
+                action=Change.Action.OCCURRENCE_CANCELLED,
+            )
+        ]
+    )
+    assert Change.objects.order_by("-pk").first() != last
+
+
+def test_a_change_made_elsewhere_reaches_the_next_poll_within_a_second(client, series):
+    warm = client.get("/feeds/branch/jyllinge.ics")
+    assert b"STATUS:CANCELLED" not in warm.content
+    _change_from_another_process(series.occurrences.order_by("start")[2])
+    committed = time.monotonic()
+
+    seen = None
+    while time.monotonic() - committed < 2:
+        polled = client.get("/feeds/branch/jyllinge.ics", HTTP_IF_NONE_MATCH=warm["ETag"])
+        if polled.status_code == 200 and b"STATUS:CANCELLED" in polled.content:
+            seen = time.monotonic() - committed
+            break
+        assert polled.status_code == 304  # until then: the copy it had, unchanged
+        time.sleep(0.02)
+
+    assert seen is not None
+    assert seen < 1.0, seen

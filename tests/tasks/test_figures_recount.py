@@ -393,9 +393,9 @@ class Writes(RuleBasedStateMachine):
 
     def _catch_up_and_compare(self) -> None:
         # What production runs: the requests after commit (run above when delivered), then the
-        # beat's sweep once the marks are older than its age (here 0 s: STATUS_RECOMPUTE_DELAY).
+        # beat's sweep once the marks are older than its age (here 0 s: STATUS_SWEEP_AGE).
         time.sleep(0.002)  # the marks are strictly older than the sweep's "before"
-        with override_settings(STATUS_RECOMPUTE_DELAY=0):
+        with override_settings(STATUS_SWEEP_AGE=0):
             swept = status_recompute_sweep_task.delay().get()["years"]
         manager = self.ctx["manager"]
         snap = snapshot(manager)

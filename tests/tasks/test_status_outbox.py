@@ -111,7 +111,7 @@ def test_every_write_marks_the_years_it_touched_in_its_transaction(branch, write
 
 
 def test_a_lost_request_is_caught_up_by_the_sweep_for_any_year(branch, settings):
-    settings.STATUS_RECOMPUTE_DELAY = 0
+    settings.STATUS_SWEEP_AGE = 0
     status_recompute(year=2019)
     # The request after commit is lost (here: never run), as when Redis is away.
     event = make_event(branch=branch, start=local(2019, 6, 4, 10, 0))
@@ -129,7 +129,7 @@ def test_a_lost_request_is_caught_up_by_the_sweep_for_any_year(branch, settings)
 
 
 def test_the_sweep_leaves_a_year_marked_within_the_coalescing_delay(branch, settings):
-    settings.STATUS_RECOMPUTE_DELAY = 3600
+    settings.STATUS_SWEEP_AGE = 3600
     make_event(branch=branch, start=local(2019, 6, 4, 10, 0))
 
     assert tasks.status_recompute_sweep_task() == {"years": []}

@@ -20,11 +20,11 @@ from events.models import LOCAL_TZ, Event
 from tests import factories
 from tests.factories import local, make_event, track
 
-API_CACHE_PATTERNS = ("idempotency:*",)
+API_CACHE_PATTERNS = ("idempotency:*", "api:repr:*")
 
 
 def clear_api_cache_keys() -> None:
-    """Forget idempotency keys, and nothing else: on a shared Redis,
+    """Forget idempotency keys and kept representations, and nothing else: on a shared Redis,
     ``cache.clear()`` would flush other tests' data (and a Celery broker's queues)."""
     backend = caches["default"]
     if isinstance(backend, LocMemCache):

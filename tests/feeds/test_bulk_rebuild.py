@@ -1,0 +1,133 @@
+"""Bulk work off the request path (issue 19): after a change that makes every feed piece stale
+(a new SITE_URL, a builder change), a request rebuilds pieces only within its budget, answers
+the rest from the pieces as they were, keeps nothing it built that way, and asks Celery once
+for the rebuild; the job rebuilds every piece and moves the generation on."""
+
+from __future__ import annotations
+
+import time
+
+import pytest
+
+import feeds.pieces
+import feeds.tasks
+import feeds.views
+from bench.feeds import seed
+from events.clock import local_today
+from events.models import Event
+from feeds.models import EventPiece
+from feeds.pieces import piece_digest, pieces_refresh, recipe
+from tests import factories
+from tests.factories import local, make_event
+from tests.feeds.conftest import SITE
+
+pytestmark = pytest.mark.django_db
+
+NEW_SITE = "https://ny-kalender.roskilde.dk"
+
+
+@pytest.fixture
+def asked(monkeypatch, settings):
+    """Celery as in production (not eager), with the job's sending recorded."""
+    settings.CELERY_TASK_ALWAYS_EAGER = False
+    calls: list[int] = []
+    monkeypatch.setattr(feeds.tasks.pieces_rebuild_task, "delay", lambda: calls.append(1))
+    feeds.tasks.cache.delete(feeds.tasks.QUEUED_KEY)
+    yield calls
+    feeds.tasks.cache.delete(feeds.tasks.QUEUED_KEY)
+
+
+def test_a_request_rebuilds_within_its_budget_and_the_job_does_the_rest(
+    client, settings, monkeypatch, asked
+):
+    branch = factories.BranchFactory(name="Gadstrup Bibliotek", slug="gadstrup")
+    events = [
+        make_event(branch=branch, title=f"Spilaften {i}", start=local(2026, 3, 10 + i, 18, 0))
+        for i in range(3)
+    ]
+    pieces_refresh(event_ids=[e.pk for e in events])
+    old = client.get("/feeds/branch/gadstrup.ics")
+    assert old.content.count(b"BEGIN:VEVENT") == 3
+
+    settings.SITE_URL = NEW_SITE  # every piece is now built by another recipe
+    monkeypatch.setattr(feeds.pieces, "INLINE_BATCH", 1)
+    monkeypatch.setattr(feeds.pieces, "INLINE_BUDGET_SECONDS", 0.0)  # one piece a request
+    first = client.get("/feeds/branch/gadstrup.ics")
+    second = client.get("/feeds/branch/gadstrup.ics")
+
+    # One piece rebuilt per request; the others answered with their old text, none left out.
+    for response in (first, second):
+        assert response.status_code == 200
+        assert response.content.count(b"BEGIN:VEVENT") == 3
+        assert SITE.encode() in response.content
+    assert asked == [1]  # asked once, however many requests found the pieces stale
+    assert EventPiece.objects.exclude(recipe=recipe()).count() == 1
+
+    assert feeds.tasks.pieces_rebuild_task() == 1  # what the worker runs
+    rebuilt = client.get("/feeds/branch/gadstrup.ics")
+    assert rebuilt.content.count(b"BEGIN:VEVENT") == 3
+    assert rebuilt.content.count(NEW_SITE.encode()) >= 3
+    assert EventPiece.objects.exclude(recipe=recipe()).count() == 0
+
+
+def test_without_a_worker_the_requests_budgets_catch_up(client, settings, monkeypatch):
+    branch = factories.BranchFactory(name="Gadstrup Bibliotek", slug="gadstrup")
+    events = [
+        make_event(branch=branch, title=f"Spilaften {i}", start=local(2026, 3, 10 + i, 18, 0))
+        for i in range(5)
+    ]
+    pieces_refresh(event_ids=[e.pk for e in events])
+    settings.SITE_URL = NEW_SITE
+    monkeypatch.setattr(feeds.pieces, "INLINE_BATCH", 2)
+    monkeypatch.setattr(feeds.pieces, "INLINE_BUDGET_SECONDS", 1e-9)  # one batch a request
+
+    stale = []
+    for _ in range(4):
+        client.get("/feeds/branch/gadstrup.ics")
+        stale.append(EventPiece.objects.exclude(recipe=recipe()).count())
+
+    assert stale == [3, 1, 0, 0]
+    body = client.get("/feeds/branch/gadstrup.ics").content
+    assert body.count(NEW_SITE.encode()) >= 5
+
+
+@pytest.mark.slow
+def test_no_request_takes_two_seconds_after_a_bulk_invalidation_at_50000_events(
+    client, settings, monkeypatch, asked
+):
+    monkeypatch.setattr(feeds.views, "feed_today", local_today)  # the seed's dates are today's
+    ids = seed(50_000)
+    # Pieces as the previous recipe left them (building 50,000 real ones takes about a minute;
+    # the job below does it once).
+    EventPiece.objects.bulk_create(
+        [
+            EventPiece(
+                event_id=pk,
+                source_updated_at=updated,
+                recipe="previous",
+                vevent=(data := f"BEGIN:VEVENT\r\nUID:{pk}@old\r\nEND:VEVENT\r\n".encode()),
+                digest=piece_digest(data),
+            )
+            for pk, updated in Event.objects.values_list("pk", "updated_at")
+        ],
+        batch_size=5000,
+    )
+    settings.SITE_URL = NEW_SITE
+
+    times = []
+    for url in ("/feeds/calendar.ics", "/feeds/calendar.ics", "/feeds/branch/roskilde.ics"):
+        started = time.perf_counter()
+        response = client.get(url)
+        times.append(time.perf_counter() - started)
+        assert response.status_code == 200
+    assert max(times) < 2.0, times
+    assert asked == [1]
+    assert EventPiece.objects.exclude(recipe=recipe()).exists()
+
+    assert feeds.tasks.pieces_rebuild_task() > 0
+    assert not EventPiece.objects.exclude(recipe=recipe()).exists()
+    started = time.perf_counter()
+    body = client.get("/feeds/calendar.ics").content
+    assert time.perf_counter() - started < 2.0
+    assert body.count(b"BEGIN:VEVENT") == len(ids)
+    assert b"@old" not in body
