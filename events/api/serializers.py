@@ -298,6 +298,21 @@ class BranchSerializer(serializers.ModelSerializer):
 # --- events -------------------------------------------------------------------------------
 
 
+KIND_HELP = _(
+    "What the national statistics count the event as: arrangement, exhibition, teaching "
+    "(announced user teaching) or other."
+)
+VENUE_HELP = _(
+    "library (in the library), community (out in the local community) or online. Left out "
+    "when creating: community for the bookmobile, else library."
+)
+BAROMETER_HELP = _(
+    "Optional type for the library barometer: literature, talk, music, author, debate, "
+    "reading_club or other; empty for none."
+)
+INITIATED_BY_HELP = _("Optional: library or users (who started it); empty for not said.")
+
+
 class EventSerializer(serializers.ModelSerializer):
     serializer_field_mapping = URL_MAPPING
 
@@ -342,6 +357,10 @@ class EventSerializer(serializers.ModelSerializer):
             "audiences",
             "partners",
             "co_created",
+            "kind",
+            "venue",
+            "barometer_type",
+            "initiated_by",
             "start",
             "end",
             "all_day",
@@ -362,6 +381,10 @@ class EventSerializer(serializers.ModelSerializer):
             "description": {"help_text": _("Description (plain text).")},
             "status": {"help_text": _("draft (staff only), published or cancelled.")},
             "cancel_reason": {"help_text": _("Why the event was cancelled.")},
+            "kind": {"help_text": KIND_HELP},
+            "venue": {"help_text": VENUE_HELP},
+            "barometer_type": {"help_text": BAROMETER_HELP},
+            "initiated_by": {"help_text": INITIATED_BY_HELP},
             "all_day": {"help_text": _("An all-day event.")},
             "capacity": {"help_text": _("How many can take part, if limited.")},
             "url": {"help_text": _("A link with more information or sign-up.")},
@@ -556,6 +579,22 @@ class EventWriteSerializer(StrictFieldsMixin, serializers.Serializer):
     )
     co_created = serializers.BooleanField(
         required=False, help_text=_model_help(Event, "co_created")
+    )
+    kind = serializers.ChoiceField(choices=Event.Kind.values, required=False, help_text=KIND_HELP)
+    venue = serializers.ChoiceField(
+        choices=Event.Venue.values, required=False, help_text=VENUE_HELP
+    )
+    barometer_type = serializers.ChoiceField(
+        choices=Event.BarometerType.values,
+        allow_blank=True,
+        required=False,
+        help_text=BAROMETER_HELP,
+    )
+    initiated_by = serializers.ChoiceField(
+        choices=Event.InitiatedBy.values,
+        allow_blank=True,
+        required=False,
+        help_text=INITIATED_BY_HELP,
     )
     status = serializers.ChoiceField(
         choices=[Event.Status.DRAFT, Event.Status.PUBLISHED],
