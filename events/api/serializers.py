@@ -580,18 +580,18 @@ class EventWriteSerializer(StrictFieldsMixin, serializers.Serializer):
     co_created = serializers.BooleanField(
         required=False, help_text=_model_help(Event, "co_created")
     )
-    kind = serializers.ChoiceField(choices=Event.Kind.values, required=False, help_text=KIND_HELP)
+    kind = serializers.ChoiceField(choices=Event.Kind.choices, required=False, help_text=KIND_HELP)
     venue = serializers.ChoiceField(
-        choices=Event.Venue.values, required=False, help_text=VENUE_HELP
+        choices=Event.Venue.choices, required=False, help_text=VENUE_HELP
     )
     barometer_type = serializers.ChoiceField(
-        choices=Event.BarometerType.values,
+        choices=Event.BarometerType.choices,
         allow_blank=True,
         required=False,
         help_text=BAROMETER_HELP,
     )
     initiated_by = serializers.ChoiceField(
-        choices=Event.InitiatedBy.values,
+        choices=Event.InitiatedBy.choices,
         allow_blank=True,
         required=False,
         help_text=INITIATED_BY_HELP,

@@ -71,3 +71,11 @@ def sees_dashboard(user) -> bool:
     from events.roles import may_read_attendance
 
     return may_read_attendance(user)
+
+
+@register.filter
+def is_management(user) -> bool:
+    """Whether management's own links belong on a page (the national statistics)."""
+    from events.roles import is_management as management
+
+    return management(user)

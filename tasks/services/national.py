@@ -26,7 +26,6 @@ from django.core.exceptions import ValidationError
 from django.db import IntegrityError, transaction
 from django.db.models import Count, Q, Sum
 from django.utils import timezone
-from django.utils.translation import get_language
 from django.utils.translation import gettext as _
 
 from events.clock import LOCAL_TZ, MAX_YEAR, MIN_YEAR, year_supported
@@ -340,10 +339,3 @@ def national_sheet_frozen(*, year: int) -> StatusReport | None:
         .order_by("-scheduled", "generated_at", "pk")
         .first()
     )
-
-
-def line_label(line: dict[str, Any]) -> str:
-    """An answer's name in the language of the reader, Danish first."""
-    if (get_language() or "da").startswith("en") and line.get("label_en"):
-        return str(line["label_en"])
-    return str(line["label_da"])

@@ -332,3 +332,60 @@ def test_the_frozen_sheet_does_not_move_when_attendance_is_recorded_later(branch
     assert report.data["national"] == frozen
     assert line(report.data["national"], "arrangementer-deltagere")["answer"] == 0
     assert line(report.data["national"], "arrangementer")["adjustment"] is None
+
+
+def _admin_client(user):
+    from django.test import Client
+
+    client = Client()
+    client.force_login(user)
+    return client
+
+
+def test_an_administrator_edits_the_mapping_and_adjusts_an_answer_in_the_admin(admin_user, branch):
+    from django.urls import reverse
+
+    event_with(branch=branch, start=local(2026, 3, 3, 19, 0), counts=[10], kind="other")
+    client = _admin_client(admin_user)
+    line_row = NationalLine.objects.get(year__isnull=True, code="arrangementer")
+    url = reverse("admin:tasks_nationalline_change", args=[line_row.pk])
+    assert client.get(url).status_code == 200
+    form = {
+        "year": "",
+        "form": "bib2b",
+        "code": "arrangementer",
+        "label_da": "Arrangementer",
+        "label_en": "Events",
+        "order": "10",
+        "measure": "occurrences",
+        "kinds": ["arrangement", "other"],
+    }
+    response = client.post(url, form)
+    assert response.status_code == 302, response.content.decode()[:2000]
+    assert answers(sheet_2026())["arrangementer"] == 1
+
+    # Without a kind the line is refused, naming the field, and nothing changes.
+    response = client.post(url, {**form, "kinds": []})
+    assert response.status_code == 200
+    assert "Choose at least one event kind." in response.content.decode()
+    line_row.refresh_from_db()
+    assert line_row.kinds == ["arrangement", "other"]
+
+    add = reverse("admin:tasks_nationaladjustment_add")
+    response = client.post(add, {"year": 2026, "code": "arrangementer", "delta": 2, "reason": ""})
+    assert response.status_code == 200  # a reason is required
+    response = client.post(
+        add, {"year": 2026, "code": "arrangementer", "delta": 2, "reason": "Talt på papir"}
+    )
+    assert response.status_code == 302, response.content.decode()[:2000]
+    arrangements = line(sheet_2026(), "arrangementer")
+    assert (arrangements["counted"], arrangements["answer"]) == (1, 3)
+    assert arrangements["adjustment"]["changed_by"] == "admin"
+
+
+def test_staff_and_management_cannot_edit_the_mapping(staff_user, management_user):
+    from django.urls import reverse
+
+    for user in (staff_user, management_user):
+        client = _admin_client(user)
+        assert client.get(reverse("admin:tasks_nationalline_changelist")).status_code in (302, 403)
