@@ -1,6 +1,9 @@
+from typing import cast
+
 from django import forms
 from django.contrib import admin, messages
 from django.core.exceptions import ValidationError
+from django.db import models
 from django.forms.models import BaseInlineFormSet
 from django.utils.translation import gettext_lazy as _
 
@@ -198,7 +201,7 @@ class NationalLineForm(forms.ModelForm):
     def __init__(self, *args, **kwargs):
         super().__init__(*args, **kwargs)
         for name, choices in LINE_CHOICES.items():
-            model_field = NationalLine._meta.get_field(name)
+            model_field = cast(models.Field, NationalLine._meta.get_field(name))
             self.fields[name] = forms.MultipleChoiceField(
                 label=model_field.verbose_name,
                 choices=choices,
@@ -208,7 +211,7 @@ class NationalLineForm(forms.ModelForm):
             )
 
     def clean(self):
-        data = super().clean()
+        data = super().clean() or {}
         if self.errors:
             return data
         fields = {name: data.get(name) for name in ("year", "code", *LINE_FILTERS)}
@@ -239,7 +242,7 @@ class NationalAdjustmentForm(forms.ModelForm):
         fields = ("year", "code", "delta", "reason")
 
     def clean(self):
-        data = super().clean()
+        data = super().clean() or {}
         if self.errors:
             return data
         year = data.get("year", self.instance.year)
