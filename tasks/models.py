@@ -476,7 +476,8 @@ class NationalLine(models.Model):
         ]
 
     def __str__(self) -> str:
-        return f"{self.year or _('default')}: {self.label_da}"
+        scope = str(self.year) if self.year else str(_("default mapping"))
+        return f"{scope}: {self.label_da}"
 
     @property
     def label(self) -> str:

@@ -335,9 +335,11 @@ def test_the_frozen_sheet_does_not_move_when_attendance_is_recorded_later(branch
 
 
 def _admin_client(user):
+    from django.conf import settings
     from django.test import Client
 
     client = Client()
+    client.cookies[settings.LANGUAGE_COOKIE_NAME] = "en"  # the admin is Danish unless switched
     client.force_login(user)
     return client
 
