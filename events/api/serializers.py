@@ -339,6 +339,19 @@ class EventSerializer(serializers.ModelSerializer):
     created_at = LocalDateTimeField(read_only=True, help_text=_("When the event was created."))
     updated_at = LocalDateTimeField(read_only=True, help_text=_("When the event was last changed."))
     links = serializers.SerializerMethodField(help_text=_("Add this event to a calendar."))
+    # Optional choices: empty when not said (a read-only field from the model would not say so).
+    barometer_type = serializers.ChoiceField(
+        choices=Event.BarometerType.choices,
+        allow_blank=True,
+        read_only=True,
+        help_text=BAROMETER_HELP,
+    )
+    initiated_by = serializers.ChoiceField(
+        choices=Event.InitiatedBy.choices,
+        allow_blank=True,
+        read_only=True,
+        help_text=INITIATED_BY_HELP,
+    )
 
     class Meta:
         model = Event
@@ -383,8 +396,6 @@ class EventSerializer(serializers.ModelSerializer):
             "cancel_reason": {"help_text": _("Why the event was cancelled.")},
             "kind": {"help_text": KIND_HELP},
             "venue": {"help_text": VENUE_HELP},
-            "barometer_type": {"help_text": BAROMETER_HELP},
-            "initiated_by": {"help_text": INITIATED_BY_HELP},
             "all_day": {"help_text": _("An all-day event.")},
             "capacity": {"help_text": _("How many can take part, if limited.")},
             "url": {"help_text": _("A link with more information or sign-up.")},
