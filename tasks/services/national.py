@@ -247,25 +247,32 @@ def _missing_list(
             local_date__lte=last,
             attendance__isnull=True,
         )
-        .select_related("event__branch")
         .order_by("start", "pk")
+        .values(
+            "pk",
+            "start",
+            "event_id",
+            "event__title",
+            "event__branch__slug",
+            "event__branch__name",
+            *(f"event__{key}" for key in GROUP_KEYS),
+        )
     )
     rows = []
     for occurrence in missing:
-        event = occurrence.event
-        attrs = {key: getattr(event, key) for key in GROUP_KEYS}
+        attrs = {key: occurrence[f"event__{key}"] for key in GROUP_KEYS}
         codes = [line["code"] for line in lines if line_matches(line, attrs)]
         if codes:
             rows.append(
                 {
-                    "occurrence": occurrence.pk,
-                    "event": event.pk,
-                    "title": event.title,
-                    "branch": event.branch.slug,
-                    "branch_name": event.branch.name,
-                    "start": occurrence.start.astimezone(LOCAL_TZ).isoformat(),
-                    "kind": event.kind,
-                    "venue": event.venue,
+                    "occurrence": occurrence["pk"],
+                    "event": occurrence["event_id"],
+                    "title": occurrence["event__title"],
+                    "branch": occurrence["event__branch__slug"],
+                    "branch_name": occurrence["event__branch__name"],
+                    "start": occurrence["start"].astimezone(LOCAL_TZ).isoformat(),
+                    "kind": attrs["kind"],
+                    "venue": attrs["venue"],
                     "lines": codes,
                 }
             )
