@@ -314,6 +314,12 @@ SPECTACULAR_SETTINGS = {
         "PeriodKindEnum": "tasks.models.PeriodKind",
         "ChangeActionEnum": "events.models.Change.Action",
         "InitiativeStatusEnum": "tasks.models.InitiativeStatus",
+        "EventKindEnum": "events.models.Event.Kind",
+        "EventVenueEnum": "events.models.Event.Venue",
+        "BarometerTypeEnum": "events.models.Event.BarometerType",
+        "InitiatedByEnum": "events.models.Event.InitiatedBy",
+        "NationalFormEnum": "tasks.models.NationalLine.Form",
+        "NationalMeasureEnum": "tasks.models.NationalLine.Measure",
     },
 }
 

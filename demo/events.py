@@ -509,6 +509,22 @@ SERIES = [
         size=8,
         status=Event.Status.DRAFT,
     ),
+    Series(
+        "roskilde-udstilling",
+        "roskilde",
+        "Udstilling: Roskilde Fjord i fotografier",
+        "Lokale fotografer viser fjorden gennem et år. Udstillingen kan ses hver dag i "
+        "bibliotekets åbningstid.",
+        ("en-lokal-aktoer", "fordybelse"),
+        ("alle",),
+        "FREQ=DAILY",
+        time(10, 0),
+        480,
+        place="Udstillingsgangen",
+        ends="count:28",
+        begins=90,
+        size=25,
+    ),
 ]
 
 _BUS_DESCRIPTION = (
@@ -940,6 +956,7 @@ def plan(today: date) -> list[Plan]:
             "rrule": rule,
             "capacity": s.capacity,
             "exdates": _christmas_break(start, rule),
+            **NATIONAL.get(s.key, {}),
         }
         drafted = s.status == Event.Status.DRAFT
         plans.append(
@@ -1014,10 +1031,53 @@ def plan(today: date) -> list[Plan]:
                     "end": start + timedelta(minutes=e.minutes),
                     "rrule": "",
                     "capacity": e.capacity,
+                    **NATIONAL.get(e.key, {}),
                 },
             )
         )
     return plans
+
+
+# What the national statistics count each event as (DESIGN.md, N1-N6): kind, venue, barometer
+# type and who started it. Left out: an arrangement, held in the library, or out in the local
+# community for the bookmobile (its stops and the town festival show that default).
+ARRANGEMENT, EXHIBITION, TEACHING, OTHER = (k.value for k in Event.Kind)
+NATIONAL: dict[str, dict[str, str]] = {
+    "roskilde-laesekreds": {"barometer_type": "reading_club", "initiated_by": "library"},
+    "roskilde-it-cafe": {"kind": OTHER, "initiated_by": "users"},
+    "roskilde-babyrytmik": {"barometer_type": "music"},
+    "roskilde-lektiecafe": {"kind": OTHER},
+    "roskilde-jobcafe": {"kind": OTHER},
+    "roskilde-kodeklub": {"kind": TEACHING},
+    "jyllinge-strikkecafe": {"barometer_type": "other", "initiated_by": "users"},
+    "jyllinge-lokalhistorie": {"barometer_type": "talk"},
+    "viby-skak": {"initiated_by": "users"},
+    "viby-fortaellestund": {"barometer_type": "literature"},
+    "gundsoemagle-kaffe": {"kind": OTHER},
+    "gundsoemagle-borgermoede": {"barometer_type": "debate", "initiated_by": "users"},
+    "gadstrup-digital": {"kind": TEACHING},
+    "roskilde-podcast": {"kind": TEACHING},
+    "roskilde-udstilling": {"kind": EXHIBITION, "initiated_by": "library"},
+    "roskilde-forfatteraften": {"barometer_type": "author"},
+    "roskilde-vikinger": {"barometer_type": "talk"},
+    "roskilde-julehygge": {"barometer_type": "literature"},
+    "roskilde-slaegt": {"kind": TEACHING},
+    "roskilde-koncert": {"barometer_type": "music"},
+    "roskilde-sikker-paa-nettet": {"kind": TEACHING, "venue": "online"},
+    "roskilde-aarsopgoerelse": {"kind": TEACHING},
+    "roskilde-sommerbogen": {"barometer_type": "literature"},
+    "jyllinge-repair": {"kind": OTHER, "initiated_by": "users"},
+    "jyllinge-klima": {"barometer_type": "debate"},
+    "viby-byttemarked": {"kind": OTHER, "initiated_by": "users"},
+    "viby-soevn": {"barometer_type": "talk"},
+    "gundsoemagle-faellessang": {"barometer_type": "music"},
+    "gundsoemagle-pension": {"barometer_type": "talk"},
+    "gadstrup-filmaften": {"barometer_type": "other"},
+    "bogbussen-byfest": {"venue": "community"},
+    "roskilde-ai-foredrag": {"barometer_type": "talk", "venue": "online"},
+    "viby-forfatterbesoeg": {"barometer_type": "author"},
+    "jyllinge-vinsmagning": {"barometer_type": "talk"},
+}
 
 
 # --- loading ------------------------------------------------------------------------------

@@ -211,9 +211,17 @@ def _differs(event: Event, name: str, value: Any) -> bool:
     return value != getattr(event, name)
 
 
+# Fields whose empty value means "as before" (a change) or "the service's default" (a new
+# event: an arrangement; held in the library, or out in the local community for the bookmobile).
+DEFAULTED_FIELDS = ("kind", "venue")
+
+
 def event_save(*, event: Event | None, data: dict[str, Any], user) -> Event:
     """Create or change an event from admin form data through the services."""
     values = {k: data[k] for k in services.EVENT_FIELDS if k in data}
+    for name in DEFAULTED_FIELDS:  # left empty: the service's default, or kept as it is
+        if not values.get(name):
+            values.pop(name, None)
     for name in services.EVENT_RELATIONS:
         if name in values:
             values[name] = list(values[name])
@@ -281,6 +289,21 @@ class EventAdminForm(forms.ModelForm):
     def __init__(self, *args, **kwargs):
         super().__init__(*args, **kwargs)
         self._init_repeat()
+        self._init_defaulted()
+
+    def _init_defaulted(self) -> None:
+        """Kind and venue may be left out (``DEFAULTED_FIELDS``); a new event's venue starts
+        empty, meaning the branch's default (the bookmobile's: out in the local community)."""
+        for name in DEFAULTED_FIELDS:
+            if name in self.fields:
+                self.fields[name].required = False
+        if not self.instance.pk and "venue" in self.fields:
+            field = cast(forms.ChoiceField, self.fields["venue"])
+            field.choices = [
+                ("", _("By the branch (the bookmobile: out in the local community)")),
+                *Event.Venue.choices,
+            ]
+            self.initial["venue"] = ""
 
     def _init_repeat(self) -> None:
         """The picker shows the stored rule; the raw RRULE is for administrators only (for
@@ -674,6 +697,8 @@ class EventAdmin(OwnBranchesOnly, RoleAdmin):
         OccursFilter,
         ("start", admin.DateFieldListFilter),
         "co_created",
+        "kind",
+        "venue",
         "audiences",
     )
     list_select_related = ("branch", "stop", "room")
@@ -689,6 +714,15 @@ class EventAdmin(OwnBranchesOnly, RoleAdmin):
         (
             _("Tracks and audiences"),
             {"fields": ("tracks", "audiences", "partners", "co_created", "url")},
+        ),
+        (
+            _("National statistics"),
+            {
+                "fields": ("kind", "venue", "barometer_type", "initiated_by"),
+                "description": _(
+                    "What Danmarks Statistik and the library barometer count the event as."
+                ),
+            },
         ),
         (
             _("Record"),

@@ -224,6 +224,10 @@ EVENT_FIELDS = (
     "audiences",
     "partners",
     "co_created",
+    "kind",
+    "venue",
+    "barometer_type",
+    "initiated_by",
     "status",
     "cancel_reason",
     "rrule",
@@ -348,6 +352,12 @@ def _record(
     _touch(years, event_id=event.pk)
 
 
+def default_venue(branch: Branch) -> str:
+    """Where a new event of ``branch`` is held when nobody said: the bookmobile's out in the
+    local community, any other branch's in the library."""
+    return Event.Venue.COMMUNITY if branch.is_bookmobile else Event.Venue.LIBRARY
+
+
 @transaction.atomic
 def event_create(
     *,
@@ -363,6 +373,10 @@ def event_create(
     audiences: Sequence[Audience] = (),
     partners: Sequence[Partner] = (),
     co_created: bool = False,
+    kind: str = Event.Kind.ARRANGEMENT,
+    venue: str | None = None,
+    barometer_type: str = "",
+    initiated_by: str = "",
     status: str = Event.Status.DRAFT,
     all_day: bool = False,
     rrule: str = "",
@@ -381,7 +395,10 @@ def event_create(
 
     An event created already cancelled (``status`` cancelled, called off before it was entered)
     is created published and then cancelled with ``cancel_reason`` (``event_cancel``), so that
-    its place is checked, and its SEQUENCE and feeds say what an ordinary cancellation says."""
+    its place is checked, and its SEQUENCE and feeds say what an ordinary cancellation says.
+
+    ``venue`` left out (or empty): the bookmobile's events are held out in the local community,
+    every other branch's in the library (``default_venue``)."""
     rule, excluded = event_validate(
         branch=branch,
         start=start,
@@ -406,6 +423,10 @@ def event_create(
         room=room,
         place=place,
         co_created=co_created,
+        kind=kind,
+        venue=venue or default_venue(branch),
+        barometer_type=barometer_type or "",
+        initiated_by=initiated_by or "",
         status=Event.Status.PUBLISHED if cancelled else status,
         all_day=all_day,
         rrule=rule,
@@ -1151,7 +1172,8 @@ def event_copy(
     *, event: Event, start: datetime, user=None, status: str = Event.Status.DRAFT
 ) -> Event:
     """A new event like ``event`` starting at ``start``: the same text, place, room, tracks,
-    audiences, partners, capacity and co-created flag, its recurrence and excluded dates moved
+    audiences, partners, capacity, co-created flag, kind, venue, barometer type and who started
+    it, its recurrence and excluded dates moved
     by as much as the start, its duration kept. A draft unless ``status`` says otherwise;
     the rules of ``event_create`` apply (a clash in the room is refused)."""
     errors: dict[str, list[str]] = {}
@@ -1181,6 +1203,10 @@ def event_copy(
         room=event.room,
         place=event.place,
         co_created=event.co_created,
+        kind=event.kind,
+        venue=event.venue,
+        barometer_type=event.barometer_type,
+        initiated_by=event.initiated_by,
         capacity=event.capacity,
         url=event.url,
         rrule=rule,

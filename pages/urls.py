@@ -3,7 +3,7 @@ login, and the management dashboard with the KIU status reports."""
 
 from django.urls import path
 
-from . import account, dashboard, embed, notifications, programme, public, screen, staff
+from . import account, dashboard, embed, national, notifications, programme, public, screen, staff
 
 app_name = "pages"
 urlpatterns = [
@@ -43,4 +43,7 @@ urlpatterns = [
     path("ledelse/genberegn/", dashboard.recompute_start, name="recompute-start"),
     path("ledelse/initiativer/<int:pk>/", dashboard.initiative_change, name="initiative-change"),
     path("ledelse/job/<uuid:pk>/", dashboard.job_detail, name="job-detail"),
+    # Management: the national statistics (Danmarks Statistik, the library barometer)
+    path("ledelse/statistik/", national.national_index, name="national-index"),
+    path("ledelse/statistik/<int:year>/", national.national, name="national"),
 ]

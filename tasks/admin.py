@@ -1,11 +1,21 @@
+from typing import cast
+
 from django import forms
 from django.contrib import admin, messages
 from django.core.exceptions import ValidationError
+from django.db import models
 from django.forms.models import BaseInlineFormSet
 from django.utils.translation import gettext_lazy as _
 
 from events.admin import add_service_errors, dry_run
+from events.models import Event
 from tasks.dispatch import status_recompute_start
+from tasks.services.national import (
+    LINE_FILTERS,
+    national_adjustment_save,
+    national_adjustment_validate,
+    national_line_validate,
+)
 from tasks.services.plans import _plan_rows_validate, action_plan_copy, action_plan_save
 
 from .models import (
@@ -13,6 +23,8 @@ from .models import (
     DigestEntry,
     Initiative,
     Job,
+    NationalAdjustment,
+    NationalLine,
     NotificationPreference,
     StatusFigure,
     StatusReport,
@@ -196,3 +208,115 @@ class DigestEntryAdmin(admin.ModelAdmin):
 
     def has_change_permission(self, request, obj=None):
         return False
+
+
+# --- national statistics: the mapping and the adjustments (administrators) -------------------
+
+LINE_CHOICES = {
+    "kinds": Event.Kind.choices,
+    "venues": Event.Venue.choices,
+    "barometer_types": Event.BarometerType.choices,
+    "initiated_by": Event.InitiatedBy.choices,
+}
+
+
+class NationalLineForm(forms.ModelForm):
+    """An answer line, its filters as check boxes, checked by ``national_line_validate``."""
+
+    class Meta:
+        model = NationalLine
+        fields = (
+            "year",
+            "form",
+            "code",
+            "label_da",
+            "label_en",
+            "order",
+            "measure",
+            *LINE_FILTERS,
+        )
+
+    def __init__(self, *args, **kwargs):
+        super().__init__(*args, **kwargs)
+        for name, choices in LINE_CHOICES.items():
+            model_field = cast(models.Field, NationalLine._meta.get_field(name))
+            self.fields[name] = forms.MultipleChoiceField(
+                label=model_field.verbose_name,
+                choices=choices,
+                required=False,
+                widget=forms.CheckboxSelectMultiple,
+                help_text=model_field.help_text,
+            )
+
+    def clean(self):
+        data = super().clean() or {}
+        if self.errors:
+            return data
+        fields = {name: data.get(name) for name in ("year", "code", *LINE_FILTERS)}
+        fields = {**fields, **{name: list(data.get(name) or []) for name in LINE_FILTERS}}
+        try:
+            national_line_validate(instance=self.instance, **fields)
+        except ValidationError as exc:
+            add_service_errors(self, exc)
+        return data
+
+
+@admin.register(NationalLine)
+class NationalLineAdmin(admin.ModelAdmin):
+    """Which kinds and venues feed which answer of the national statistics (DESIGN.md, N6):
+    lines without a year are the default; a year's own lines replace it for that year. A
+    December KIU report keeps the mapping it was counted with."""
+
+    form = NationalLineForm
+    list_display = ["label_da", "year", "form", "code", "measure", "order"]
+    list_filter = ["form", "measure", "year"]
+    search_fields = ["label_da", "label_en", "code"]
+    ordering = ["year", "order", "code"]
+
+
+class NationalAdjustmentForm(forms.ModelForm):
+    class Meta:
+        model = NationalAdjustment
+        fields = ("year", "code", "delta", "reason")
+
+    def clean(self):
+        data = super().clean() or {}
+        if self.errors:
+            return data
+        year = data.get("year", self.instance.year)
+        code = data.get("code", self.instance.code)
+        try:
+            national_adjustment_validate(
+                year=year, code=code, delta=data.get("delta"), reason=data.get("reason", "")
+            )
+        except ValidationError as exc:
+            add_service_errors(self, exc)
+        return data
+
+
+@admin.register(NationalAdjustment)
+class NationalAdjustmentAdmin(admin.ModelAdmin):
+    """This year's answer adjusted without a release: added to the counted figure, shown beside
+    it with the reason. One per answer and year."""
+
+    form = NationalAdjustmentForm
+    list_display = ["year", "code", "delta", "reason", "changed_by", "changed_at"]
+    list_filter = ["year"]
+    search_fields = ["code", "reason"]
+
+    def get_readonly_fields(self, request, obj=None):
+        # An adjustment stays with its answer; another answer gets its own.
+        return ["year", "code", "changed_by", "changed_at"] if obj else ["changed_by", "changed_at"]
+
+    def save_model(self, request, obj, form, change):
+        data = form.cleaned_data
+        saved = national_adjustment_save(
+            year=obj.year,
+            code=obj.code,
+            delta=data["delta"],
+            reason=data["reason"],
+            user=request.user,
+        )
+        for f in NationalAdjustment._meta.concrete_fields:
+            setattr(obj, f.attname, getattr(saved, f.attname))
+        obj._state.adding, obj._state.db = False, saved._state.db

@@ -460,3 +460,216 @@ def report_pdf(report: StatusReport) -> bytes:
 
     html = report_html(report, for_print=True)
     return HTML(string=html, media_type="print").write_pdf()
+
+
+# --- the national statistics' answer sheet (tasks.services.national) -------------------------
+
+
+def national_label(line: dict[str, Any]) -> str:
+    """An answer's name in the language of the reader, Danish first."""
+    from django.utils.translation import get_language
+
+    if (get_language() or "da").startswith("en") and line.get("label_en"):
+        return str(line["label_en"])
+    return str(line["label_da"])
+
+
+def _choice_label(choices, value: str) -> str:
+    try:
+        return str(choices(value).label)
+    except ValueError:  # a value of a frozen sheet no longer offered: shown as it was stored
+        return value
+
+
+def national_title(sheet: dict[str, Any]) -> str:
+    return _("National statistics %(year)d") % {"year": sheet["year"]}
+
+
+def _national_columns(sheet: dict[str, Any]) -> list[str]:
+    from events.models import Event
+
+    return [
+        _("Questionnaire"),
+        _("Code"),
+        _("Answer"),
+        _("What is counted"),
+        _("Counted"),
+        _("Adjustment"),
+        _("Answer given"),
+        _("Reason for the adjustment"),
+        _("Held occurrences"),
+        _("Held with attendance"),
+        _("Held with attendance 0"),
+        _("Held missing attendance"),
+        *[str(label) for _value, label in Event.Venue.choices],
+        *[b["name"] for b in sheet["branches"]],
+    ]
+
+
+def _national_row(sheet: dict[str, Any], line: dict[str, Any]) -> list[Any]:
+    from events.models import Event
+
+    from .models import NationalLine
+
+    adjustment = line.get("adjustment") or {}
+    return [
+        _choice_label(NationalLine.Form, line["form"]),
+        line["code"],
+        national_label(line),
+        _choice_label(NationalLine.Measure, line["measure"]),
+        line["counted"],
+        adjustment.get("delta"),
+        line["answer"],
+        adjustment.get("reason", ""),
+        line["held"],
+        line["with_attendance"],
+        line["zero_attendance"],
+        line["missing_attendance"],
+        *[line["by_venue"].get(v, 0) for v in Event.Venue.values],
+        *[line["by_branch"].get(str(b["id"]), 0) for b in sheet["branches"]],
+    ]
+
+
+def _missing_columns() -> list[str]:
+    return [_("Start"), _("Branch"), _("Event"), _("Kind"), _("Venue"), _("Answers it feeds")]
+
+
+def _missing_row(row: dict[str, Any], *, as_datetime: bool) -> list[Any]:
+    from events.models import Event
+
+    start: Any = _datetime(row["start"]) if as_datetime else row["start"]
+    return [
+        start,
+        row["branch_name"],
+        row["title"],
+        _choice_label(Event.Kind, row["kind"]),
+        _choice_label(Event.Venue, row["venue"]),
+        ", ".join(row["lines"]),
+    ]
+
+
+def _national_heading(sheet: dict[str, Any], *, frozen_title: str = "") -> list[list[Any]]:
+    source = {
+        "year": _("this year's own mapping"),
+        "default": _("the default mapping"),
+    }.get(sheet.get("mapping_source", ""), _("the mapping frozen with it"))
+    rows: list[list[Any]] = [[national_title(sheet)]]
+    if frozen_title:
+        rows.append([_("Frozen with"), frozen_title])
+    rows += [
+        [_("Period"), sheet["first"], sheet["last"]],
+        [_("Held as of"), sheet["held_as_of"]],
+        [_("Counted with"), source],
+    ]
+    return rows
+
+
+def national_csv(sheet: dict[str, Any], *, dialect: str = "plain", frozen_title: str = "") -> bytes:
+    """The answer sheet as CSV: the answers (with adjustments, venues and branches), then the
+    held occurrences missing attendance. Dialects as ``report_csv``'s."""
+    if dialect not in CSV_DIALECTS:
+        raise ValueError(dialect)
+    danish = dialect == "excel-da"
+    out = io.StringIO()
+    writer = csv.writer(out, delimiter=";" if danish else ",", lineterminator="\r\n")
+
+    def write(values) -> None:
+        row = _row(values)
+        writer.writerow([_decimal_comma(v) for v in row] if danish else row)
+
+    for heading in _national_heading(sheet, frozen_title=frozen_title):
+        write(heading)
+    write([])
+    write(_national_columns(sheet))
+    for line in sheet["lines"]:
+        write(["" if v is None else v for v in _national_row(sheet, line)])
+    write([])
+    write([_("Held occurrences missing attendance"), sheet["missing_count"]])
+    write(_missing_columns())
+    for row in sheet["missing"]:
+        write(_missing_row(row, as_datetime=False))
+    text = out.getvalue()
+    return ("\ufeff" + text).encode("utf-8") if danish else text.encode("utf-8")
+
+
+def _mapping_sheet(ws, sheet: dict[str, Any]) -> None:
+    from events.models import Event
+
+    from .models import NationalLine
+
+    labels = {
+        "kinds": Event.Kind,
+        "venues": Event.Venue,
+        "barometer_types": Event.BarometerType,
+        "initiated_by": Event.InitiatedBy,
+    }
+    _append(
+        ws,
+        [
+            _("Code"),
+            _("Answer"),
+            _("What is counted"),
+            _("Event kinds"),
+            _("Venues"),
+            _("Barometer types"),
+            _("Started by"),
+        ],
+    )
+    for line in sheet["mapping"]:
+        _append(
+            ws,
+            [
+                line["code"],
+                national_label(line),
+                _choice_label(NationalLine.Measure, line["measure"]),
+                *[
+                    ", ".join(_choice_label(choices, v) for v in line.get(name) or []) or _("any")
+                    for name, choices in labels.items()
+                ],
+            ],
+        )
+
+
+def national_xlsx(sheet: dict[str, Any], *, frozen_title: str = "") -> bytes:
+    """The answer sheet as a workbook: the answers, the held occurrences missing attendance,
+    and the mapping it was counted with."""
+    from openpyxl import Workbook
+    from openpyxl.styles import Font
+
+    bold = Font(bold=True)
+    book = Workbook()
+    answers = book.active
+    answers.title = _("Answers")[:31]
+    for heading in _national_heading(sheet, frozen_title=frozen_title):
+        if heading[0] == _("Period"):
+            heading = [heading[0], _date(heading[1]), _date(heading[2])]
+        elif heading[0] == _("Held as of"):
+            heading = [heading[0], _datetime(heading[1])]
+        _append(answers, heading)
+    answers["A1"].font = Font(bold=True, size=14)
+    _append(answers, [])
+    _append(answers, _national_columns(sheet))
+    header_row = answers.max_row
+    for cell in answers[header_row]:
+        cell.font = bold
+    for line in sheet["lines"]:
+        _append(answers, _national_row(sheet, line))
+    answers.freeze_panes = answers.cell(row=header_row + 1, column=4)
+
+    missing = book.create_sheet(_("Missing attendance")[:31])
+    _append(missing, _missing_columns())
+    for cell in missing[1]:
+        cell.font = bold
+    for row in sheet["missing"]:
+        _append(missing, _missing_row(row, as_datetime=True))
+
+    mapping = book.create_sheet(_("Mapping")[:31])
+    _mapping_sheet(mapping, sheet)
+    for cell in mapping[1]:
+        cell.font = bold
+
+    for ws in book.worksheets:
+        _fit_columns(ws)
+    buffer = io.BytesIO()
+    book.save(buffer)
+    return buffer.getvalue()

@@ -540,3 +540,114 @@ class DigestEntry(models.Model):
 
     def __str__(self) -> str:
         return f"{self.sent_on}: {self.occurrence_id} -> {self.user_id}"
+
+
+class NationalLine(models.Model):
+    """One answer of the yearly national statistics (Danmarks Statistik's table BIB2B, or Slots-
+    og Kulturstyrelsen's library barometer) and which events feed it (DESIGN.md, N6).
+
+    The questionnaire changes from year to year, so this is data an administrator edits: a
+    line with a year is that year's; lines without a year are the default mapping, used for
+    every year that has no lines of its own. Counting is ``tasks.services.national``'s."""
+
+    class Form(models.TextChoices):
+        BIB2B = "bib2b", _("Danmarks Statistik, table BIB2B")
+        BAROMETER = "barometer", _("Library barometer (Slots- og Kulturstyrelsen)")
+
+    class Measure(models.TextChoices):
+        OCCURRENCES = "occurrences", _("Held occurrences (each session once)")
+        EVENTS = "events", _("Distinct events with a held occurrence")
+        PARTICIPANTS = "participants", _("Participants (recorded attendance)")
+
+    year = models.PositiveSmallIntegerField(
+        _("year"),
+        null=True,
+        blank=True,
+        db_index=True,
+        help_text=_(
+            "Empty: the default mapping, used for every year that has no lines of its own."
+        ),
+    )
+    form = models.CharField(_("questionnaire"), max_length=16, choices=Form.choices)
+    code = models.SlugField(
+        _("code"),
+        max_length=64,
+        help_text=_("Names the answer across years (adjustments refer to it)."),
+    )
+    label_da = models.CharField(_("answer (Danish)"), max_length=200)
+    label_en = models.CharField(_("answer (English)"), max_length=200, blank=True)
+    order = models.PositiveSmallIntegerField(_("order"), default=0)
+    measure = models.CharField(_("what is counted"), max_length=16, choices=Measure.choices)
+    kinds = models.JSONField(_("event kinds"), default=list, help_text=_("At least one."))
+    venues = models.JSONField(
+        _("venues"), default=list, blank=True, help_text=_("None chosen: every venue.")
+    )
+    barometer_types = models.JSONField(
+        _("barometer types"), default=list, blank=True, help_text=_("None chosen: any or none.")
+    )
+    initiated_by = models.JSONField(
+        _("started by"), default=list, blank=True, help_text=_("None chosen: anyone or not said.")
+    )
+
+    class Meta:
+        ordering = ["year", "order", "code"]
+        verbose_name = _("national statistics answer")
+        verbose_name_plural = _("national statistics answers (mapping)")
+        constraints = [
+            models.UniqueConstraint(
+                fields=["year", "code"],
+                condition=Q(year__isnull=False),
+                name="nationalline_unique_code_per_year",
+            ),
+            models.UniqueConstraint(
+                fields=["code"],
+                condition=Q(year__isnull=True),
+                name="nationalline_unique_default_code",
+            ),
+        ]
+
+    def __str__(self) -> str:
+        scope = str(self.year) if self.year else str(_("default mapping"))
+        return f"{scope}: {self.label_da}"
+
+    @property
+    def label(self) -> str:
+        from django.utils.translation import get_language
+
+        if (get_language() or "da").startswith("en") and self.label_en:
+            return self.label_en
+        return self.label_da
+
+
+class NationalAdjustment(models.Model):
+    """A correction of one year's answer, made without a release: added to the counted figure
+    and shown beside it with its reason (``tasks.services.national``)."""
+
+    year = models.PositiveSmallIntegerField(_("year"))
+    code = models.SlugField(_("answer (code)"), max_length=64)
+    delta = models.IntegerField(
+        _("adjustment"), help_text=_("Added to the counted figure; negative to subtract.")
+    )
+    reason = models.TextField(_("reason"))
+    changed_by = models.ForeignKey(
+        settings.AUTH_USER_MODEL,
+        verbose_name=_("changed by"),
+        on_delete=models.SET_NULL,
+        null=True,
+        blank=True,
+        related_name="+",
+    )
+    changed_at = models.DateTimeField(_("changed"), default=timezone.now)
+
+    class Meta:
+        ordering = ["-year", "code"]
+        verbose_name = _("national statistics adjustment")
+        verbose_name_plural = _("national statistics adjustments")
+        constraints = [
+            models.UniqueConstraint(
+                fields=["year", "code"], name="nationaladjustment_one_per_answer"
+            )
+        ]
+
+    def __str__(self) -> str:
+        return f"{self.year} {self.code}: {self.delta:+d}"

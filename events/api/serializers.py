@@ -330,6 +330,21 @@ def picture_data(event: Event, request=None) -> dict[str, Any] | None:
     }
 
 
+KIND_HELP = _(
+    "What the national statistics count the event as: arrangement, exhibition, teaching "
+    "(announced user teaching) or other."
+)
+VENUE_HELP = _(
+    "library (in the library), community (out in the local community) or online. Left out "
+    "when creating: community for the bookmobile, else library."
+)
+BAROMETER_HELP = _(
+    "Optional type for the library barometer: literature, talk, music, author, debate, "
+    "reading_club or other; empty for none."
+)
+INITIATED_BY_HELP = _("Optional: library or users (who started it); empty for not said.")
+
+
 class EventSerializer(CachedRepresentation, serializers.ModelSerializer):
     serializer_field_mapping = URL_MAPPING
     cache_related = ("branch", "stop", "room", "tracks", "audiences", "partners")
@@ -358,6 +373,19 @@ class EventSerializer(CachedRepresentation, serializers.ModelSerializer):
     updated_at = LocalDateTimeField(read_only=True, help_text=_("When the event was last changed."))
     links = serializers.SerializerMethodField(help_text=_("Add this event to a calendar."))
     image = serializers.SerializerMethodField(help_text=_("The event's picture, if any."))
+    # Optional choices: empty when not said (a read-only field from the model would not say so).
+    barometer_type = serializers.ChoiceField(
+        choices=Event.BarometerType.choices,
+        allow_blank=True,
+        read_only=True,
+        help_text=BAROMETER_HELP,
+    )
+    initiated_by = serializers.ChoiceField(
+        choices=Event.InitiatedBy.choices,
+        allow_blank=True,
+        read_only=True,
+        help_text=INITIATED_BY_HELP,
+    )
 
     class Meta:
         model = Event
@@ -376,6 +404,10 @@ class EventSerializer(CachedRepresentation, serializers.ModelSerializer):
             "audiences",
             "partners",
             "co_created",
+            "kind",
+            "venue",
+            "barometer_type",
+            "initiated_by",
             "start",
             "end",
             "all_day",
@@ -397,6 +429,8 @@ class EventSerializer(CachedRepresentation, serializers.ModelSerializer):
             "description": {"help_text": _("Description (plain text).")},
             "status": {"help_text": _("draft (staff only), published or cancelled.")},
             "cancel_reason": {"help_text": _("Why the event was cancelled.")},
+            "kind": {"help_text": KIND_HELP},
+            "venue": {"help_text": VENUE_HELP},
             "all_day": {"help_text": _("An all-day event.")},
             "capacity": {"help_text": _("How many can take part, if limited.")},
             "url": {"help_text": _("A link with more information or sign-up.")},
@@ -595,6 +629,22 @@ class EventWriteSerializer(StrictFieldsMixin, serializers.Serializer):
     )
     co_created = serializers.BooleanField(
         required=False, help_text=_model_help(Event, "co_created")
+    )
+    kind = serializers.ChoiceField(choices=Event.Kind.choices, required=False, help_text=KIND_HELP)
+    venue = serializers.ChoiceField(
+        choices=Event.Venue.choices, required=False, help_text=VENUE_HELP
+    )
+    barometer_type = serializers.ChoiceField(
+        choices=Event.BarometerType.choices,
+        allow_blank=True,
+        required=False,
+        help_text=BAROMETER_HELP,
+    )
+    initiated_by = serializers.ChoiceField(
+        choices=Event.InitiatedBy.choices,
+        allow_blank=True,
+        required=False,
+        help_text=INITIATED_BY_HELP,
     )
     status = serializers.ChoiceField(
         choices=[Event.Status.DRAFT, Event.Status.PUBLISHED],

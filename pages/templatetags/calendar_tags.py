@@ -86,3 +86,11 @@ def sees_proposals(user) -> bool:
 def was_url() -> str:
     """The accessibility statement (WAS_URL) the footer links, or "" when none is set."""
     return settings.WAS_URL
+
+
+@register.filter
+def is_management(user) -> bool:
+    """Whether management's own links belong on a page (the national statistics)."""
+    from events.roles import is_management as management
+
+    return management(user)

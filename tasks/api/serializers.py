@@ -11,7 +11,15 @@ from events.api.serializers import SlugField, StrictTypesMixin
 from events.clock import MAX_YEAR, MIN_YEAR
 from events.models import Branch, Event, Track
 
-from ..models import ActionPlan, Initiative, Job, PeriodKind, StatusReport, Target
+from ..models import (
+    ActionPlan,
+    Initiative,
+    Job,
+    NationalLine,
+    PeriodKind,
+    StatusReport,
+    Target,
+)
 from ..services.read import SCOPES
 
 
@@ -555,4 +563,138 @@ class ActionPlanCopySerializer(StrictTypesMixin, serializers.Serializer):
     year = _year(
         required=False,
         help_text=_("The year of the new plan (default: the year after this plan's)."),
+    )
+
+
+# --- national statistics ---------------------------------------------------------------------
+
+
+class NationalQuerySerializer(serializers.Serializer):
+    """?frozen=true: the sheet frozen with the year's December KIU report."""
+
+    frozen = serializers.BooleanField(
+        default=False,
+        help_text=_(
+            "true: the sheet frozen with the year's December KIU report (404 if there is none); "
+            "false (default): counted now."
+        ),
+    )
+
+
+class NationalCsvQuerySerializer(NationalQuerySerializer):
+    dialect = serializers.ChoiceField(
+        choices=["plain", "excel-da"],
+        default="plain",
+        help_text=_(
+            "plain (default): comma, dot decimals, UTF-8; excel-da: semicolon, decimal comma, "
+            "UTF-8 with a byte order mark, as Danish Excel opens it."
+        ),
+    )
+
+
+def _list_of(choices, text) -> serializers.ListField:
+    return serializers.ListField(
+        child=serializers.ChoiceField(choices=choices.choices), help_text=text
+    )
+
+
+class NationalMappingLineSerializer(serializers.Serializer):
+    code = serializers.SlugField(help_text=_("Names the answer across years."))
+    form = serializers.ChoiceField(
+        choices=NationalLine.Form.choices, help_text=_("The questionnaire the answer is in.")
+    )
+    label_da = serializers.CharField(help_text=_("The answer's name in Danish."))
+    label_en = serializers.CharField(help_text=_("The answer's name in English (may be empty)."))
+    order = serializers.IntegerField(help_text=_("Place in the sheet, lowest first."))
+    measure = serializers.ChoiceField(
+        choices=NationalLine.Measure.choices,
+        help_text=_(
+            "occurrences: held occurrences, each session once; events: distinct events with a "
+            "held occurrence; participants: their recorded attendance."
+        ),
+    )
+    kinds = _list_of(Event.Kind, _("The event kinds counted."))
+    venues = _list_of(Event.Venue, _("The venues counted; empty: every venue."))
+    barometer_types = _list_of(
+        Event.BarometerType, _("The barometer types counted; empty: any or none.")
+    )
+    initiated_by = _list_of(
+        Event.InitiatedBy, _("Who started the events counted; empty: anyone or not said.")
+    )
+
+
+class NationalAdjustmentSerializer(serializers.Serializer):
+    delta = serializers.IntegerField(help_text=_("Added to the counted figure."))
+    reason = serializers.CharField(help_text=_("Why the answer is adjusted."))
+    changed_by = serializers.CharField(help_text=_("User name of who set it (may be empty)."))
+    changed_at = serializers.DateTimeField(help_text=_("When it was set, local time."))
+
+
+class NationalVenuesSerializer(serializers.Serializer):
+    library = serializers.IntegerField(help_text=_("In the library."))
+    community = serializers.IntegerField(help_text=_("Out in the local community."))
+    online = serializers.IntegerField(help_text=_("Online."))
+
+
+class NationalAnswerSerializer(NationalMappingLineSerializer):
+    counted = serializers.IntegerField(help_text=_("The figure counted from the occurrences."))
+    adjustment = NationalAdjustmentSerializer(
+        allow_null=True, help_text=_("The adjustment of this answer this year, if any.")
+    )
+    answer = serializers.IntegerField(help_text=_("The answer to give: counted + adjustment."))
+    held = serializers.IntegerField(help_text=_("Held occurrences feeding the answer."))
+    with_attendance = serializers.IntegerField(
+        help_text=_("Of them, with attendance recorded (0 included).")
+    )
+    zero_attendance = serializers.IntegerField(help_text=_("Of them, with attendance 0."))
+    missing_attendance = serializers.IntegerField(
+        help_text=_("Of them, with no attendance recorded: counted as held, never guessed.")
+    )
+    by_venue = NationalVenuesSerializer(help_text=_("The counted figure by venue."))
+    by_branch = serializers.DictField(
+        child=serializers.IntegerField(),
+        help_text=_("The counted figure by branch: the branch's id as key."),
+    )
+
+
+class NationalBranchSerializer(serializers.Serializer):
+    id = serializers.IntegerField(help_text=_("Id of the branch."))
+    slug = serializers.SlugField(help_text=_("Slug of the branch."))
+    name = serializers.CharField(help_text=_("Name of the branch."))
+
+
+class NationalMissingSerializer(MissingOccurrenceSerializer):
+    branch_name = serializers.CharField(help_text=_("Name of the event's branch."))
+    kind = serializers.ChoiceField(choices=Event.Kind.choices, help_text=_("The event's kind."))
+    venue = serializers.ChoiceField(choices=Event.Venue.choices, help_text=_("The event's venue."))
+    lines = serializers.ListField(
+        child=serializers.SlugField(), help_text=_("Codes of the answers it feeds.")
+    )
+
+
+class NationalSheetSerializer(serializers.Serializer):
+    year = serializers.IntegerField(help_text=_("The year answered."))
+    first = serializers.DateField(help_text=_("First local date counted."))
+    last = serializers.DateField(
+        help_text=_("Last local date counted (30 November in a sheet frozen in December).")
+    )
+    held_as_of = serializers.DateTimeField(
+        help_text=_("Occurrences count as held if they had ended by then.")
+    )
+    mapping_source = serializers.ChoiceField(
+        choices=["year", "default", "given"],
+        help_text=_("year: the year's own mapping; default: the default mapping."),
+    )
+    mapping = NationalMappingLineSerializer(
+        many=True, help_text=_("The mapping the sheet was counted with.")
+    )
+    branches = NationalBranchSerializer(many=True, help_text=_("The branches, in order."))
+    lines = NationalAnswerSerializer(many=True, help_text=_("The answers, in order."))
+    missing = NationalMissingSerializer(
+        many=True, help_text=_("Held occurrences feeding an answer without attendance recorded.")
+    )
+    missing_count = serializers.IntegerField(help_text=_("How many of them."))
+    frozen_with = serializers.IntegerField(
+        allow_null=True,
+        help_text=_("Id of the December KIU report that froze this sheet; null if counted now."),
     )

@@ -20,5 +20,20 @@ urlpatterns = [
     ),
     path("status/recompute/", views.RecomputeView.as_view(), name="status-recompute"),
     path("status/jobs/<uuid:pk>/", views.JobView.as_view(), name="status-job"),
+    path(
+        "status/national/<int:year>/",
+        views.NationalStatisticsView.as_view(),
+        name="status-national",
+    ),
+    path(
+        "status/national/<int:year>/csv/",
+        views.NationalStatisticsCsvView.as_view(),
+        name="status-national-csv",
+    ),
+    path(
+        "status/national/<int:year>/xlsx/",
+        views.NationalStatisticsXlsxView.as_view(),
+        name="status-national-xlsx",
+    ),
     *router.urls,
 ]

@@ -6,6 +6,7 @@ read function of ``tasks.services`` and serializes the result.
 
 from __future__ import annotations
 
+from django.core.exceptions import ValidationError as DjangoValidationError
 from django.http import HttpResponse
 from django.shortcuts import get_object_or_404
 from django.urls import reverse
@@ -20,7 +21,7 @@ from drf_spectacular.utils import (
 )
 from rest_framework import mixins, status, viewsets
 from rest_framework.decorators import action
-from rest_framework.exceptions import PermissionDenied, ValidationError
+from rest_framework.exceptions import NotFound, PermissionDenied, ValidationError
 from rest_framework.response import Response
 from rest_framework.views import APIView
 
@@ -31,6 +32,7 @@ from tasks.dispatch import status_recompute_start, status_report_start
 from tasks.services.figures import Period, period_get
 from tasks.services.initiatives import initiative_update
 from tasks.services.jobs import job_get
+from tasks.services.national import national_sheet, national_sheet_frozen
 from tasks.services.plans import action_plan_copy, action_plan_save
 from tasks.services.read import (
     missing_attendance_list,
@@ -511,3 +513,99 @@ class ActionPlanViewSet(KnownQueryParameters, viewsets.ModelViewSet):
         obj = get_object_or_404(self.get_queryset(), pk=self.kwargs["pk"])
         self.check_object_permissions(self.request, obj)
         return obj
+
+
+# --- national statistics ---------------------------------------------------------------------
+
+NATIONAL_YEAR = OpenApiParameter(
+    "year",
+    OpenApiTypes.INT,
+    OpenApiParameter.PATH,
+    description=_("The year answered (2000 to 2100)."),
+)
+
+
+def national_sheet_for(year: int, *, frozen: bool) -> tuple[dict, str]:
+    """The sheet counted now, or the one frozen with the December KIU report (404 without
+    one), with the title of the report that froze it."""
+    if not frozen:
+        try:
+            sheet = national_sheet(year=year)
+        except DjangoValidationError as exc:
+            raise ValidationError(exc.message_dict) from exc
+        return {**sheet, "frozen_with": None}, ""
+    report = national_sheet_frozen(year=year)
+    if report is None:
+        raise NotFound(_("No December KIU report has frozen a sheet for this year."))
+    return {**report.data["national"], "frozen_with": report.pk}, report.title
+
+
+class _NationalView(APIView):
+    permission_classes = [ManagesStatus]
+    query = serializers.NationalQuerySerializer
+
+    def sheet(self, request, year):
+        data = _query(self.query, request)
+        return data, *national_sheet_for(year, frozen=data["frozen"])
+
+
+class NationalStatisticsView(_NationalView):
+    """The yearly answers to Danmarks Statistik (BIB2B) and the library barometer."""
+
+    @extend_schema(
+        description=_(
+            "The national statistics' answer sheet of a year for the whole library system, "
+            "counted by DESIGN.md's rules N1-N6 from the held occurrences (drafts never count), "
+            "each answer with its adjustment, by venue and by branch, and the held occurrences "
+            "missing attendance (never guessed). frozen=true gives the sheet the December KIU "
+            "report froze, with the mapping it was counted with. Management and administrators "
+            "only."
+        ),
+        parameters=[NATIONAL_YEAR, serializers.NationalQuerySerializer],
+        responses=serializers.NationalSheetSerializer,
+    )
+    def get(self, request, year):
+        _data, sheet, _title = self.sheet(request, year)
+        return Response(sheet)
+
+
+def _national_file(content: bytes, content_type: str, *, year: int, frozen: bool, ext: str):
+    response = HttpResponse(content, content_type=content_type)
+    name = f"national-statistics-{year}{'-december' if frozen else ''}"
+    response["Content-Disposition"] = f'attachment; filename="{name}.{ext}"'
+    return response
+
+
+class NationalStatisticsCsvView(_NationalView):
+    query = serializers.NationalCsvQuerySerializer
+
+    @extend_schema(
+        description=_(
+            "The answer sheet as a CSV file: the answers, then the held occurrences missing "
+            "attendance; headings in the language asked for (Accept-Language). Management "
+            "and administrators only."
+        ),
+        parameters=[NATIONAL_YEAR, serializers.NationalCsvQuerySerializer],
+        responses={(200, "text/csv"): OpenApiTypes.BINARY},
+    )
+    def get(self, request, year):
+        data, sheet, title = self.sheet(request, year)
+        content = exports.national_csv(sheet, dialect=data["dialect"], frozen_title=title)
+        return _national_file(
+            content, "text/csv; charset=utf-8", year=year, frozen=data["frozen"], ext="csv"
+        )
+
+
+class NationalStatisticsXlsxView(_NationalView):
+    @extend_schema(
+        description=_(
+            "The answer sheet as an Excel workbook: the answers, the held occurrences missing "
+            "attendance and the mapping. Management and administrators only."
+        ),
+        parameters=[NATIONAL_YEAR, serializers.NationalQuerySerializer],
+        responses={(200, XLSX): OpenApiTypes.BINARY},
+    )
+    def get(self, request, year):
+        data, sheet, title = self.sheet(request, year)
+        content = exports.national_xlsx(sheet, frozen_title=title)
+        return _national_file(content, XLSX, year=year, frozen=data["frozen"], ext="xlsx")

@@ -15,6 +15,7 @@ from events.models import Track
 
 from ..models import PeriodKind, StatusReport
 from .figures import Period, Progress, _say, figures_compute
+from .national import national_sheet
 from .plans import action_plan_get, action_plan_snapshot
 from .read import _decorate, status_figures_from_rows, track_coverage
 
@@ -42,7 +43,8 @@ def status_report_generate(
     track_comments: dict[str, str] | None = None,
 ) -> StatusReport:
     """Freeze a status report: the figures of the year up to the day before ``as_of``
-    (1 June: the year to 31 May; 1 December: to 30 November, with next year's plan attached).
+    (1 June: the year to 31 May; 1 December: to 30 November, with next year's plan and the
+    national statistics' answer sheet attached).
 
     A scheduled report is made once per day: run again (a retry), it returns the one it made.
     Reports on demand are always new."""
@@ -83,6 +85,11 @@ def status_report_generate(
         "overall_comment": overall_comment or "",
         "track_comments": {k: v for k, v in (track_comments or {}).items() if v},
     }
+    if kind == StatusReport.Kind.DECEMBER:
+        # The national statistics' answer sheet of the year so far, frozen with the mapping and
+        # adjustments it was counted with (DESIGN.md, N6).
+        _say(progress, 75, _("Counting the national statistics"))
+        data["national"] = national_sheet(year=period.year, first=period.first, last=last, now=now)
     if kind == StatusReport.Kind.JUNE:
         title = _("Status of action plan %(plan)d, KIU June %(year)d") % {
             "plan": period.year,

@@ -66,7 +66,7 @@ def test_seed_demo_twice_creates_nothing_the_second_time():
     assert _counts() == counts
     assert _snapshot() == snapshot
     assert "Created: nothing." in second
-    assert "events: 45" in first
+    assert "events: 46" in first
     assert counts["Event"] >= 40
     for username, password in demo.DEMO_PASSWORDS.items():
         assert f"{username} / {password}" in first
@@ -135,6 +135,19 @@ def test_seed_demo_lays_out_a_living_year_around_the_day_with_a_user_per_role():
     assert cancelled.count() >= 3
     assert not cancelled.filter(cancel_reason="").exists()
     assert Occurrence.objects.filter(moved=True).exists()
+    # Every kind, venue, barometer type and starter the national statistics count by, and the
+    # bookmobile's events out in the local community.
+    for name, choices in (
+        ("kind", Event.Kind),
+        ("venue", Event.Venue),
+        ("barometer_type", Event.BarometerType),
+        ("initiated_by", Event.InitiatedBy),
+    ):
+        used = set(Event.objects.values_list(name, flat=True))
+        assert used >= set(choices.values), name
+    assert set(Event.objects.filter(branch=bus).values_list("venue", flat=True)) == {"community"}
+    exhibition = Event.objects.get(kind=Event.Kind.EXHIBITION)
+    assert exhibition.occurrences.count() > 1
     # Attendance on most past occurrences, some with an age breakdown, some still missing.
     now = min(timezone.now(), demo._local(today, demo.time(12, 0)))
     held = Occurrence.objects.held(now=now).filter(event__status=Event.Status.PUBLISHED)
