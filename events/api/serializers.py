@@ -347,6 +347,7 @@ class EventSerializer(serializers.ModelSerializer):
             "all_day",
             "rrule",
             "exdates",
+            "rdates",
             "capacity",
             "url",
             "sequence",
