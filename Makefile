@@ -16,7 +16,7 @@ lint:
 	.venv/bin/lint-imports --no-cache
 
 typecheck:
-	.venv/bin/mypy calendar_service events feeds tasks pages demo
+	.venv/bin/mypy calendar_service events feeds tasks pages demo dplcms
 
 bench:
 	.venv/bin/python -m bench

@@ -45,6 +45,12 @@ env = environ.Env(
     TRUSTED_PROXY_COUNT=(int, 0),
     EMAIL_URL=(str, "consolemail://"),
     DEFAULT_FROM_EMAIL=(str, "Roskilde Bibliotekerne <noreply@roskildebib.dk>"),
+    DPL_CMS_URL=(str, ""),
+    DPL_CMS_USERNAME=(str, ""),
+    DPL_CMS_PASSWORD=(str, ""),
+    DPL_CMS_SYNC_MINUTES=(int, 15),
+    DPL_CMS_PAST_DAYS=(int, 30),
+    DPL_CMS_TIMEOUT_SECONDS=(int, 30),
 )
 environ.Env.read_env(BASE_DIR / ".env", overwrite=False)
 
@@ -87,6 +93,7 @@ INSTALLED_APPS = [
     "tasks",
     "pages",
     "demo",
+    "dplcms",
 ]
 
 MIDDLEWARE = [
@@ -229,6 +236,14 @@ EVENT_START_PAST_DAYS = env("EVENT_START_PAST_DAYS")
 FEED_PAST_DAYS = env("FEED_PAST_DAYS")
 FEED_FUTURE_DAYS = env("FEED_FUTURE_DAYS")
 FEED_REFRESH_MINUTES = env("FEED_REFRESH_MINUTES")
+# The dpl-cms connector (dplcms/): off while DPL_CMS_URL is unset. It reads the website's events
+# every DPL_CMS_SYNC_MINUTES from DPL_CMS_PAST_DAYS back, as the Drupal user named here.
+DPL_CMS_URL = env("DPL_CMS_URL").rstrip("/")
+DPL_CMS_USERNAME = env("DPL_CMS_USERNAME")
+DPL_CMS_PASSWORD = env("DPL_CMS_PASSWORD")
+DPL_CMS_SYNC_MINUTES = env("DPL_CMS_SYNC_MINUTES")
+DPL_CMS_PAST_DAYS = env("DPL_CMS_PAST_DAYS")
+DPL_CMS_TIMEOUT_SECONDS = env("DPL_CMS_TIMEOUT_SECONDS")
 EVENT_UID_DOMAIN = "bibliotekerne.roskilde.dk"
 
 REST_FRAMEWORK = {

@@ -15,7 +15,7 @@ import pytest
 from tests.conftest import require
 
 ROOT = Path(__file__).resolve().parents[1]
-MYPY_TARGETS = ("calendar_service", "events", "feeds", "tasks", "pages", "demo")  # as in Makefile
+MYPY_TARGETS = ("calendar_service", "events", "feeds", "tasks", "pages", "demo", "dplcms")  # as in Makefile
 TIMEOUT = 900  # seconds; a cold mypy run with the Django plugin takes a while
 
 pytestmark = [pytest.mark.slow, pytest.mark.timeout(TIMEOUT + 60)]
