@@ -12,6 +12,7 @@ from typing import Any
 import ijson
 import requests
 from django.conf import settings
+from django.utils.translation import gettext as _
 from ijson.common import ObjectBuilder
 from requests.adapters import HTTPAdapter
 from urllib3.util.retry import Retry
@@ -84,18 +85,23 @@ class DplClient:
             )
         except (requests.Timeout, requests.ConnectionError) as exc:
             raise DplUnavailable(
-                f"The website did not answer ({type(exc).__name__}), also after retries."
+                _("The website did not answer (%(error)s), also after retries.")
+                % {"error": type(exc).__name__}
             ) from exc
         if response.status_code in (401, 403):
             response.close()
             raise DplAuthError(
-                f"The website refused the login (HTTP {response.status_code}): check the "
-                "dpl-cms user (DPL_CMS_USERNAME, DPL_CMS_PASSWORD) and its role."
+                _(
+                    "The website refused the login (HTTP %(status)d): check the dpl-cms user "
+                    "(DPL_CMS_USERNAME, DPL_CMS_PASSWORD) and its role."
+                )
+                % {"status": response.status_code}
             )
         if response.status_code >= 500:
             response.close()
             raise DplUnavailable(
-                f"The website answered HTTP {response.status_code}, also after retries."
+                _("The website answered HTTP %(status)d, also after retries.")
+                % {"status": response.status_code}
             )
         return response
 
@@ -107,16 +113,21 @@ class DplClient:
         response = self._request("GET", EVENTS_PATH, params=params, stream=True)
         with response:
             if response.status_code != 200:
-                raise DplError(f"The event list answered HTTP {response.status_code}.")
+                raise DplError(
+                    _("The event list answered HTTP %(status)d.") % {"status": response.status_code}
+                )
             response.raw.decode_content = True
             try:
                 yield from _list_items(ijson.parse(response.raw, use_float=True))
             except ijson.JSONError as exc:
                 raise DplMalformed(
-                    f"The event list is not valid JSON ({exc}); nothing was changed."
+                    _("The event list is not valid JSON (%(error)s); nothing was changed.")
+                    % {"error": exc}
                 ) from exc
             except requests.RequestException as exc:  # the stream broke off
-                raise DplUnavailable(f"The event list broke off ({exc}).") from exc
+                raise DplUnavailable(
+                    _("The event list broke off (%(error)s); nothing was changed.") % {"error": exc}
+                ) from exc
 
     def patch(self, *, uuid: str, body: dict[str, Any]) -> None:
         """Write ``state`` and/or ``external_data`` of one instance."""
@@ -126,7 +137,8 @@ class DplClient:
         with response:
             if response.status_code not in (200, 204):
                 raise DplError(
-                    f"Writing back to instance {uuid} answered HTTP {response.status_code}."
+                    _("Writing back to instance %(uuid)s answered HTTP %(status)d.")
+                    % {"uuid": uuid, "status": response.status_code}
                 )
 
 
@@ -136,7 +148,7 @@ def _list_items(events: Iterator[tuple[str, str, Any]]) -> Iterator[Any]:
     every imported event)."""
     first = next(events, None)
     if first is None or first[:2] != ("", "start_array"):
-        raise DplMalformed("The event list is not a JSON list; nothing was changed.")
+        raise DplMalformed(_("The event list is not a JSON list; nothing was changed."))
     builder: ObjectBuilder | None = None
     depth = 0
     for _prefix, event, value in events:
@@ -152,4 +164,4 @@ def _list_items(events: Iterator[tuple[str, str, Any]]) -> Iterator[Any]:
         if depth == 0:
             yield builder.value
             builder = None
-    raise DplMalformed("The event list ends before its closing bracket; nothing was changed.")
+    raise DplMalformed(_("The event list ends before its closing bracket; nothing was changed."))

@@ -13,6 +13,7 @@ from pathlib import Path
 from typing import Any
 from uuid import UUID
 
+from django.utils.translation import gettext as _
 from jsonschema import Draft4Validator
 
 from events.clock import LOCAL_TZ
@@ -93,9 +94,15 @@ def _moment(uuid: str, name: str, value: str) -> datetime:
     try:
         moment = datetime.fromisoformat(value.replace("Z", "+00:00"))
     except ValueError:
-        raise InstanceError(uuid, f"{name} “{value}” is not an ISO 8601 date-time.") from None
+        raise InstanceError(
+            uuid,
+            _("%(field)s “%(value)s” is not an ISO 8601 date-time.")
+            % {"field": name, "value": value},
+        ) from None
     if moment.tzinfo is None:
-        raise InstanceError(uuid, f"{name} “{value}” has no time zone.")
+        raise InstanceError(
+            uuid, _("%(field)s “%(value)s” has no time zone.") % {"field": name, "value": value}
+        )
     return moment.astimezone(LOCAL_TZ)
 
 
@@ -104,6 +111,8 @@ def _schema_message(item: Any) -> str | None:
     if not errors:
         return None
     first = errors[0]
+    if list(first.path) == ["state"] and first.validator == "enum":
+        return _("unknown state “%(state)s”") % {"state": first.instance}
     where = ".".join(str(p) for p in first.path) or "the instance"
     return f"{where}: {first.message}"
 
@@ -134,8 +143,8 @@ def _times(uuid: str, item: dict[str, Any]) -> tuple[datetime, datetime]:
     if end <= start:
         raise InstanceError(
             uuid,
-            f"It ends ({end.isoformat()}) before it starts ({start.isoformat()}); "
-            "correct the dates on the website.",
+            _("It ends (%(end)s) before it starts (%(start)s); correct the dates on the website.")
+            % {"end": end.isoformat(), "start": start.isoformat()},
         )
     return start, end
 
@@ -145,18 +154,22 @@ def instance_parse(item: Any) -> Instance:
     uuid = _uuid_of(item)
     problem = _schema_message(item)
     if problem is not None:
-        raise InstanceError(uuid, f"Does not follow the dpl-cms specification: {problem}.")
+        raise InstanceError(
+            uuid,
+            _("Skipped: it does not follow the dpl-cms specification (%(problem)s).")
+            % {"problem": problem},
+        )
     assert uuid is not None
     try:
         uuid = str(UUID(uuid))
     except ValueError:
-        raise InstanceError(uuid, "Its uuid is not a UUID.") from None
+        raise InstanceError(uuid, _("Skipped: its uuid is not a UUID.")) from None
     start, end = _times(uuid, item)
     place, online = _place(item.get("address"))
     series = (item.get("series") or {}).get("uuid") or uuid
     title = (item.get("title") or "").strip()
     if not title:
-        raise InstanceError(uuid, "It has no title.")
+        raise InstanceError(uuid, _("Skipped: it has no title."))
     return Instance(
         uuid=uuid,
         series=series,
