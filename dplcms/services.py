@@ -431,7 +431,7 @@ def write_back(*, client: DplClient, outcome: Outcome) -> None:
     write_state = ConnectorSettings.get().write_state
     rows = (
         ImportedInstance.objects.filter(removed=False, series__event__isnull=False)
-        .select_related("series__event", "occurrence")
+        .select_related("series__event", "occurrence__event")
         .order_by("pk")
     )
     for row in rows.iterator():
@@ -441,8 +441,8 @@ def write_back(*, client: DplClient, outcome: Outcome) -> None:
         body: dict[str, Any] = {}
         if (row.written_url, row.written_admin_url) != (url, admin_url):
             body["external_data"] = {"url": url, "admin_url": admin_url}
-        cancelled_here = row.occurrence is not None and row.occurrence.is_cancelled
-        if write_state and cancelled_here and CANCELLED not in (row.state, row.written_state):
+        cancelled_here = write_state and row.occurrence is not None and row.occurrence.is_cancelled
+        if cancelled_here and CANCELLED not in (row.state, row.written_state):
             body["state"] = CANCELLED
         if not body:
             continue

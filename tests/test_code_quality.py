@@ -15,7 +15,8 @@ import pytest
 from tests.conftest import require
 
 ROOT = Path(__file__).resolve().parents[1]
-MYPY_TARGETS = ("calendar_service", "events", "feeds", "tasks", "pages", "demo", "dplcms")  # as in Makefile
+# as in Makefile
+MYPY_TARGETS = ("calendar_service", "events", "feeds", "tasks", "pages", "demo", "dplcms")
 TIMEOUT = 900  # seconds; a cold mypy run with the Django plugin takes a while
 
 pytestmark = [pytest.mark.slow, pytest.mark.timeout(TIMEOUT + 60)]

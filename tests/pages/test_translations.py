@@ -63,7 +63,17 @@ def test_admin_shows_model_names_in_danish(client, admin_user):
     assert "Biblioteker" in html
 
 
-SOURCES = ("calendar_service", "events", "feeds", "tasks", "pages", "demo", "manage.py", "locale")
+SOURCES = (
+    "calendar_service",
+    "events",
+    "feeds",
+    "tasks",
+    "pages",
+    "demo",
+    "dplcms",
+    "manage.py",
+    "locale",
+)
 
 
 def test_the_catalogue_has_a_danish_translation_of_every_string_the_code_marks(tmp_path):
