@@ -289,6 +289,9 @@ class ImportedEventAdmin(EventAdmin):
     edit them there. What this service owns (tracks, audiences, kind, venue, partners,
     co-creation, attendance) stays editable."""
 
+    class Media:
+        css = {"all": ("dplcms/admin.css",)}
+
     def _series(self, obj) -> ImportedSeries | None:
         if obj is None or obj.pk is None:
             return None
