@@ -18,7 +18,7 @@ from django.utils.html import format_html
 from django.utils.translation import gettext_lazy as _
 
 from events import roles
-from events.admin import EventAdmin, RoleAdmin
+from events.admin import EventAdmin, OccurrenceInline, RoleAdmin
 from events.models import Audience, Branch, Event, Track
 
 from . import services, tasks
@@ -284,6 +284,13 @@ class ReviewQueueAdmin(RoleAdmin):
         return TemplateResponse(request, "dplcms/tag.html", context)
 
 
+class ImportedOccurrenceInline(OccurrenceInline):
+    """An imported event's occurrences: their times and state come from the website; head
+    counts (and the room, ours) are recorded here."""
+
+    readonly_fields = (*OccurrenceInline.readonly_fields, "start", "end", "status", "cancel_reason")
+
+
 class ImportedEventAdmin(EventAdmin):
     """Events as ever; an imported one shows the website's fields read only, with a link to
     edit them there. What this service owns (tracks, audiences, kind, venue, partners,
@@ -302,6 +309,12 @@ class ImportedEventAdmin(EventAdmin):
         if self._series(obj) is not None:
             fields += [f for f in (*WEBSITE_OWNED, "website_link") if f not in fields]
         return fields
+
+    def get_inlines(self, request, obj):
+        inlines = list(super().get_inlines(request, obj))
+        if self._series(obj) is None:
+            return inlines
+        return [ImportedOccurrenceInline if i is OccurrenceInline else i for i in inlines]
 
     def get_fieldsets(self, request, obj=None):
         fieldsets = list(super().get_fieldsets(request, obj))

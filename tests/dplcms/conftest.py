@@ -152,6 +152,11 @@ def roskilde_week() -> list[dict[str, Any]]:
     ]
 
 
+def _past_instance(n: int, days: int = 3) -> dict[str, Any]:
+    day = local_today() - timedelta(days=days)
+    return instance(n, title="Læsekreds", start=at(day, 10), hours=1, tags=["Strikkecafé"])
+
+
 @pytest.fixture
 def roskilde(db):
     """Branches named as the website names them, and the staff's mapping rules."""

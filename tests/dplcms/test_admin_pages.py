@@ -184,6 +184,8 @@ def test_an_imported_event_is_read_only_where_the_website_owns_it(dpl, roskilde,
     assert page.status_code == 200
     text = page.content.decode()
     assert 'name="title"' not in text
+    assert '-start_0"' not in text  # an occurrence's date: the website's
+    assert "-attendance_total" in text  # head counts: ours
     assert 'name="tracks"' in text  # ours
     assert "https://www.roskildebib.dk/arrangementer/5" in text
 
@@ -227,3 +229,77 @@ def test_drafts_and_the_queue_stay_out_of_the_api(dpl, roskilde, anon_client):
     knit = next(e for e in body["results"] if e["title"] == "Strikkecafé")
     assert len(knit["rdates"]) == 2
     assert Selection()  # the selection the feeds and API share
+
+
+def test_attendance_is_recorded_on_an_imported_event_and_survives_a_resync(dpl, roskilde):
+    from tests.dplcms.conftest import _past_instance
+
+    dpl.items.append(_past_instance(8))
+    run_sync()
+    occurrence = ImportedInstance.objects.get(uuid=uid(8)).occurrence
+    events_services.attendance_record(occurrence=occurrence, total=11)
+    dpl.items[-1]["title"] = "Læsekreds (ny titel)"
+    run_sync()
+    occurrence.refresh_from_db()
+    assert occurrence.attendance.total == 11
+    assert occurrence.event.title == "Læsekreds (ny titel)"
+
+
+def _form_data(html: str) -> dict[str, list[str]]:
+    """What a browser would post from the page's main form (inputs, selects, textareas)."""
+    from html.parser import HTMLParser
+
+    data: dict[str, list[str]] = {}
+
+    class Form(HTMLParser):
+        select: str | None = None
+        textarea: str | None = None
+
+        def handle_starttag(self, tag, attrs):
+            a = dict(attrs)
+            name = a.get("name")
+            if tag == "input" and name and a.get("type") not in ("submit", "button"):
+                if a.get("type") in ("checkbox", "radio") and "checked" not in a:
+                    return
+                data.setdefault(name, []).append(a.get("value") or "")
+            elif tag == "select" and name:
+                self.select = name
+            elif tag == "option" and self.select and "selected" in a:
+                data.setdefault(self.select, []).append(a.get("value") or "")
+            elif tag == "textarea" and name:
+                self.textarea = name
+                data.setdefault(name, []).append("")
+
+        def handle_endtag(self, tag):
+            if tag == "select":
+                self.select = None
+            if tag == "textarea":
+                self.textarea = None
+
+        def handle_data(self, text):
+            if self.textarea:
+                data[self.textarea][-1] += text
+
+    Form().feed(html)
+    data.pop("csrfmiddlewaretoken", None)
+    return data
+
+
+def test_staff_change_tracks_of_an_imported_event_and_a_resync_keeps_them(
+    dpl, roskilde, admin_user
+):
+    run_sync()
+    event = ImportedInstance.objects.get(uuid=uid(5)).occurrence.event
+    client = _login(admin_user)
+    url = reverse("admin:events_event_change", args=[event.pk])
+    data = _form_data(client.get(url).content.decode())
+    data["tracks"] = [str(track("hygge").pk), str(track("fordybelse").pk)]
+    data["co_created"] = ["on"]
+    response = client.post(url, data)
+    assert response.status_code == 302, response.content.decode()[-3000:]
+    event.refresh_from_db()
+    assert {t.slug for t in event.tracks.all()} == {"hygge", "fordybelse"}
+    assert event.title == "Foredrag: Roskildes historie"
+    run = run_sync()
+    assert run.unchanged == 7
+    assert {t.slug for t in event.tracks.all()} == {"hygge", "fordybelse"}
