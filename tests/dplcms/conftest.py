@@ -27,6 +27,15 @@ USER, PASSWORD = "kalender", "hemmeligt-kodeord"
 SERIES_KNIT = "5b6f0e2a-0000-4000-8000-000000000001"
 
 
+@pytest.fixture(autouse=True)
+def english():
+    """Messages in English (the catalogue has them in Danish too)."""
+    from django.utils import translation
+
+    with translation.override("en"):
+        yield
+
+
 def uid(n: int) -> str:
     return str(uuidlib.UUID(int=n, version=4))
 

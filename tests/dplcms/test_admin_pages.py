@@ -9,7 +9,6 @@ from django.conf import settings
 from django.core.management import call_command
 from django.test import Client
 from django.urls import reverse
-from django.utils import translation
 
 from dplcms import services
 from dplcms.models import ConnectorSettings, ImportedInstance, ImportedSeries, SyncRun
@@ -21,12 +20,6 @@ from tests.dplcms.conftest import at, feeds_agree, instance, run_sync, uid, week
 from tests.factories import track
 
 pytestmark = pytest.mark.django_db
-
-
-@pytest.fixture(autouse=True)
-def english():
-    with translation.override("en"):
-        yield
 
 
 def _login(user) -> Client:

@@ -4,11 +4,18 @@ from __future__ import annotations
 
 import pytest
 from django.core.exceptions import ValidationError
+from django.utils import translation
 
 from events import services
 from tests.factories import local, make_event
 
 pytestmark = pytest.mark.django_db
+
+
+@pytest.fixture(autouse=True)
+def english():
+    with translation.override("en"):
+        yield
 
 
 def test_explicit_dates_materialise_one_occurrence_each_at_its_own_time():
