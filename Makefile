@@ -16,7 +16,7 @@ lint:
 	.venv/bin/lint-imports --no-cache
 
 typecheck:
-	.venv/bin/mypy calendar_service events feeds tasks proposals pages demo
+	.venv/bin/mypy calendar_service events feeds tasks proposals pages demo dplcms
 
 bench:
 	.venv/bin/python -m bench

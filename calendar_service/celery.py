@@ -12,4 +12,13 @@ app.autodiscover_tasks()
 
 from tasks.schedule import BEAT_SCHEDULE  # noqa: E402 - plain data, no Django models
 
-app.conf.beat_schedule = BEAT_SCHEDULE
+app.conf.beat_schedule = {
+    **BEAT_SCHEDULE,
+    # The dpl-cms connector: each minute the task checks whether it is configured and whether
+    # DPL_CMS_SYNC_MINUTES have passed since the last run (dplcms.tasks); off, it does nothing.
+    "dpl-cms-sync": {
+        "task": "dplcms.tasks.dpl_cms_sync_due_task",
+        "schedule": 60.0,
+        "options": {"expires": 55},
+    },
+}

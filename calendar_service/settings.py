@@ -60,6 +60,12 @@ env = environ.Env(
     PROPOSAL_MIN_SECONDS=(int, 5),
     PROPOSAL_RATE=(str, "5/h"),
     PROPOSAL_MAX_LINKS=(int, 2),
+    DPL_CMS_URL=(str, ""),
+    DPL_CMS_USERNAME=(str, ""),
+    DPL_CMS_PASSWORD=(str, ""),
+    DPL_CMS_SYNC_MINUTES=(int, 15),
+    DPL_CMS_PAST_DAYS=(int, 30),
+    DPL_CMS_TIMEOUT_SECONDS=(int, 30),
 )
 environ.Env.read_env(BASE_DIR / ".env", overwrite=False)
 
@@ -107,6 +113,7 @@ INSTALLED_APPS = [
     "proposals",
     "pages",
     "demo",
+    "dplcms",
 ]
 
 MIDDLEWARE = [
@@ -274,6 +281,14 @@ FEED_GENERATION_MAX_AGE_MS = env("FEED_GENERATION_MAX_AGE_MS")
 # Largest iCal feed: Google Calendar stops reading a calendar near 1 MB. A larger selection is
 # trimmed, the past first, then the far future (feeds/pieces.py); the subscribe panel says so.
 FEED_MAX_BYTES = env("FEED_MAX_BYTES")
+# The dpl-cms connector (dplcms/): off while DPL_CMS_URL is unset. It reads the website's events
+# every DPL_CMS_SYNC_MINUTES from DPL_CMS_PAST_DAYS back, as the Drupal user named here.
+DPL_CMS_URL = env("DPL_CMS_URL").rstrip("/")
+DPL_CMS_USERNAME = env("DPL_CMS_USERNAME")
+DPL_CMS_PASSWORD = env("DPL_CMS_PASSWORD")
+DPL_CMS_SYNC_MINUTES = env("DPL_CMS_SYNC_MINUTES")
+DPL_CMS_PAST_DAYS = env("DPL_CMS_PAST_DAYS")
+DPL_CMS_TIMEOUT_SECONDS = env("DPL_CMS_TIMEOUT_SECONDS")
 EVENT_UID_DOMAIN = "bibliotekerne.roskilde.dk"
 
 REST_FRAMEWORK = {

@@ -96,6 +96,14 @@ class Branch(models.Model):
     url = models.URLField(_("website"), blank=True)
     description = models.TextField(_("description"), blank=True)
     order = models.PositiveSmallIntegerField(_("order"), default=0)
+    dpl_cms_names = models.TextField(
+        _("names on the library website"),
+        blank=True,
+        help_text=_(
+            "The branch's name(s) as the library website (dpl-cms) spells them, one per line; "
+            "imported events are placed here by them."
+        ),
+    )
     staff = models.ManyToManyField(
         settings.AUTH_USER_MODEL,
         verbose_name=_("staff"),
@@ -336,6 +344,15 @@ class Event(models.Model):
         blank=True,
         help_text=_("Local dates (YYYY-MM-DD) on which the series is not held."),
     )
+    rdates = models.JSONField(
+        _("explicit dates"),
+        default=list,
+        blank=True,
+        help_text=_(
+            "Further local start times (YYYY-MM-DDTHH:MM:SS) of a series without a rule, "
+            "e.g. one imported from the library website; each on a date of its own."
+        ),
+    )
     capacity = models.PositiveIntegerField(_("capacity"), null=True, blank=True)
     url = models.URLField(_("link"), blank=True)
     # The picture (events/images.py makes both files from the upload, without its metadata).
@@ -419,7 +436,8 @@ class Event(models.Model):
 
     @property
     def is_recurring(self) -> bool:
-        return bool(self.rrule)
+        """A series: by a rule, or by an explicit list of dates."""
+        return bool(self.rrule or self.rdates)
 
     @property
     def duration(self):

@@ -478,14 +478,23 @@ def is_bounded(rule: str) -> bool:
 
 
 def expand(
-    *, start: datetime, rule: str, until: datetime, exdates: Iterable[date] = ()
+    *,
+    start: datetime,
+    rule: str,
+    until: datetime,
+    exdates: Iterable[date] = (),
+    rdates: Iterable[str] = (),
 ) -> Iterator[datetime]:
     """Starts (aware) of a series from ``start`` up to ``until``, on the local wall clock.
-    A single event (empty rule) yields its start. Excluded local dates are skipped."""
+    A single event (empty rule) yields its start, and then its explicit dates (``rdates``,
+    local wall-clock times as stored on the event) in order. Excluded local dates are skipped."""
     excluded = set(exdates)
     if not rule:
-        if start <= until and start.astimezone(LOCAL_TZ).date() not in excluded:
-            yield start
+        for moment in [start, *sorted(explicit_starts(rdates))]:
+            if moment > until:
+                break
+            if moment.astimezone(LOCAL_TZ).date() not in excluded:
+                yield moment
         return
     local_start = _local_naive(start)
     until_local = _local_naive(until)
@@ -503,3 +512,13 @@ def rule_dates(*, start: datetime, rule: str, until: datetime) -> set[date]:
     return {
         moment.astimezone(LOCAL_TZ).date() for moment in expand(start=start, rule=rule, until=until)
     }
+
+
+def explicit_starts(rdates: Iterable[str]) -> list[datetime]:
+    """An event's explicit dates (local wall-clock ISO texts) as aware starts."""
+    return [to_aware(datetime.fromisoformat(text)) for text in rdates]
+
+
+def rdate_text(moment: datetime) -> str:
+    """How an explicit date is stored: the local wall-clock time, to the second."""
+    return moment.astimezone(LOCAL_TZ).replace(tzinfo=None).isoformat(timespec="seconds")

@@ -103,6 +103,7 @@ def event_validate(
     kept_exdates: Iterable[Any] = (),
     capacity: int | None = None,
     retimed: bool = True,
+    rdates: Iterable[Any] = (),
 ) -> tuple[str, list[str]]:
     """Check an event's fields together. Returns the normalised rule and excluded dates.
     ``retimed``: the start (or a draft's rule) is new, so it may not lie further back than
@@ -135,9 +136,64 @@ def event_validate(
     excluded = _exdates_check(
         errors, start=start, rule=rule, exdates=exdates, kept_exdates=kept_exdates
     )
+    _rdates_check(errors, start=start, rule=rule, rdates=rdates)
     if errors:
         raise ValidationError(errors)
     return rule, excluded
+
+
+MAX_RDATES = 1000  # explicit dates of one event (a dpl-cms series has a few dozen at most)
+
+
+def rdates_normalised(rdates: Iterable[Any]) -> list[str]:
+    """Explicit dates as stored: local wall-clock texts, sorted, each once. Accepts aware
+    datetimes and the stored texts (validated by ``event_validate``)."""
+    texts = set()
+    for value in rdates or ():
+        moment = value if isinstance(value, datetime) else datetime.fromisoformat(value)
+        if timezone.is_naive(moment):
+            moment = recurrence.to_aware(moment)  # a stored local wall-clock time
+        texts.add(recurrence.rdate_text(moment))
+    return sorted(texts)
+
+
+def _rdates_check(
+    errors: dict[str, list[str]], *, start: datetime, rule: str, rdates: Iterable[Any]
+) -> None:
+    """Explicit dates: not beside a rule, each a valid time after the start and on a date of
+    its own (occurrences are matched to their dates by the local day), at most MAX_RDATES."""
+    values = list(rdates or ())
+    if not values:
+        return
+    if rule:
+        errors.setdefault("rdates", []).append(
+            _("A series has either a rule or explicit dates, not both.")
+        )
+        return
+    try:
+        texts = rdates_normalised(values)
+    except (TypeError, ValueError):
+        errors.setdefault("rdates", []).append(
+            _("Explicit dates must be local times (YYYY-MM-DDTHH:MM:SS).")
+        )
+        return
+    if len(texts) > MAX_RDATES:
+        errors.setdefault("rdates", []).append(
+            _("A series can have at most %(max)d explicit dates.") % {"max": MAX_RDATES}
+        )
+    if errors.get("start"):
+        return
+    days = [local_date_of(start)]
+    for moment in recurrence.explicit_starts(texts):
+        if moment <= start:
+            errors.setdefault("rdates", []).append(
+                _("Explicit date %(date)s is not after the start.") % {"date": moment.isoformat()}
+            )
+        days.append(local_date_of(moment))
+    if len(set(days)) != len(days):
+        errors.setdefault("rdates", []).append(
+            _("Two dates of the series fall on one day; make them separate events.")
+        )
 
 
 def _place_check(
@@ -232,6 +288,7 @@ EVENT_FIELDS = (
     "cancel_reason",
     "rrule",
     "exdates",
+    "rdates",
     "capacity",
     "url",
     "image",
@@ -245,6 +302,7 @@ _PLACE_AND_TIME_FIELDS = (
     "all_day",
     "rrule",
     "exdates",
+    "rdates",
     "branch",
     "stop",
     "room",
@@ -381,6 +439,7 @@ def event_create(
     all_day: bool = False,
     rrule: str = "",
     exdates: Iterable[Any] = (),
+    rdates: Iterable[Any] = (),
     capacity: int | None = None,
     url: str = "",
     user=None,
@@ -411,6 +470,7 @@ def event_create(
         title=title,
         status=status,
         capacity=capacity,
+        rdates=rdates,
     )
     cancelled = status == Event.Status.CANCELLED
     event = Event(
@@ -431,6 +491,7 @@ def event_create(
         all_day=all_day,
         rrule=rule,
         exdates=excluded,
+        rdates=rdates_normalised(rdates),
         capacity=capacity,
         url=url,
         image_alt=(image_alt or "").strip(),
@@ -489,10 +550,12 @@ def event_update(*, event: Event, user=None, check_conflicts: bool = True, **cha
         status=event.status,
         kept_exdates=before_exdates,
         capacity=event.capacity,
+        rdates=event.rdates,
         retimed=event.start != before["start"]
         or (before["status"] == Event.Status.DRAFT and event.rrule != before["rrule"]),
     )
     event.rrule, event.exdates = rule, excluded
+    event.rdates = rdates_normalised(event.rdates)
     if event.status != Event.Status.CANCELLED:
         event.cancel_reason = ""
     event.full_clean(exclude=["tracks", "audiences", "partners", "created_by"])
@@ -606,13 +669,17 @@ def _conflicts(occurrence: Occurrence) -> Occurrence | None:
 def _slot_map(event: Event, until: datetime) -> dict[date, datetime]:
     excluded = [date.fromisoformat(d) for d in event.exdates]
     if not event.rrule:
-        # A single event is bounded by itself: it gets its occurrence however far ahead it is
-        # (the nightly horizon job only extends series, so it would never get one otherwise).
-        until = max(until, event.start)
+        # A single event, or a list of explicit dates, is bounded by itself: it gets all its
+        # occurrences however far ahead they are (the nightly horizon job only extends rules).
+        until = max([until, event.start, *recurrence.explicit_starts(event.rdates)])
     return {
         start.astimezone(LOCAL_TZ).date(): start
         for start in recurrence.expand(
-            start=event.start, rule=event.rrule, until=until, exdates=excluded
+            start=event.start,
+            rule=event.rrule,
+            until=until,
+            exdates=excluded,
+            rdates=event.rdates,
         )
     }
 
@@ -1211,6 +1278,7 @@ def event_copy(
         url=event.url,
         rrule=rule,
         exdates=[(date.fromisoformat(d) + days).isoformat() for d in event.exdates or []],
+        rdates=[(datetime.fromisoformat(d) + days).isoformat() for d in event.rdates or []],
         status=status,
         user=user,
         image=_picture_copy(event),

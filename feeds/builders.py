@@ -8,6 +8,8 @@ How a series is published (and why it agrees with the API):
 
 - One VEVENT carries the rule (RRULE as stored, UNTIL in UTC; as a DATE for all-day events),
   DTSTART at the first date the rule gives, and EXDATE for the dates the series excludes.
+  A series of explicit dates (one imported from dpl-cms) is DTSTART at its first date and
+  RDATE for the others; its overrides are as a rule's.
 - A cancelled occurrence is an override (RECURRENCE-ID) with STATUS:CANCELLED, so that every
   occurrence the API lists, cancelled or not, is one instance in every reader with the same
   status; a moved one (other time or room) is an override with its own DTSTART/DTEND/LOCATION.
@@ -202,6 +204,20 @@ def detached_uid(event, occurrence) -> str:
     return f"occurrence-{occurrence.pk}.{event.uid}"
 
 
+def _series_lines(event, recurrence) -> str:
+    """RRULE for a rule; RDATE for explicit dates, as DATE values for an all-day series and
+    local times in the feed's zone otherwise. The first date (DTSTART) is listed too: RFC 5545
+    counts it once either way, and ical.js only expands an RDATE series from its RDATE list."""
+    if event.rrule:
+        return fold(f"RRULE:{_rrule(event)}")
+    starts = [event.start, *recurrence.explicit_starts(event.rdates)]
+    if event.all_day:
+        values = [date_stamp(s.astimezone(LOCAL_TZ).date()) for s in starts]
+        return fold("RDATE;VALUE=DATE:" + ",".join(values))
+    values = [local_stamp(s, LOCAL_TZ) for s in starts]
+    return fold(f"RDATE;TZID={TZID}:" + ",".join(values))
+
+
 def _first_start(event, recurrence) -> datetime:
     """The first start the rule gives (DTSTART must be an instance for every reader)."""
     horizon = event.start + timedelta(days=366 * 10)
@@ -234,7 +250,7 @@ def event_vevents(
             return _texts(event, True, occurrence.cancel_reason)
         return _texts(event, False, "")
 
-    if not event.rrule:
+    if not event.rrule and not event.rdates:
         occ = attached[0] if attached else None
         start, end = (occ.start, occ.end) if occ else (event.start, event.end)
         room = (occ.room or event.room) if occ else event.room
@@ -253,7 +269,7 @@ def event_vevents(
         )
     else:
         first = _first_start(event, recurrence)
-        rule_lines = fold(f"RRULE:{_rrule(event)}")
+        rule_lines = _series_lines(event, recurrence)
         if event.exdates:
             wall = first.astimezone(LOCAL_TZ).time().replace(tzinfo=None)
             if event.all_day:

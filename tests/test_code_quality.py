@@ -16,7 +16,16 @@ from tests.conftest import require
 
 ROOT = Path(__file__).resolve().parents[1]
 # as in Makefile
-MYPY_TARGETS = ("calendar_service", "events", "feeds", "tasks", "proposals", "pages", "demo")
+MYPY_TARGETS = (
+    "calendar_service",
+    "events",
+    "feeds",
+    "tasks",
+    "proposals",
+    "pages",
+    "demo",
+    "dplcms",
+)
 TIMEOUT = 900  # seconds; a cold mypy run with the Django plugin takes a while
 
 pytestmark = [pytest.mark.slow, pytest.mark.timeout(TIMEOUT + 60)]

@@ -413,6 +413,7 @@ class EventSerializer(CachedRepresentation, serializers.ModelSerializer):
             "all_day",
             "rrule",
             "exdates",
+            "rdates",
             "capacity",
             "url",
             "image",

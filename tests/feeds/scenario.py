@@ -27,6 +27,7 @@ class Scenario:
     old: Event
     long_running: Event
     single_moved: Event
+    explicit: Event | None = None
 
 
 def build() -> Scenario:
@@ -138,7 +139,19 @@ def build() -> Scenario:
         tracks=[track("hygge")],
     )
     services.occurrence_cancel(occurrence=twin.occurrences.get(local_date="2026-03-17"))
-    for e in (weekly, detaching, single_moved):
+    # A series of explicit dates (as dpl-cms sends them): arbitrary days and times, across the
+    # spring change; one date cancelled, one moved.
+    explicit = make_event(
+        branch=jyllinge,
+        title="Sprogcafé",
+        start=local(2026, 3, 4, 16, 0),
+        rdates=[local(2026, 3, 12, 10, 30), local(2026, 3, 30, 16, 0), local(2026, 5, 2, 11, 0)],
+        tracks=[track("indgang-til-faellesskab")],
+    )
+    explicit_occ = {o.local_date.isoformat(): o for o in explicit.occurrences.all()}
+    services.occurrence_cancel(occurrence=explicit_occ["2026-03-12"], reason="Lukket")
+    services.occurrence_move(occurrence=explicit_occ["2026-05-02"], start=local(2026, 5, 3, 12, 0))
+    for e in (weekly, detaching, single_moved, explicit):
         e.refresh_from_db()
     return Scenario(
         jyllinge,
@@ -155,4 +168,5 @@ def build() -> Scenario:
         old,
         long_running,
         single_moved,
+        explicit,
     )

@@ -140,3 +140,30 @@ def test_daylight_saving_weekly_19_stays_19_in_icaljs(client, calendar):
     assert offsets["2026-04-14"] == 17
     assert offsets["2026-10-20"] == 17
     assert offsets["2026-11-03"] == 18
+
+
+def _explicit(instances, calendar):
+    return [(i.start, i.status) for i in instances if i.uid == calendar.explicit.uid]
+
+
+def test_explicit_dates_are_rdates_every_python_reader_expands(client, calendar):
+    body = client.get("/feeds/branch/jyllinge.ics").content
+    rdate = b"RDATE;TZID=Europe/Copenhagen:20260304T160000,20260312T103000,20260330T160000,"
+    assert rdate + b"20260502T110000" in body.replace(b"\r\n ", b"")
+    assert _explicit(python_instances(body), calendar) == [
+        ("2026-03-04T16:00:00", "CONFIRMED"),
+        ("2026-03-12T10:30:00", "CANCELLED"),
+        ("2026-03-30T16:00:00", "CONFIRMED"),
+        ("2026-05-03T12:00:00", "CONFIRMED"),
+    ]
+
+
+@pytest.mark.node
+def test_explicit_dates_are_rdates_icaljs_expands(client, calendar):
+    body = client.get("/feeds/branch/jyllinge.ics").content
+    assert _explicit(icaljs_instances(body), calendar) == [
+        ("2026-03-04T16:00:00", "CONFIRMED"),
+        ("2026-03-12T10:30:00", "CANCELLED"),
+        ("2026-03-30T16:00:00", "CONFIRMED"),
+        ("2026-05-03T12:00:00", "CONFIRMED"),
+    ]

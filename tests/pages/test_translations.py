@@ -71,6 +71,7 @@ SOURCES = (
     "proposals",
     "pages",
     "demo",
+    "dplcms",
     "manage.py",
     "locale",
 )
