@@ -225,7 +225,11 @@ def _build_syndication(fmt: str, selection: selectors.Selection, identity: str) 
 
 
 def _stamp() -> str:
-    return f"{cache.generation()}|{feed_today()}|{recipe()}"
+    return cache.stamp(_day_and_recipe)
+
+
+def _day_and_recipe() -> str:
+    return f"{feed_today()}|{recipe()}"
 
 
 @require_safe
@@ -238,8 +242,7 @@ def selection_feed(
     # day. Neither the database nor Redis is asked (feeds/cache.py, generation). The recipe
     # (site URL, builder version) is in the stamp: a deploy that changes it rebuilds every feed.
     stamp = _stamp()
-    raw_identity = f"raw|{request.get_full_path()}"
-    raw_key = cache.entry_key(raw_identity)
+    raw_key = "raw|" + request.get_full_path()
     entry = cache.memo.get(raw_key)
     if entry is not None and entry.stamp == stamp:
         return _respond(request, entry)
