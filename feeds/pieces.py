@@ -136,7 +136,7 @@ def _refresh_within(stale: list[int], budget: float) -> int:
 def _most_urgent_first(rows) -> list[int]:
     """Stale pieces of the rows: missing ones, then of changed events, then of another recipe."""
     missing, changed, other_recipe = [], [], []
-    for pk, data, _digest, is_fresh, same_source in rows:
+    for pk, data, _digest, is_fresh, same_source, *_when in rows:
         if is_fresh:
             continue
         if data is None:
@@ -160,7 +160,11 @@ class Pieces:
     last_modified: datetime | None
     # False when some stale pieces were left for the rebuild job (their old text is in data)
     complete: bool = True
-    event_ids: tuple[int, ...] = ()  # the events of ``data``, in the same order
+    # the events of ``data``, in the same order: id, first start and end, whether a series
+    event_ids: tuple[int, ...] = ()
+    starts: tuple[datetime, ...] = ()
+    ends: tuple[datetime, ...] = ()
+    series: tuple[bool, ...] = ()
     # How many events were left out to keep the feed under FEED_MAX_BYTES (pieces_trim).
     trimmed_past: int = 0
     trimmed_future: int = 0
@@ -170,30 +174,24 @@ class Pieces:
         return sum(len(d) for d in self.data)
 
 
-def pieces_trim(
-    pieces: Pieces, *, selection: selectors.Selection, now: datetime, end: datetime, room: int
-) -> Pieces:
-    """Leave events out until the pieces fit in ``room`` bytes: first those with no occurrence
-    from ``now`` on (the past part of the window), oldest first; then, if still too large, those
-    whose next occurrence is furthest ahead. One query, whatever the size (issue 19: Google
-    Calendar stops reading a calendar near 1 MB, so a larger one is better shorter)."""
-    upcoming = dict(
-        selectors.occurrence_list(selection=selection, start=now, end=end)
-        .order_by()
-        .values("event_id")
-        .annotate(next_start=Min("start"))
-        .values_list("event_id", "next_start")
-    )
-    order = list(range(len(pieces.data)))
-    past = [i for i in order if pieces.event_ids[i] not in upcoming]  # already oldest first
+def pieces_trim(pieces: Pieces, *, now: datetime, room: int) -> Pieces:
+    """Leave events out until the pieces fit in ``room`` bytes: first those that are over (a
+    single event that ended before ``now``, the past part of the window), oldest first; then,
+    if still too large, the single events furthest ahead. A series counts as current (it goes
+    on, or its last dates are near) and is left out last. No query: what it needs came with the
+    pieces (issue 19: Google Calendar stops reading a calendar near 1 MB, so a larger one is
+    better shorter)."""
+    order = range(len(pieces.data))
+    past = [i for i in order if not pieces.series[i] and pieces.ends[i] <= now]  # oldest first
     future = sorted(
-        (i for i in order if pieces.event_ids[i] in upcoming),
-        key=lambda i: (upcoming[pieces.event_ids[i]], i),
+        (i for i in order if not pieces.series[i] and pieces.ends[i] > now),
+        key=lambda i: (pieces.starts[i], i),
         reverse=True,
     )
+    series = [i for i in reversed(order) if pieces.series[i]]
     size, dropped = pieces.size, set()
     trimmed = {"past": 0, "future": 0}
-    for kind, candidates in (("past", past), ("future", future)):
+    for kind, candidates in (("past", past), ("future", future), ("future", series)):
         for i in candidates:
             if size <= room:
                 break
@@ -206,6 +204,9 @@ def pieces_trim(
         data=[pieces.data[i] for i in kept],
         digests=[pieces.digests[i] for i in kept],
         event_ids=tuple(pieces.event_ids[i] for i in kept),
+        starts=tuple(pieces.starts[i] for i in kept),
+        ends=tuple(pieces.ends[i] for i in kept),
+        series=tuple(pieces.series[i] for i in kept),
         trimmed_past=trimmed["past"],
         trimmed_future=trimmed["future"],
     )
@@ -228,7 +229,14 @@ def pieces_for_window(*, selection: selectors.Selection, start: datetime, end: d
         Q(feed_piece__source_updated_at=F("updated_at")), output_field=BooleanField()
     )
     rows_query = in_window.order_by("start", "pk").values_list(
-        "pk", "feed_piece__vevent", "feed_piece__digest", fresh, same_source
+        "pk",
+        "feed_piece__vevent",
+        "feed_piece__digest",
+        fresh,
+        same_source,
+        "start",
+        "end",
+        "rrule",
     )
     rows = list(rows_query)
     stale = _most_urgent_first(rows)
@@ -244,6 +252,9 @@ def pieces_for_window(*, selection: selectors.Selection, start: datetime, end: d
         last_modified=summary["modified"],
         complete=complete,
         event_ids=tuple(row[0] for row in rows if row[1] is not None),
+        starts=tuple(row[5] for row in rows if row[1] is not None),
+        ends=tuple(row[6] for row in rows if row[1] is not None),
+        series=tuple(bool(row[7]) for row in rows if row[1] is not None),
     )
 
 

@@ -161,7 +161,7 @@ def _build_calendar(selection: selectors.Selection, identity: str) -> cache.Feed
     if pieces.size > room:
         today = feed_today()
         today_start = datetime.combine(today, datetime.min.time(), tzinfo=LOCAL_TZ)
-        pieces = pieces_trim(pieces, selection=selection, now=today_start, end=end, room=room)
+        pieces = pieces_trim(pieces, now=today_start, room=room)
     body = b"".join([head_bytes, *pieces.data, builders.CALENDAR_END])
     # The body is the head, the pieces in order and the end: hashing the head and the pieces'
     # digests identifies it as well as hashing all of it, for a fraction of the work.
