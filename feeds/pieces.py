@@ -25,7 +25,7 @@ from collections.abc import Iterable
 from dataclasses import dataclass, replace
 from datetime import datetime
 
-from django.db.models import BooleanField, ExpressionWrapper, F, Max, Min, Prefetch, Q
+from django.db.models import BooleanField, ExpressionWrapper, F, Prefetch, Q
 
 from events import recurrence, selectors
 from events.models import Event, Occurrence
@@ -133,6 +133,20 @@ def _refresh_within(stale: list[int], budget: float) -> int:
     return done
 
 
+def _with_rebuilt(rows: list, rebuilt: list[int]) -> list:
+    """The rows with the text and digest of the pieces just rebuilt (one query for those only,
+    not the whole window again)."""
+    fresh = {
+        pk: (data, digest)
+        for pk, data, digest in EventPiece.objects.filter(event_id__in=rebuilt).values_list(
+            "event_id", "vevent", "digest"
+        )
+    }
+    return [
+        (row[0], *fresh[row[0]], True, True, *row[5:]) if row[0] in fresh else row for row in rows
+    ]
+
+
 def _most_urgent_first(rows) -> list[int]:
     """Stale pieces of the rows: missing ones, then of changed events, then of another recipe."""
     missing, changed, other_recipe = [], [], []
@@ -237,19 +251,20 @@ def pieces_for_window(*, selection: selectors.Selection, start: datetime, end: d
         "start",
         "end",
         "rrule",
+        "updated_at",
     )
     rows = list(rows_query)
     stale = _most_urgent_first(rows)
     complete = True
     if stale:
-        complete = _refresh_within(stale, INLINE_BUDGET_SECONDS) == len(stale)
-        rows = list(rows_query.all())
-    summary = in_window.aggregate(first=Min("start"), modified=Max("updated_at"))
+        done = _refresh_within(stale, INLINE_BUDGET_SECONDS)
+        complete = done == len(stale)
+        rows = _with_rebuilt(rows, stale[:done])
     return Pieces(
         data=[row[1] for row in rows if row[1] is not None],
         digests=[row[2] for row in rows if row[1] is not None],
-        first_start=summary["first"],
-        last_modified=summary["modified"],
+        first_start=min((row[5] for row in rows), default=None),
+        last_modified=max((row[8] for row in rows), default=None),
         complete=complete,
         event_ids=tuple(row[0] for row in rows if row[1] is not None),
         starts=tuple(row[5] for row in rows if row[1] is not None),
