@@ -25,7 +25,7 @@ from collections.abc import Iterable
 from dataclasses import dataclass, replace
 from datetime import datetime
 
-from django.db.models import BooleanField, ExpressionWrapper, F, Prefetch, Q
+from django.db.models import BooleanField, ExpressionWrapper, F, Max, Min, Prefetch, Q
 
 from events import recurrence, selectors
 from events.models import Event, Occurrence
@@ -174,10 +174,10 @@ class Pieces:
     last_modified: datetime | None
     # False when some stale pieces were left for the rebuild job (their old text is in data)
     complete: bool = True
-    # the events of ``data``, in the same order: id, first start and end, whether a series
+    # the events of ``data``, in the same order (start order): id, whether it ended before
+    # ``now`` (its first occurrence; see pieces_trim), whether it is a series
     event_ids: tuple[int, ...] = ()
-    starts: tuple[datetime, ...] = ()
-    ends: tuple[datetime, ...] = ()
+    ended: tuple[bool, ...] = ()
     series: tuple[bool, ...] = ()
     # How many events were left out to keep the feed under FEED_MAX_BYTES (pieces_trim).
     trimmed_past: int = 0
@@ -188,20 +188,17 @@ class Pieces:
         return sum(len(d) for d in self.data)
 
 
-def pieces_trim(pieces: Pieces, *, now: datetime, room: int) -> Pieces:
-    """Leave events out until the pieces fit in ``room`` bytes: first those that are over (a
-    single event that ended before ``now``, the past part of the window), oldest first; then,
-    if still too large, the single events furthest ahead. A series counts as current (it goes
-    on, or its last dates are near) and is left out last. No query: what it needs came with the
-    pieces (issue 19: Google Calendar stops reading a calendar near 1 MB, so a larger one is
-    better shorter)."""
+def pieces_trim(pieces: Pieces, *, room: int) -> Pieces:
+    """Leave events out until the pieces fit in ``room`` bytes: first the single events that
+    ended before today (the past part of the window), oldest first; then, if still too large,
+    the single events furthest ahead. A series counts as current (it goes on, or its last dates
+    are near) and is left out last. No query: the pieces come in start order with what it needs
+    (issue 19: Google Calendar stops reading a calendar near 1 MB, so a larger one is better
+    shorter)."""
     order = range(len(pieces.data))
-    past = [i for i in order if not pieces.series[i] and pieces.ends[i] <= now]  # oldest first
-    future = sorted(
-        (i for i in order if not pieces.series[i] and pieces.ends[i] > now),
-        key=lambda i: (pieces.starts[i], i),
-        reverse=True,
-    )
+    singles = [i for i in order if not pieces.series[i]]
+    past = [i for i in singles if pieces.ended[i]]  # oldest first
+    future = [i for i in reversed(singles) if not pieces.ended[i]]  # furthest first
     series = [i for i in reversed(order) if pieces.series[i]]
     size, dropped = pieces.size, set()
     trimmed = {"past": 0, "future": 0}
@@ -218,15 +215,16 @@ def pieces_trim(pieces: Pieces, *, now: datetime, room: int) -> Pieces:
         data=[pieces.data[i] for i in kept],
         digests=[pieces.digests[i] for i in kept],
         event_ids=tuple(pieces.event_ids[i] for i in kept),
-        starts=tuple(pieces.starts[i] for i in kept),
-        ends=tuple(pieces.ends[i] for i in kept),
+        ended=tuple(pieces.ended[i] for i in kept),
         series=tuple(pieces.series[i] for i in kept),
         trimmed_past=trimmed["past"],
         trimmed_future=trimmed["future"],
     )
 
 
-def pieces_for_window(*, selection: selectors.Selection, start: datetime, end: datetime) -> Pieces:
+def pieces_for_window(
+    *, selection: selectors.Selection, start: datetime, end: datetime, now: datetime | None = None
+) -> Pieces:
     """The current pieces of the public events of a selection that have an occurrence in
     [start, end), in start order, rebuilding stale ones first within the request's budget."""
     in_window = Event.objects.filter(
@@ -242,16 +240,17 @@ def pieces_for_window(*, selection: selectors.Selection, start: datetime, end: d
     same_source = ExpressionWrapper(
         Q(feed_piece__source_updated_at=F("updated_at")), output_field=BooleanField()
     )
+    # For trimming (pieces_trim), as booleans: no datetime to convert per row.
+    ended = ExpressionWrapper(Q(end__lte=now or start), output_field=BooleanField())
+    series = ExpressionWrapper(~Q(rrule=""), output_field=BooleanField())
     rows_query = in_window.order_by("start", "pk").values_list(
         "pk",
         "feed_piece__vevent",
         "feed_piece__digest",
         fresh,
         same_source,
-        "start",
-        "end",
-        "rrule",
-        "updated_at",
+        ended,
+        series,
     )
     rows = list(rows_query)
     stale = _most_urgent_first(rows)
@@ -260,16 +259,16 @@ def pieces_for_window(*, selection: selectors.Selection, start: datetime, end: d
         done = _refresh_within(stale, INLINE_BUDGET_SECONDS)
         complete = done == len(stale)
         rows = _with_rebuilt(rows, stale[:done])
+    summary = in_window.aggregate(first=Min("start"), modified=Max("updated_at"))
     return Pieces(
         data=[row[1] for row in rows if row[1] is not None],
         digests=[row[2] for row in rows if row[1] is not None],
-        first_start=min((row[5] for row in rows), default=None),
-        last_modified=max((row[8] for row in rows), default=None),
+        first_start=summary["first"],
+        last_modified=summary["modified"],
         complete=complete,
         event_ids=tuple(row[0] for row in rows if row[1] is not None),
-        starts=tuple(row[5] for row in rows if row[1] is not None),
-        ends=tuple(row[6] for row in rows if row[1] is not None),
-        series=tuple(bool(row[7]) for row in rows if row[1] is not None),
+        ended=tuple(bool(row[5]) for row in rows if row[1] is not None),
+        series=tuple(bool(row[6]) for row in rows if row[1] is not None),
     )
 
 

@@ -141,7 +141,9 @@ def _names(selection: selectors.Selection) -> list[list[str]]:
 
 def _build_calendar(selection: selectors.Selection, identity: str) -> cache.FeedEntry:
     start, end = window()
-    pieces = pieces_for_window(selection=selection, start=start, end=end)
+    today = feed_today()
+    today_start = datetime.combine(today, datetime.min.time(), tzinfo=LOCAL_TZ)
+    pieces = pieces_for_window(selection=selection, start=start, end=end, now=today_start)
     name = builders.calendar_name(_names(selection))
     first_year = min(
         pieces.first_start.astimezone(LOCAL_TZ).year if pieces.first_start else start.year,
@@ -159,9 +161,7 @@ def _build_calendar(selection: selectors.Selection, identity: str) -> cache.Feed
     head_bytes = builders.calendar_head_bytes(head)
     room = settings.FEED_MAX_BYTES - len(head_bytes) - len(builders.CALENDAR_END)
     if pieces.size > room:
-        today = feed_today()
-        today_start = datetime.combine(today, datetime.min.time(), tzinfo=LOCAL_TZ)
-        pieces = pieces_trim(pieces, now=today_start, room=room)
+        pieces = pieces_trim(pieces, room=room)
     body = b"".join([head_bytes, *pieces.data, builders.CALENDAR_END])
     # The body is the head, the pieces in order and the end: hashing the head and the pieces'
     # digests identifies it as well as hashing all of it, for a fraction of the work.
