@@ -25,7 +25,10 @@ same worker processes, same middleware) and nginx answering the same file. A ``@
 If-None-Match with each side's own ETag (each side must answer 304). ``@solo`` times the target
 alone (e.g. ``/healthz`` latency). Results: requests per second and latency percentiles per
 side, and per repetition the ratio target time / bare time (= bare req/s / target req/s at the
-same concurrency); the report gives medians and the spread (min-max) of the repetitions.
+same concurrency); the report gives medians and the spread (min-max) of the repetitions. It
+also gives the server's CPU time per request on each side (gunicorn's or nginx's processes,
+from /proc): on a shared, loaded machine wall-clock throughput mostly measures the other
+processes, while CPU per request is the work each side does.
 
 Other benchmarks use it as a library::
 
@@ -149,6 +152,7 @@ class Stack:
         self.bodies.mkdir()
         self.bodies.chmod(0o755)
         self.processes: list[subprocess.Popen] = []
+        self.gunicorn_pid = self.nginx_pid = 0
         ports = free_ports(4)
         self.web_port, self.nginx_port, self.cache_port, self.broker_port = ports
         self.env = self._environment()
@@ -286,7 +290,7 @@ class Stack:
         )
 
     def _start_gunicorn(self) -> None:
-        self._spawn(
+        self.gunicorn_pid = self._spawn(
             "gunicorn",
             [
                 PYTHON,
@@ -296,7 +300,7 @@ class Stack:
                 "calendar_service/gunicorn.conf.py",
                 "calendar_service.wsgi:application",
             ],
-        )
+        ).pid
         wait_for_port(self.web_port)
         # Workers are forked after the port opens: wait until one answers.
         deadline = time.monotonic() + 60
@@ -337,7 +341,7 @@ http {{
 }}
 """
         )
-        self._spawn("nginx", [NGINX, "-p", str(self.dir), "-c", str(conf)])
+        self.nginx_pid = self._spawn("nginx", [NGINX, "-p", str(self.dir), "-c", str(conf)]).pid
         wait_for_port(self.nginx_port)
 
     # -- bodies --
@@ -381,6 +385,36 @@ class Run:
     p99: float
     requests: int
     bad: int  # non-2xx/3xx answers and socket errors
+    cpu: float = 0.0  # CPU seconds the server (gunicorn or nginx, all processes) used meanwhile
+
+    @property
+    def cpu_per_request(self) -> float:
+        return self.cpu / self.requests if self.requests else 0.0
+
+
+_TICK = os.sysconf("SC_CLK_TCK")
+
+
+def _stat(pid: int) -> tuple[int, float] | None:
+    """(parent pid, CPU seconds used) of a process, from /proc."""
+    try:
+        fields = Path(f"/proc/{pid}/stat").read_text().rsplit(")", 1)[1].split()
+    except OSError:
+        return None
+    return int(fields[1]), (int(fields[11]) + int(fields[12])) / _TICK
+
+
+def tree_cpu(root: int) -> float:
+    """CPU seconds used by a process and its children (gunicorn's or nginx's workers): on a
+    shared machine a noise-proof measure of the work per request, which waiting for a CPU does
+    not inflate as it inflates wall-clock time."""
+    total = 0.0
+    for entry in Path("/proc").iterdir():
+        if entry.name.isdigit():
+            found = _stat(int(entry.name))
+            if found and (found[0] == root or int(entry.name) == root):
+                total += found[1]
+    return total
 
 
 def wrk(url: str, *, connections: int, duration: float, headers: dict | None = None) -> Run:
@@ -419,6 +453,10 @@ class Result:
 
     def ratios(self, peer: str) -> list[float]:
         return [b.rps / t.rps for t, b in zip(self.sides["target"], self.sides[peer], strict=True)]
+
+    def cpu_ratios(self, peer: str) -> list[float]:
+        pairs = zip(self.sides["target"], self.sides[peer], strict=True)
+        return [t.cpu_per_request / b.cpu_per_request for t, b in pairs if b.cpu_per_request]
 
 
 def _sides(stack: Stack, case: Case, index: int) -> dict[str, tuple[str, dict]]:
@@ -467,7 +505,10 @@ def measure(
                 order = list(sides) if rep % 2 == 0 else list(reversed(sides))
                 for side in order:
                     url, headers = sides[side]
+                    server = stack.nginx_pid if side == "nginx" else stack.gunicorn_pid
+                    before = tree_cpu(server)
                     run = wrk(url, connections=connections, duration=duration, headers=headers)
+                    run.cpu = tree_cpu(server) - before
                     if run.bad or not run.requests:
                         raise RuntimeError(f"{side} {url}: {run.bad} bad answers of {run.requests}")
                     runs[side].append(run)
@@ -492,12 +533,17 @@ def _ms(values: list[float]) -> str:
     return _spread([v * 1000 for v in values], "{:.1f}") + " ms"
 
 
+def _us(values: list[float]) -> str:
+    return _spread([v * 1e6 for v in values], "{:.0f}") + " us"
+
+
 def render(results: list[Result]) -> str:
     """A Markdown table: median (min-max) of the repetitions for every figure."""
     lines = [
         "| what | c | target req/s | bare view req/s | nginx req/s | target / bare view "
-        "| target / nginx | target p50 | target p99 | bare view p99 |",
-        "| --- | ---: | ---: | ---: | ---: | ---: | ---: | ---: | ---: | ---: |",
+        "| target / nginx | target p50 | target p99 | bare view p99 "
+        "| server CPU per request: target | bare view | target / bare view |",
+        "| --- |" + " ---: |" * 12,
     ]
     for r in results:
         target = r.sides["target"]
@@ -512,6 +558,9 @@ def render(results: list[Result]) -> str:
         cells.append(_ms([x.p99 for x in target]))
         bare = r.sides.get("bare")
         cells.append(_ms([x.p99 for x in bare]) if bare else "")
+        cells.append(_us([x.cpu_per_request for x in target]))
+        cells.append(_us([x.cpu_per_request for x in bare]) if bare else "")
+        cells.append(_spread(r.cpu_ratios("bare"), "{:.2f}x") if bare else "")
         lines.append("| " + " | ".join(cells) + " |")
     return "\n".join(lines)
 

@@ -34,6 +34,7 @@ import hashlib
 import threading
 import time
 from collections import OrderedDict
+from collections.abc import Callable
 from dataclasses import dataclass, replace
 
 from django.conf import settings
@@ -74,21 +75,34 @@ RECENT_CHANGES = 256
 _salt = "0"  # replaced by clear(): a cold cache for tests and the benchmark
 
 
-_known: tuple[float, str] | None = None  # (monotonic time read, generation) in this process
+# In this process: (monotonic time read, generation, stamp made from it or "").
+_known: tuple[float, str, str] | None = None
+
+
+def _current() -> tuple[float, str, str]:
+    global _known
+    now = time.monotonic()
+    known = _known
+    if known is None or now - known[0] >= settings.FEED_GENERATION_MAX_AGE_MS / 1000:
+        known = _known = (now, generation_read(), "")
+    return known
 
 
 def generation() -> str:
     """The feeds' generation, as this process read it at most ``FEED_GENERATION_MAX_AGE_MS``
     ago (see the module's docstring)."""
+    return _current()[1]
+
+
+def stamp(extra: Callable[[], str]) -> str:
+    """``generation|extra()``, where ``extra`` (the day and the pieces' recipe) is asked again
+    only when the generation is: the whole check of a warm request costs a few microseconds."""
     global _known
-    now = time.monotonic()
-    known = _known
-    max_age = settings.FEED_GENERATION_MAX_AGE_MS / 1000
-    if known is not None and now - known[0] < max_age:
-        return known[1]
-    value = generation_read()
-    _known = (now, value)
-    return value
+    read_at, value, made = _current()
+    if not made:
+        made = f"{value}|{extra()}"
+        _known = (read_at, value, made)
+    return made
 
 
 def generation_forget() -> None:

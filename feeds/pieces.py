@@ -166,10 +166,24 @@ def _refresh_within(stale: list[int], budget: float) -> int:
     return done
 
 
+def _with_rebuilt(rows: list, rebuilt: list[int]) -> list:
+    """The rows with the text and digest of the pieces just rebuilt (one query for those only,
+    not the whole window again)."""
+    fresh = {
+        pk: (data, digest)
+        for pk, data, digest in EventPiece.objects.filter(event_id__in=rebuilt).values_list(
+            "event_id", "vevent", "digest"
+        )
+    }
+    return [
+        (row[0], *fresh[row[0]], True, True, *row[5:]) if row[0] in fresh else row for row in rows
+    ]
+
+
 def _most_urgent_first(rows) -> list[int]:
     """Stale pieces of the rows: missing ones, then of changed events, then of another recipe."""
     missing, changed, other_recipe = [], [], []
-    for pk, data, _digest, is_fresh, same_source in rows:
+    for pk, data, _digest, is_fresh, same_source, *_when in rows:
         if is_fresh:
             continue
         if data is None:
@@ -193,7 +207,11 @@ class Pieces:
     last_modified: datetime | None
     # False when some stale pieces were left for the rebuild job (their old text is in data)
     complete: bool = True
-    event_ids: tuple[int, ...] = ()  # the events of ``data``, in the same order
+    # the events of ``data``, in the same order (start order): id, whether it ended before
+    # ``now`` (its first occurrence; see pieces_trim), whether it is a series
+    event_ids: tuple[int, ...] = ()
+    ended: tuple[bool, ...] = ()
+    series: tuple[bool, ...] = ()
     # How many events were left out to keep the feed under FEED_MAX_BYTES (pieces_trim).
     trimmed_past: int = 0
     trimmed_future: int = 0
@@ -203,30 +221,21 @@ class Pieces:
         return sum(len(d) for d in self.data)
 
 
-def pieces_trim(
-    pieces: Pieces, *, selection: selectors.Selection, now: datetime, end: datetime, room: int
-) -> Pieces:
-    """Leave events out until the pieces fit in ``room`` bytes: first those with no occurrence
-    from ``now`` on (the past part of the window), oldest first; then, if still too large, those
-    whose next occurrence is furthest ahead. One query, whatever the size (issue 19: Google
-    Calendar stops reading a calendar near 1 MB, so a larger one is better shorter)."""
-    upcoming = dict(
-        selectors.occurrence_list(selection=selection, start=now, end=end)
-        .order_by()
-        .values("event_id")
-        .annotate(next_start=Min("start"))
-        .values_list("event_id", "next_start")
-    )
-    order = list(range(len(pieces.data)))
-    past = [i for i in order if pieces.event_ids[i] not in upcoming]  # already oldest first
-    future = sorted(
-        (i for i in order if pieces.event_ids[i] in upcoming),
-        key=lambda i: (upcoming[pieces.event_ids[i]], i),
-        reverse=True,
-    )
+def pieces_trim(pieces: Pieces, *, room: int) -> Pieces:
+    """Leave events out until the pieces fit in ``room`` bytes: first the single events that
+    ended before today (the past part of the window), oldest first; then, if still too large,
+    the single events furthest ahead. A series counts as current (it goes on, or its last dates
+    are near) and is left out last. No query: the pieces come in start order with what it needs
+    (issue 19: Google Calendar stops reading a calendar near 1 MB, so a larger one is better
+    shorter)."""
+    order = range(len(pieces.data))
+    singles = [i for i in order if not pieces.series[i]]
+    past = [i for i in singles if pieces.ended[i]]  # oldest first
+    future = [i for i in reversed(singles) if not pieces.ended[i]]  # furthest first
+    series = [i for i in reversed(order) if pieces.series[i]]
     size, dropped = pieces.size, set()
     trimmed = {"past": 0, "future": 0}
-    for kind, candidates in (("past", past), ("future", future)):
+    for kind, candidates in (("past", past), ("future", future), ("future", series)):
         for i in candidates:
             if size <= room:
                 break
@@ -239,12 +248,16 @@ def pieces_trim(
         data=[pieces.data[i] for i in kept],
         digests=[pieces.digests[i] for i in kept],
         event_ids=tuple(pieces.event_ids[i] for i in kept),
+        ended=tuple(pieces.ended[i] for i in kept),
+        series=tuple(pieces.series[i] for i in kept),
         trimmed_past=trimmed["past"],
         trimmed_future=trimmed["future"],
     )
 
 
-def pieces_for_window(*, selection: selectors.Selection, start: datetime, end: datetime) -> Pieces:
+def pieces_for_window(
+    *, selection: selectors.Selection, start: datetime, end: datetime, now: datetime | None = None
+) -> Pieces:
     """The current pieces of the public events of a selection that have an occurrence in
     [start, end), in start order, rebuilding stale ones first within the request's budget."""
     in_window = Event.objects.filter(
@@ -260,15 +273,25 @@ def pieces_for_window(*, selection: selectors.Selection, start: datetime, end: d
     same_source = ExpressionWrapper(
         Q(feed_piece__source_updated_at=F("updated_at")), output_field=BooleanField()
     )
+    # For trimming (pieces_trim), as booleans: no datetime to convert per row.
+    ended = ExpressionWrapper(Q(end__lte=now or start), output_field=BooleanField())
+    series = ExpressionWrapper(~Q(rrule=""), output_field=BooleanField())
     rows_query = in_window.order_by("start", "pk").values_list(
-        "pk", "feed_piece__vevent", "feed_piece__digest", fresh, same_source
+        "pk",
+        "feed_piece__vevent",
+        "feed_piece__digest",
+        fresh,
+        same_source,
+        ended,
+        series,
     )
     rows = list(rows_query)
     stale = _most_urgent_first(rows)
     complete = True
     if stale:
-        complete = _refresh_within(stale, INLINE_BUDGET_SECONDS) == len(stale)
-        rows = list(rows_query.all())
+        done = _refresh_within(stale, INLINE_BUDGET_SECONDS)
+        complete = done == len(stale)
+        rows = _with_rebuilt(rows, stale[:done])
     summary = in_window.aggregate(first=Min("start"), modified=Max("updated_at"))
     return Pieces(
         data=[row[1] for row in rows if row[1] is not None],
@@ -277,6 +300,8 @@ def pieces_for_window(*, selection: selectors.Selection, start: datetime, end: d
         last_modified=summary["modified"],
         complete=complete,
         event_ids=tuple(row[0] for row in rows if row[1] is not None),
+        ended=tuple(bool(row[5]) for row in rows if row[1] is not None),
+        series=tuple(bool(row[6]) for row in rows if row[1] is not None),
     )
 
 

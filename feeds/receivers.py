@@ -8,6 +8,7 @@ from __future__ import annotations
 
 import logging
 
+from django.core.signals import setting_changed
 from django.db.models import Q
 from django.db.models.signals import post_delete, post_save
 
@@ -55,7 +56,14 @@ def on_change_recorded(sender, **kwargs) -> None:
     generation_forget()
 
 
+def on_setting_changed(sender, setting, **kwargs) -> None:
+    """Tests change SITE_URL or the feed window: the stamp is made afresh."""
+    if setting.startswith(("FEED_", "SITE_URL")):
+        generation_forget()
+
+
 def connect() -> None:
+    setting_changed.connect(on_setting_changed, dispatch_uid="feeds.setting_changed")
     events_changed.connect(on_events_changed, dispatch_uid="feeds.on_events_changed")
     post_save.connect(on_change_recorded, sender=Change, dispatch_uid="feeds.change_recorded")
     for model in _REFERENCES:

@@ -141,7 +141,9 @@ def _names(selection: selectors.Selection) -> list[list[str]]:
 
 def _build_calendar(selection: selectors.Selection, identity: str) -> cache.FeedEntry:
     start, end = window()
-    pieces = pieces_for_window(selection=selection, start=start, end=end)
+    today = feed_today()
+    today_start = datetime.combine(today, datetime.min.time(), tzinfo=LOCAL_TZ)
+    pieces = pieces_for_window(selection=selection, start=start, end=end, now=today_start)
     name = builders.calendar_name(_names(selection))
     first_year = min(
         pieces.first_start.astimezone(LOCAL_TZ).year if pieces.first_start else start.year,
@@ -159,9 +161,7 @@ def _build_calendar(selection: selectors.Selection, identity: str) -> cache.Feed
     head_bytes = builders.calendar_head_bytes(head)
     room = settings.FEED_MAX_BYTES - len(head_bytes) - len(builders.CALENDAR_END)
     if pieces.size > room:
-        today = feed_today()
-        today_start = datetime.combine(today, datetime.min.time(), tzinfo=LOCAL_TZ)
-        pieces = pieces_trim(pieces, selection=selection, now=today_start, end=end, room=room)
+        pieces = pieces_trim(pieces, room=room)
     body = b"".join([head_bytes, *pieces.data, builders.CALENDAR_END])
     # The body is the head, the pieces in order and the end: hashing the head and the pieces'
     # digests identifies it as well as hashing all of it, for a fraction of the work.
@@ -231,7 +231,11 @@ def _build_syndication(fmt: str, selection: selectors.Selection, identity: str) 
 
 
 def _stamp() -> str:
-    return f"{cache.generation()}|{feed_today()}|{recipe()}"
+    return cache.stamp(_day_and_recipe)
+
+
+def _day_and_recipe() -> str:
+    return f"{feed_today()}|{recipe()}"
 
 
 @require_safe
@@ -244,8 +248,7 @@ def selection_feed(
     # day. Neither the database nor Redis is asked (feeds/cache.py, generation). The recipe
     # (site URL, builder version) is in the stamp: a deploy that changes it rebuilds every feed.
     stamp = _stamp()
-    raw_identity = f"raw|{request.get_full_path()}"
-    raw_key = cache.entry_key(raw_identity)
+    raw_key = "raw|" + request.get_full_path()
     entry = cache.memo.get(raw_key)
     if entry is not None and entry.stamp == stamp:
         return _respond(request, entry)

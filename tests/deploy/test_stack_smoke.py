@@ -166,8 +166,10 @@ class Stack:
         env = compose.environment(self.services[service])
         assert urlsplit(env["DATABASE_URL"]).hostname == "db"
         assert urlsplit(env["REDIS_URL"]).hostname == "redis"
+        assert urlsplit(env["REDIS_CACHE_URL"]).hostname == "redis-cache"
         env["DATABASE_URL"] = self.database_url
         env["REDIS_URL"] = self.redis_url
+        env["REDIS_CACHE_URL"] = self.redis_url  # one local Redis plays both services here
         return {
             # What the image provides: its PATH with the dependencies, its WORKDIR on the path.
             "PATH": f"{VENV_BIN}:/usr/local/bin:/usr/bin:/bin",

@@ -129,5 +129,6 @@ def test_no_request_takes_two_seconds_after_a_bulk_invalidation_at_50000_events(
     started = time.perf_counter()
     body = client.get("/feeds/calendar.ics").content
     assert time.perf_counter() - started < 2.0
-    assert body.count(b"BEGIN:VEVENT") == len(ids)
-    assert b"@old" not in body
+    assert b"@old" not in body  # every piece current; the calendar trimmed to its limit
+    assert 500 < body.count(b"BEGIN:VEVENT") < len(ids)
+    assert len(body) <= settings.FEED_MAX_BYTES
