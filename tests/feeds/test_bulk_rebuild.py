@@ -5,7 +5,7 @@ for the rebuild; the job rebuilds every piece and moves the generation on."""
 
 from __future__ import annotations
 
-import time
+import itertools
 
 import pytest
 
@@ -92,9 +92,12 @@ def test_without_a_worker_the_requests_budgets_catch_up(client, settings, monkey
 
 
 @pytest.mark.slow
-def test_no_request_takes_two_seconds_after_a_bulk_invalidation_at_50000_events(
-    client, settings, monkeypatch, asked
+def test_after_a_bulk_invalidation_at_50000_events_a_request_does_bounded_work(
+    client, settings, monkeypatch, asked, django_assert_max_num_queries
 ):
+    """The work a request does after every piece went stale is bounded (one batch of pieces and
+    a constant number of queries), whatever the data size; the time this takes on the
+    production stack is measured in bench/, not here (BENCHMARKS.md)."""
     monkeypatch.setattr(feeds.views, "feed_today", local_today)  # the seed's dates are today's
     ids = seed(50_000)
     # Pieces as the previous recipe left them (building 50,000 real ones takes about a minute;
@@ -113,22 +116,22 @@ def test_no_request_takes_two_seconds_after_a_bulk_invalidation_at_50000_events(
         batch_size=5000,
     )
     settings.SITE_URL = NEW_SITE
+    monkeypatch.setattr(feeds.pieces, "INLINE_BUDGET_SECONDS", 1e-9)  # one batch a request
 
-    times = []
+    stale = [EventPiece.objects.exclude(recipe=recipe()).count()]
     for url in ("/feeds/calendar.ics", "/feeds/calendar.ics", "/feeds/branch/roskilde.ics"):
-        started = time.perf_counter()
-        response = client.get(url)
-        times.append(time.perf_counter() - started)
+        with django_assert_max_num_queries(30):
+            response = client.get(url)
         assert response.status_code == 200
-    assert max(times) < 2.0, times
+        assert response.content.count(b"BEGIN:VEVENT") > 500  # answered, not left empty
+        stale.append(EventPiece.objects.exclude(recipe=recipe()).count())
+    rebuilt = [before - after for before, after in itertools.pairwise(stale)]
+    assert all(0 < n <= feeds.pieces.INLINE_BATCH for n in rebuilt), rebuilt
     assert asked == [1]
-    assert EventPiece.objects.exclude(recipe=recipe()).exists()
 
     assert feeds.tasks.pieces_rebuild_task() > 0
     assert not EventPiece.objects.exclude(recipe=recipe()).exists()
-    started = time.perf_counter()
     body = client.get("/feeds/calendar.ics").content
-    assert time.perf_counter() - started < 2.0
     assert b"@old" not in body  # every piece current; the calendar trimmed to its limit
     assert 500 < body.count(b"BEGIN:VEVENT") < len(ids)
     assert len(body) <= settings.FEED_MAX_BYTES
