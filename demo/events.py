@@ -1162,6 +1162,24 @@ def _users(report: Report) -> dict[str, Any]:  # username -> user (the user mode
         users[username] = user
     users["medarbejder"].groups.add(staff_group)
     Branch.objects.get(slug="jyllinge").staff.add(users["medarbejder"])
+    # Every other branch has a member of staff too, so that each gets its attendance digest;
+    # they have no password (the demo's logins are the three above).
+    for branch in Branch.objects.exclude(slug="jyllinge").order_by("slug"):
+        member, made = User.objects.get_or_create(
+            username=f"personale-{branch.slug}",
+            defaults={
+                "email": f"personale-{branch.slug}@bibliotekerne.roskilde.dk",
+                "first_name": "Personale",
+                "last_name": branch.name,
+                "is_staff": True,
+            },
+        )
+        if made:
+            member.set_unusable_password()
+            member.save()
+        (report.created if made else report.existing)["users"] += 1
+        member.groups.add(staff_group)
+        branch.staff.add(member)
     users["ledelse"].groups.add(management_group)
     return users
 
