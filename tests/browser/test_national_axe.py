@@ -19,7 +19,7 @@ def mapping(transactional_db):
     """The default mapping of the data migration, which a transactional test's flush removed."""
     from django.apps import apps
 
-    importlib.import_module("tasks.migrations.0007_national_statistics").seed_default_mapping(
+    importlib.import_module("tasks.migrations.0009_national_statistics").seed_default_mapping(
         apps, None
     )
 
