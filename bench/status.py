@@ -104,9 +104,9 @@ def generate(attendance_records: int) -> dict[str, int]:
             c.execute(
                 """
                 INSERT INTO events_branch (slug, name, kind, area, address, postal_code, city,
-                                           email, phone, url, description, "order")
+                                           email, phone, url, description, "order", dpl_cms_names)
                 SELECT 'branch-' || b, 'Bibliotek ' || b, 'library', '', '', '4000', 'Roskilde', '',
-                       '', '', '', b
+                       '', '', '', b, ''
                 FROM generate_series(1, 100) AS b
                 """
             )
@@ -123,12 +123,13 @@ def generate(attendance_records: int) -> dict[str, int]:
             INSERT INTO events_event (uid, branch_id, place, title, description, co_created, status,
                                       cancel_reason, start, "end", all_day, rrule, exdates, url,
                                       sequence, created_at, updated_at, kind, venue,
-                                      barometer_type, initiated_by)
+                                      barometer_type, initiated_by, image, image_alt,
+                                      image_thumbnail, rdates)
             SELECT 'bench-' || i || '@bench', %s + i %% 100, '', 'Arrangement ' || i, '',
                    i %% 4 = 0,
                    CASE WHEN i %% 97 = 0 THEN 'cancelled' ELSE 'published' END, '',
                    s, s + interval '2 hours', false, 'FREQ=WEEKLY;COUNT=52', '[]', '', 0,
-                   now(), now(), 'arrangement', 'library', '', ''
+                   now(), now(), 'arrangement', 'library', '', '', '', '', '', '[]'
             FROM (
                 SELECT i, (make_timestamptz(2020 + i %% 5, 1, 1 + i %% 7, 8 + i %% 12, 0, 0,
                                             'Europe/Copenhagen')
