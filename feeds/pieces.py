@@ -15,6 +15,12 @@ never a missing event unless its piece never existed), and says so (``Pieces.com
 view then does not cache that body and asks Celery to rebuild every stale piece
 (``feeds.tasks``), after which the generation moves on and every feed is built afresh. Without
 a worker, each request's budget rebuilds the next stale pieces until none are left.
+
+A calendar is read in two steps: the events of its window with the sizes of their pieces and
+the facts the trim needs (``pieces_for_window``), then, after trimming to ``FEED_MAX_BYTES`` by
+those sizes, the text of only the events kept (``pieces_fill``), whose stale pieces are the
+only ones a request rebuilds. A cold calendar of 50,000 events so reads about 1 MB of text, not
+50 MB.
 """
 
 from __future__ import annotations
@@ -27,6 +33,7 @@ from datetime import datetime
 
 from django.conf import settings
 from django.db.models import BooleanField, ExpressionWrapper, F, Max, Min, Prefetch, Q
+from django.db.models.functions import Length
 
 from events import recurrence, selectors
 from events.models import Event, Occurrence
@@ -166,27 +173,16 @@ def _refresh_within(stale: list[int], budget: float) -> int:
     return done
 
 
-def _with_rebuilt(rows: list, rebuilt: list[int]) -> list:
-    """The rows with the text and digest of the pieces just rebuilt (one query for those only,
-    not the whole window again)."""
-    fresh = {
-        pk: (data, digest)
-        for pk, data, digest in EventPiece.objects.filter(event_id__in=rebuilt).values_list(
-            "event_id", "vevent", "digest"
-        )
-    }
-    return [
-        (row[0], *fresh[row[0]], True, True, *row[5:]) if row[0] in fresh else row for row in rows
-    ]
-
-
-def _most_urgent_first(rows) -> list[int]:
-    """Stale pieces of the rows: missing ones, then of changed events, then of another recipe."""
+def _most_urgent_first(pieces: Pieces) -> list[int]:
+    """Stale pieces among the kept events: missing ones, then of changed events, then of
+    another recipe."""
     missing, changed, other_recipe = [], [], []
-    for pk, data, _digest, is_fresh, same_source, *_when in rows:
+    for pk, size, is_fresh, same_source in zip(
+        pieces.event_ids, pieces.sizes, pieces.fresh, pieces.same_source, strict=True
+    ):
         if is_fresh:
             continue
-        if data is None:
+        if size is None:
             missing.append(pk)
         elif not same_source:
             changed.append(pk)
@@ -199,57 +195,84 @@ def _fresh_pieces():
     return EventPiece.objects.filter(recipe=recipe(), source_updated_at=F("event__updated_at"))
 
 
+# A piece that does not exist yet is counted at this size when trimming before it is built.
+MISSING_PIECE_BYTES = 1000
+
+
 @dataclass(frozen=True)
 class Pieces:
-    data: list[bytes]
-    digests: list[str]
+    """The events of a feed window in start order, first as what they take (sizes and facts,
+    no text: ``pieces_for_window``), then with their text (``pieces_fill``)."""
+
     first_start: datetime | None
     last_modified: datetime | None
-    # False when some stale pieces were left for the rebuild job (their old text is in data)
-    complete: bool = True
-    # the events of ``data``, in the same order (start order): id, whether it ended before
-    # ``now`` (its first occurrence; see pieces_trim), whether it is a series
+    # the events, in start order: id, size of its piece in bytes (None: no piece yet), whether
+    # it ended before ``now`` (see pieces_trim), whether it is a series, whether its piece is
+    # current, whether it was built from the event as it is (only the recipe differs)
     event_ids: tuple[int, ...] = ()
+    sizes: tuple[int | None, ...] = ()
     ended: tuple[bool, ...] = ()
     series: tuple[bool, ...] = ()
+    fresh: tuple[bool, ...] = ()
+    same_source: tuple[bool, ...] = ()
+    # after pieces_fill: the text and digest of each event's piece, in the same order
+    data: tuple[bytes, ...] = ()
+    digests: tuple[str, ...] = ()
+    # False when some stale pieces were left for the rebuild job (their old text is in data)
+    complete: bool = True
     # How many events were left out to keep the feed under FEED_MAX_BYTES (pieces_trim).
     trimmed_past: int = 0
     trimmed_future: int = 0
 
     @property
     def size(self) -> int:
-        return sum(len(d) for d in self.data)
+        return sum(MISSING_PIECE_BYTES if s is None else s for s in self.sizes)
+
+    def keep(self, kept: list[int], **changes) -> Pieces:
+        """These pieces with only the events at the indexes ``kept``."""
+
+        def pick(values: tuple) -> tuple:
+            return tuple(values[i] for i in kept) if values else values
+
+        return replace(
+            self,
+            event_ids=pick(self.event_ids),
+            sizes=pick(self.sizes),
+            ended=pick(self.ended),
+            series=pick(self.series),
+            fresh=pick(self.fresh),
+            same_source=pick(self.same_source),
+            data=pick(self.data),
+            digests=pick(self.digests),
+            **changes,
+        )
 
 
 def pieces_trim(pieces: Pieces, *, room: int) -> Pieces:
     """Leave events out until the pieces fit in ``room`` bytes: first the single events that
     ended before today (the past part of the window), oldest first; then, if still too large,
     the single events furthest ahead. A series counts as current (it goes on, or its last dates
-    are near) and is left out last. No query: the pieces come in start order with what it needs
-    (issue 19: Google Calendar stops reading a calendar near 1 MB, so a larger one is better
-    shorter)."""
-    order = range(len(pieces.data))
+    are near) and is left out last. No query: it works on the pieces' sizes, so a feed of
+    50,000 events reads the text of only those it keeps (issue 19: Google Calendar stops
+    reading a calendar near 1 MB, so a larger one is better shorter). Counts add up over
+    repeated trims."""
+    order = range(len(pieces.event_ids))
     singles = [i for i in order if not pieces.series[i]]
     past = [i for i in singles if pieces.ended[i]]  # oldest first
     future = [i for i in reversed(singles) if not pieces.ended[i]]  # furthest first
     series = [i for i in reversed(order) if pieces.series[i]]
     size, dropped = pieces.size, set()
-    trimmed = {"past": 0, "future": 0}
+    trimmed = {"past": pieces.trimmed_past, "future": pieces.trimmed_future}
     for kind, candidates in (("past", past), ("future", future), ("future", series)):
         for i in candidates:
             if size <= room:
                 break
-            size -= len(pieces.data[i])
+            piece = pieces.sizes[i]
+            size -= MISSING_PIECE_BYTES if piece is None else piece
             dropped.add(i)
             trimmed[kind] += 1
-    kept = [i for i in order if i not in dropped]
-    return replace(
-        pieces,
-        data=[pieces.data[i] for i in kept],
-        digests=[pieces.digests[i] for i in kept],
-        event_ids=tuple(pieces.event_ids[i] for i in kept),
-        ended=tuple(pieces.ended[i] for i in kept),
-        series=tuple(pieces.series[i] for i in kept),
+    return pieces.keep(
+        [i for i in order if i not in dropped],
         trimmed_past=trimmed["past"],
         trimmed_future=trimmed["future"],
     )
@@ -258,8 +281,9 @@ def pieces_trim(pieces: Pieces, *, room: int) -> Pieces:
 def pieces_for_window(
     *, selection: selectors.Selection, start: datetime, end: datetime, now: datetime | None = None
 ) -> Pieces:
-    """The current pieces of the public events of a selection that have an occurrence in
-    [start, end), in start order, rebuilding stale ones first within the request's budget."""
+    """The public events of a selection that have an occurrence in [start, end), in start
+    order, with the sizes of their pieces but not their text (one query and one aggregate):
+    trim them (``pieces_trim``), then read the text of those kept (``pieces_fill``)."""
     in_window = Event.objects.filter(
         pk__in=selectors.occurrence_list(selection=selection, start=start, end=end).values(
             "event_id"
@@ -276,33 +300,53 @@ def pieces_for_window(
     # For trimming (pieces_trim), as booleans: no datetime to convert per row.
     ended = ExpressionWrapper(Q(end__lte=now or start), output_field=BooleanField())
     series = ExpressionWrapper(~Q(rrule=""), output_field=BooleanField())
-    rows_query = in_window.order_by("start", "pk").values_list(
-        "pk",
-        "feed_piece__vevent",
-        "feed_piece__digest",
-        fresh,
-        same_source,
-        ended,
-        series,
+    rows = list(
+        in_window.order_by("start", "pk").values_list(
+            "pk", Length("feed_piece__vevent"), ended, series, fresh, same_source
+        )
     )
-    rows = list(rows_query)
-    stale = _most_urgent_first(rows)
+    summary = in_window.aggregate(first=Min("start"), modified=Max("updated_at"))
+    columns = list(zip(*rows, strict=True)) if rows else [()] * 6
+    return Pieces(
+        first_start=summary["first"],
+        last_modified=summary["modified"],
+        event_ids=tuple(columns[0]),
+        sizes=tuple(columns[1]),
+        ended=tuple(bool(v) for v in columns[2]),
+        series=tuple(bool(v) for v in columns[3]),
+        fresh=tuple(bool(v) for v in columns[4]),
+        same_source=tuple(bool(v) for v in columns[5]),
+    )
+
+
+def pieces_fill(pieces: Pieces, *, room: int | None = None) -> Pieces:
+    """The pieces with their text: trimmed to ``room`` bytes first (by the sizes), the stale
+    ones among those kept rebuilt within the request's budget, then the text and digests of
+    the kept ones read in one query, and trimmed again by the exact sizes. An event whose piece
+    could not be built yet is left out."""
+    if room is not None and pieces.size > room:
+        pieces = pieces_trim(pieces, room=room)
+    stale = _most_urgent_first(pieces)
     complete = True
     if stale:
         done = _refresh_within(stale, INLINE_BUDGET_SECONDS)
         complete = done == len(stale)
-        rows = _with_rebuilt(rows, stale[:done])
-    summary = in_window.aggregate(first=Min("start"), modified=Max("updated_at"))
-    return Pieces(
-        data=[row[1] for row in rows if row[1] is not None],
-        digests=[row[2] for row in rows if row[1] is not None],
-        first_start=summary["first"],
-        last_modified=summary["modified"],
-        complete=complete,
-        event_ids=tuple(row[0] for row in rows if row[1] is not None),
-        ended=tuple(bool(row[5]) for row in rows if row[1] is not None),
-        series=tuple(bool(row[6]) for row in rows if row[1] is not None),
-    )
+    text = {
+        pk: (data, digest)
+        for pk, data, digest in EventPiece.objects.filter(
+            event_id__in=pieces.event_ids
+        ).values_list("event_id", "vevent", "digest")
+    }
+    kept = [i for i, pk in enumerate(pieces.event_ids) if pk in text]
+    pieces = replace(
+        pieces,
+        sizes=tuple(len(text[pk][0]) if pk in text else None for pk in pieces.event_ids),
+        data=tuple(text[pk][0] if pk in text else b"" for pk in pieces.event_ids),
+        digests=tuple(text[pk][1] if pk in text else "" for pk in pieces.event_ids),
+    ).keep(kept, complete=complete)
+    if room is not None and pieces.size > room:
+        pieces = pieces_trim(pieces, room=room)
+    return pieces
 
 
 def piece_for_event(event: Event) -> bytes:

@@ -21,7 +21,7 @@ from events.clock import local_today
 from events.models import LOCAL_TZ, Audience, Branch, Event, Stop, Track
 
 from . import builders, cache, links, tasks
-from .pieces import feed_image, piece_for_event, pieces_for_window, pieces_trim, recipe, site_url
+from .pieces import feed_image, piece_for_event, pieces_fill, pieces_for_window, recipe, site_url
 
 CONTENT_TYPES = {
     "ics": "text/calendar; charset=utf-8",
@@ -160,8 +160,7 @@ def _build_calendar(selection: selectors.Selection, identity: str) -> cache.Feed
     )
     head_bytes = builders.calendar_head_bytes(head)
     room = settings.FEED_MAX_BYTES - len(head_bytes) - len(builders.CALENDAR_END)
-    if pieces.size > room:
-        pieces = pieces_trim(pieces, room=room)
+    pieces = pieces_fill(pieces, room=room)
     body = b"".join([head_bytes, *pieces.data, builders.CALENDAR_END])
     # The body is the head, the pieces in order and the end: hashing the head and the pieces'
     # digests identifies it as well as hashing all of it, for a fraction of the work.

@@ -94,3 +94,36 @@ def test_5000_events_in_one_branch_stay_under_1_mb(client, monkeypatch, settings
     # then the furthest ahead: what is kept is the nearest part of the future
     assert kept_ahead == sorted(kept_ahead, reverse=True)
     assert "Kalenderen er stor" in page
+
+
+def test_a_trimmed_calendar_reads_the_text_of_only_the_events_it_keeps(client, settings):
+    """Trimming works on the pieces' sizes, so a calendar of many events reads the text of
+    those it keeps and no other (issue 19: a cold calendar of 50,000 events read 50 MB of
+    pieces to answer 1 MB)."""
+    from django.db import connection
+    from django.test.utils import CaptureQueriesContext
+
+    branch = factories.BranchFactory(name="Viby Bibliotek", slug="viby")
+    events = [
+        make_event(branch=branch, title=f"Spilaften {i}", start=local(2026, 3, 2 + i % 20, 10, 0))
+        for i in range(60)
+    ]
+    pieces_refresh(event_ids=[e.pk for e in events])
+    one = max(len(p) for p in EventPiece.objects.values_list("vevent", flat=True))
+    settings.FEED_MAX_BYTES = 10 * one + 5000  # the head and about ten events
+    feeds.cache.clear()
+
+    with CaptureQueriesContext(connection) as queries:
+        body = client.get("/feeds/branch/viby.ics").content
+
+    kept = body.count(b"BEGIN:VEVENT")
+    assert 5 <= kept < 60
+    reads = [
+        q["sql"]
+        for q in queries.captured_queries
+        if '"feeds_eventpiece"."vevent"' in q["sql"] and "LENGTH(" not in q["sql"]
+    ]
+    assert len(reads) == 1  # one query reads text, and only of the kept events
+    read_ids = reads[0].split('"event_id" IN (', 1)[1].split(")", 1)[0].split(",")
+    assert all(i.strip().isdigit() for i in read_ids)  # the kept events' ids, not a subquery
+    assert len(read_ids) <= kept + 2
