@@ -36,6 +36,7 @@ from events.models import Event, Occurrence
 from tasks.models import Job
 from tests.conftest import has_redis, require, uses_postgres
 from tests.dplcms.conftest import PASSWORD, USER, feeds_agree, run_sync
+from tests.tasks.test_jobs_worker_lost import redis_server  # noqa: F401 (a fixture)
 from tests.tasks.util import reseed
 
 ROOT = Path(__file__).resolve().parents[2]
@@ -61,22 +62,38 @@ def _wait(predicate, *, timeout: float, what: str, log: Path | None = None):
 
 
 @pytest.fixture
-def worker(transactional_db, dpl, settings, tmp_path):
-    """A Celery worker (prefork, one pool process) on a queue of its own on REDIS_URL, set up
-    as production with the connector pointed at this test's dpl-cms; this process sends
-    there too. Killed at the end, with its whole process group."""
-    require(uses_postgres(), "the real-worker test needs PostgreSQL (DATABASE_URL=postgres://...)")
+def broker(request) -> str:
+    """The shared Redis (REDIS_URL), or, parametrized "own", a Redis of the test's own (for a
+    test that kills a whole worker and leaves its message unacknowledged there)."""
+    if getattr(request, "param", "shared") == "own":
+        return request.getfixturevalue("redis_server")
     require(has_redis(), "the real-worker test needs Redis (REDIS_URL=redis://...)")
+    return os.environ["REDIS_URL"]
+
+
+def _reset_producers() -> None:
+    app._pool = None
+    app.amqp._producer_pool = None
+    app.amqp.flush_routes()
+    app.amqp.__dict__.pop("router", None)
+
+
+@pytest.fixture
+def workers(transactional_db, dpl, settings, tmp_path, broker):
+    """Starts Celery workers (prefork, one pool process) on a queue of their own on the
+    broker, set up as production with the connector pointed at this test's dpl-cms; this
+    process sends there too. Each is killed at the end, with its whole process group."""
+    require(uses_postgres(), "the real-worker test needs PostgreSQL (DATABASE_URL=postgres://...)")
     reseed()
     queue = f"dplcms-test-{uuid.uuid4().hex[:12]}"
-    log = tmp_path / "worker.log"
+    started: list[subprocess.Popen] = []
     env = {
         **os.environ,
         "DJANGO_SETTINGS_MODULE": "tests.dplcms.worker_settings",
         "DEBUG": "true",
         "SECRET_KEY": "real-worker-test",
         "DATABASE_URL": _database_url(),
-        "REDIS_URL": os.environ["REDIS_URL"],
+        "REDIS_URL": broker,
         "CELERY_TASK_ALWAYS_EAGER": "false",
         "DPL_CMS_URL": settings.DPL_CMS_URL,
         "DPL_CMS_USERNAME": USER,
@@ -84,42 +101,53 @@ def worker(transactional_db, dpl, settings, tmp_path):
         "DPL_CMS_TIMEOUT_SECONDS": "60",
         "SITE_URL": settings.SITE_URL,
     }
-    process = subprocess.Popen(
-        [
-            *(sys.executable, "-m", "celery", "-A", "calendar_service", "worker"),
-            *("-Q", queue, "-n", f"{queue}@%h", "--pool=prefork", "--concurrency=1"),
-            *("--without-gossip", "--without-mingle", "--without-heartbeat", "-l", "INFO"),
-        ],
-        cwd=ROOT,
-        env=env,
-        stdout=log.open("w"),
-        stderr=subprocess.STDOUT,
-        start_new_session=True,
-    )
-    saved = {key: app.conf[key] for key in ("task_always_eager", "task_routes")}
-    app.conf.task_always_eager = False
-    app.conf.task_routes = {"*": {"queue": queue}}
-    app.amqp.flush_routes()
-    app.amqp.__dict__.pop("router", None)
-    try:
+
+    def start(name: str) -> dict:
+        log = tmp_path / f"worker-{name}.log"
+        process = subprocess.Popen(
+            [
+                *(sys.executable, "-m", "celery", "-A", "calendar_service", "worker"),
+                *("-Q", queue, "-n", f"{name}-{queue}@%h", "--pool=prefork", "--concurrency=1"),
+                *("--without-gossip", "--without-mingle", "--without-heartbeat", "-l", "INFO"),
+            ],
+            cwd=ROOT,
+            env=env,
+            stdout=log.open("w"),
+            stderr=subprocess.STDOUT,
+            start_new_session=True,
+        )
+        started.append(process)
         _wait(
             lambda: "ready." in log.read_text() or process.poll() is not None,
             timeout=60,
-            what="the worker to start",
+            what=f"worker {name} to start",
             log=log,
         )
         assert process.poll() is None, log.read_text()
-        yield {"process": process, "log": log}
+        return {"process": process, "log": log}
+
+    saved = {key: app.conf[key] for key in ("task_always_eager", "task_routes", "broker_url")}
+    app.conf.task_always_eager = False
+    app.conf.task_routes = {"*": {"queue": queue}}
+    app.conf.broker_url = broker
+    _reset_producers()
+    try:
+        yield start
     finally:
-        if process.poll() is None:
-            os.killpg(process.pid, signal.SIGKILL)
-            process.wait(10)
-        for key, value in saved.items():
-            app.conf[key] = value
-        app.amqp.flush_routes()
-        app.amqp.__dict__.pop("router", None)
+        for process in started:
+            if process.poll() is None:
+                os.killpg(process.pid, signal.SIGKILL)
+                process.wait(10)
         with app.connection_for_write() as conn:
             conn.default_channel.client.delete(queue)
+        for key, value in saved.items():
+            app.conf[key] = value
+        _reset_producers()
+
+
+@pytest.fixture
+def worker(workers):
+    return workers("a")
 
 
 def _admin_client(admin_user) -> Client:
@@ -249,3 +277,60 @@ def test_a_sync_whose_worker_is_killed_mid_run_is_taken_over_and_leaves_consiste
     after = run_sync()
     assert (after.created, after.updated, after.unchanged, after.written_back) == (0, 0, 7, 0)
     _consistent(client)
+
+
+@pytest.mark.parametrize("broker", ["own"], indirect=True)
+def test_a_sync_whose_whole_worker_is_killed_is_taken_over_after_its_lease(
+    workers, dpl, roskilde, admin_user, client, settings
+):
+    """kill -9 of the whole worker: its message stays unacknowledged on the broker, so only the
+    lease brings the sync back: once the job's heartbeat is ``JOB_LEASE_SECONDS`` old, the sweep
+    (beat's ``jobs_sweep_task``, called here) sends it again, and another worker runs it."""
+    from tasks.tasks import jobs_sweep_task
+
+    settings.JOB_LEASE_SECONDS = 4
+    first = workers("a")
+    listing = json.dumps(dpl.items).encode()
+    held, release = threading.Event(), threading.Event()
+
+    def list_events(request):
+        return Response(listing, status=200, content_type="application/json")
+
+    def hold_first_write_back(request):
+        held.set()
+        release.wait(60)
+        return Response(status=200)
+
+    dpl.failures = [list_events, hold_first_write_back]
+    admin = _admin_client(admin_user)
+    job = _press_sync_now(admin)
+    try:
+        _wait(held.is_set, timeout=60, what="the sync to reach the write-back", log=first["log"])
+        running = Job.objects.get(pk=job.pk)
+        assert running.state == Job.State.RUNNING
+        # While its worker beats, the sweep leaves it alone.
+        time.sleep(settings.JOB_LEASE_SECONDS + 1)
+        assert jobs_sweep_task() == {"sent": []}
+        os.killpg(first["process"].pid, signal.SIGKILL)
+        first["process"].wait(10)
+    finally:
+        release.set()
+    assert Job.objects.get(pk=job.pk).state == Job.State.RUNNING  # nobody knows yet
+    second = workers("b")
+    sent = _wait(
+        lambda: jobs_sweep_task()["sent"],
+        timeout=settings.JOB_LEASE_SECONDS + 30,
+        what="the sweep to take the sync over",
+        log=second["log"],
+    )
+    assert sent == [str(job.pk)]
+    done = _wait(lambda: _finished(job.pk), timeout=90, what="the job to finish", log=second["log"])
+    assert (done.state, done.attempts) == (Job.State.SUCCEEDED, 2), done.message
+    assert done.worker != running.worker
+    run = SyncRun.objects.get(job=job)
+    assert (run.state, run.created, run.unchanged) == (SyncRun.State.SUCCEEDED, 0, 7)
+    assert run.errors[0]["level"] == "notice"
+    assert SyncRun.objects.count() == Job.objects.count() == 1
+    _consistent(client)
+    assert ImportedInstance.objects.filter(written_url="").count() == 0
+    assert jobs_sweep_task() == {"sent": []}  # a finished job is never touched again
