@@ -404,9 +404,9 @@ class Job(models.Model):
     worker = models.CharField(_("worker"), max_length=200, blank=True)
     heartbeat_at = models.DateTimeField(_("last heartbeat"), null=True, blank=True)
 
-    # Kinds of which at most one job waits or runs at a time (the database says so): pressing
-    # "sync now" twice, or the schedule while one runs, finds the job there instead.
-    ONE_AT_A_TIME = ("dpl_sync",)
+    # A job that waits or runs. Of the sync with the library website at most one does at a time
+    # (the constraint below): pressing "sync now" twice, or the schedule while one runs, finds
+    # that job instead of starting another (dplcms.jobs).
     ACTIVE = ("pending", "running")
 
     class Meta:
