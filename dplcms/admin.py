@@ -14,14 +14,17 @@ from django.http import HttpRequest, HttpResponseRedirect
 from django.shortcuts import get_object_or_404
 from django.template.response import TemplateResponse
 from django.urls import path, reverse
+from django.utils.formats import date_format
 from django.utils.html import format_html
+from django.utils.timezone import localtime
 from django.utils.translation import gettext_lazy as _
 
 from events import roles
 from events.admin import EventAdmin, OccurrenceInline, RoleAdmin
 from events.models import Audience, Branch, Event, Track
+from tasks.services.jobs import job_get
 
-from . import services, tasks
+from . import jobs, services
 from .models import ConnectorSettings, ImportedSeries, MappingRule, SyncRun
 
 # What dpl-cms owns of an imported event: read only here.
@@ -132,21 +135,36 @@ class SyncRunAdmin(AdministratorsOnly):
         if request.method == "POST":
             if not services.is_configured():
                 messages.error(request, _("The connector is off: DPL_CMS_URL is not set."))
+                return HttpResponseRedirect(reverse("admin:dplcms_status"))
+            with transaction.atomic():
+                job, created = jobs.sync_start(trigger=SyncRun.Trigger.MANUAL, user=request.user)
+            if created:
+                messages.success(request, _("The sync has started."))
             else:
-                with transaction.atomic():
-                    run = tasks.sync_start(user=request.user)
-                messages.success(request, _("The sync has started (run %(id)s).") % {"id": run.pk})
-            return HttpResponseRedirect(reverse("admin:dplcms_status"))
+                messages.warning(
+                    request,
+                    _(
+                        "A sync is already waiting or running (since %(time)s); no second one "
+                        "was started. Follow it here."
+                    )
+                    % {"time": date_format(localtime(job.created_at), "DATETIME_FORMAT")},
+                )
+            return HttpResponseRedirect(reverse("pages:job-detail", args=[job.pk]))
         last = SyncRun.objects.order_by("-created_at", "-pk").first()
-        running = last is not None and last.state in (SyncRun.State.PENDING, SyncRun.State.RUNNING)
-        counts = [(label, getattr(last, name)) for name, label in _COUNT_LABELS.items()]
-        counts = counts if last else []
+        active = jobs.active_job()
+        current = job_get(job_id=active.pk) if active is not None else None
+        running = current is not None or (
+            last is not None and last.state in (SyncRun.State.PENDING, SyncRun.State.RUNNING)
+        )
+        counts = [(label, getattr(last, name)) for name, label in _COUNT_LABELS.items() if last]
         context = {
             **self.admin_site.each_context(request),
             "title": _("Library website (dpl-cms): status"),
             "configured": services.is_configured(),
             "last": last,
             "running": running,
+            "job": current,
+            "job_url": reverse("pages:job-detail", args=[current.pk]) if current else "",
             "counts": counts,
             "errors": [e for e in (last.errors if last else []) if e.get("level") != "notice"],
             "notices": [e for e in (last.errors if last else []) if e.get("level") == "notice"],

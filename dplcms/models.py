@@ -52,6 +52,15 @@ class SyncRun(models.Model):
         COMMAND = "command", _("Command")
 
     trigger = models.CharField(_("started by"), max_length=16, choices=Trigger.choices)
+    job = models.OneToOneField(
+        "tasks.Job",
+        verbose_name=_("job"),
+        on_delete=models.SET_NULL,
+        null=True,
+        blank=True,
+        related_name="dpl_sync_run",
+        help_text=_("The job that ran it: its lease, attempts and progress."),
+    )
     state = models.CharField(
         _("state"), max_length=16, choices=State.choices, default=State.PENDING, db_index=True
     )

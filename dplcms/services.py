@@ -551,17 +551,22 @@ def _claim(run_id: int) -> SyncRun | None:
     return run
 
 
-def run_execute(*, run_id: int, client: DplClient | None = None) -> SyncRun:
-    """Run a sync for a SyncRun row, keeping its progress, counts and errors."""
+def run_execute(
+    *, run_id: int, client: DplClient | None = None, progress: Progress | None = None
+) -> SyncRun:
+    """Run a sync for a SyncRun row, keeping its progress, counts and errors (and telling
+    ``progress``, e.g. its job's, as it goes)."""
     run = _claim(run_id)
     if run is None:
         return SyncRun.objects.get(pk=run_id)
 
-    def progress(percent: int, message: str) -> None:
+    def keep(percent: int, message: str) -> None:
         SyncRun.objects.filter(pk=run_id).update(progress=percent, message=message[:500])
+        if progress is not None:
+            progress(percent, message)
 
     try:
-        outcome = sync(client=client, progress=progress)
+        outcome = sync(client=client, progress=keep)
     except DplError as exc:
         run.state, run.message = SyncRun.State.FAILED, str(exc)[:500]
         run.errors = [{"uuid": "", "message": str(exc)}]

@@ -1,11 +1,14 @@
-"""Celery entry points of the dpl-cms connector: thin, taking ids, calling one service."""
+"""Celery entry points of the dpl-cms connector: thin, taking ids, calling one service. A sync
+is one of the project's jobs (``dplcms.jobs``): "sync now" and the schedule send the same task."""
 
 from __future__ import annotations
 
 from celery import shared_task
-from django.db import OperationalError, transaction
+from django.db import OperationalError
 
-from . import services
+from tasks.models import Job
+
+from . import jobs
 from .models import SyncRun
 
 RETRY = {
@@ -16,26 +19,39 @@ RETRY = {
 }
 
 
-@shared_task(**RETRY)
-def dpl_cms_sync_task(run_id: int) -> dict:
-    """Run one sync (its row says who started it); HTTP retries happen inside the client."""
-    run = services.run_execute(run_id=run_id)
-    return {"run": run.pk, "state": run.state}
+def _will_retry(task):
+    """Whether ``autoretry_for`` will retry this error (its job then waits instead of failing)."""
+    return lambda exc: (
+        isinstance(exc, task.autoretry_for) and task.request.retries < task.max_retries
+    )
+
+
+@shared_task(**RETRY, bind=True)
+def dpl_cms_sync_task(self, job_id: str) -> dict:
+    """Run one sync job (its row says who started it); HTTP retries happen inside the client.
+    A sync that fails (a refused login, the website away) is recorded on its job and its run,
+    and is no error of the task's."""
+    try:
+        return jobs.sync_job_run(job_id=job_id, will_retry=_will_retry(self))
+    except jobs.SyncFailed as exc:
+        return {"job": job_id, "state": SyncRun.State.FAILED, "message": str(exc)}
+
+
+def job_send(job: Job) -> None:
+    """How ``tasks.tasks.job_send`` (first time, and the sweep's) sends a sync job."""
+    dpl_cms_sync_task.apply_async(kwargs={"job_id": str(job.pk)})
 
 
 @shared_task(**RETRY)
 def dpl_cms_sync_due_task() -> dict:
-    """Every minute (beat): start a sync when the connector is configured and
-    DPL_CMS_SYNC_MINUTES have passed since the last one; otherwise nothing."""
-    if not services.run_due():
-        return {"run": None}
-    run = services.run_create(trigger=SyncRun.Trigger.SCHEDULE)
-    run = services.run_execute(run_id=run.pk)
-    return {"run": run.pk, "state": run.state}
-
-
-def sync_start(*, user=None) -> SyncRun:
-    """ "Sync now": a run row to follow, sent to a worker once committed."""
-    run = services.run_create(trigger=SyncRun.Trigger.MANUAL, user=user)
-    transaction.on_commit(lambda: dpl_cms_sync_task.delay(run.pk))
-    return run
+    """Every minute (beat): start a sync job when the connector is configured, none waits or
+    runs, and DPL_CMS_SYNC_MINUTES have passed since the last one; send again one whose message
+    was lost; otherwise nothing."""
+    stuck = jobs.stuck_job()
+    if stuck is not None:
+        job_send(stuck)
+        return {"job": str(stuck.pk), "sent_again": True}
+    if not jobs.sync_due():
+        return {"job": None}
+    job, _created = jobs.sync_start(trigger=SyncRun.Trigger.SCHEDULE)
+    return {"job": str(job.pk)}

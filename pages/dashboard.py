@@ -351,7 +351,10 @@ def dashboard(request):
         "may_start_jobs": may_start_jobs(request.user),
         "report_tracks": Track.objects.order_by("order", "slug"),
         "today": local_today(),
-        "recent_jobs": list(Job.objects.order_by("-created_at")[:5]),
+        # management's own jobs; the syncs with the library website are the admin's status page's
+        "recent_jobs": list(
+            Job.objects.exclude(kind=Job.Kind.DPL_SYNC).order_by("-created_at")[:5]
+        ),
         "initiatives": plan_initiatives(period),
     }
     # --- citizens' proposals (proposals/): counts per branch and track, and the share of held

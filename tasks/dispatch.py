@@ -71,7 +71,7 @@ def status_recompute_request(
     return scheduled
 
 
-def _job_send_after_commit(job: Job) -> None:
+def job_send_after_commit(job: Job) -> None:
     """Send the job once its row is committed. A broker that is away then must not turn the
     committed request into an error: the job waits, and the sweep sends it (``jobs_sweep``)."""
 
@@ -82,7 +82,7 @@ def status_recompute_start(*, year: int, user=None) -> Job:
     """Start a recompute of ``year`` in the background; answers the job to poll."""
     period_get(year=year)  # validates the year
     job = job_create(kind=Job.Kind.RECOMPUTE, params={"year": year}, user=user)
-    _job_send_after_commit(job)
+    job_send_after_commit(job)
     return job
 
 
@@ -101,5 +101,5 @@ def status_report_start(
     if track_comments:
         params["track_comments"] = {k: v for k, v in track_comments.items() if v}
     job = job_create(kind=Job.Kind.REPORT, params=params, user=user)
-    _job_send_after_commit(job)
+    job_send_after_commit(job)
     return job

@@ -369,6 +369,7 @@ class Job(models.Model):
     class Kind(models.TextChoices):
         RECOMPUTE = "recompute", _("Recompute status figures")
         REPORT = "report", _("Generate status report")
+        DPL_SYNC = "dpl_sync", _("Sync with the library website")
 
     class State(models.TextChoices):
         PENDING = "pending", _("Waiting")
@@ -403,10 +404,22 @@ class Job(models.Model):
     worker = models.CharField(_("worker"), max_length=200, blank=True)
     heartbeat_at = models.DateTimeField(_("last heartbeat"), null=True, blank=True)
 
+    # A job that waits or runs. Of the sync with the library website at most one does at a time
+    # (the constraint below): pressing "sync now" twice, or the schedule while one runs, finds
+    # that job instead of starting another (dplcms.jobs).
+    ACTIVE = ("pending", "running")
+
     class Meta:
         ordering = ["-created_at"]
         verbose_name = _("job")
         verbose_name_plural = _("jobs")
+        constraints = [
+            models.UniqueConstraint(
+                fields=["kind"],
+                condition=Q(kind="dpl_sync", state__in=("pending", "running")),
+                name="job_one_active_per_exclusive_kind",
+            )
+        ]
 
     def __str__(self) -> str:
         return f"{self.get_kind_display()} {self.params} ({self.state})"

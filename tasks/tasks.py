@@ -18,7 +18,7 @@ from events.clock import local_today
 from tasks.models import Job
 from tasks.services.digests import DigestDeliveryError, attendance_digests_send
 from tasks.services.figures import status_recompute, status_update, status_years_due
-from tasks.services.jobs import job_run, job_sent, jobs_sweep
+from tasks.services.jobs import JOB_SENDERS, job_run, job_sent, jobs_sweep
 from tasks.services.pending import status_recompute_started, years_touched
 from tasks.services.reports import status_report_generate
 
@@ -115,15 +115,18 @@ def job_send(*, job: Job) -> None:
     """Send a job's message to its task (a first time, or again from the sweep), and record it.
     Raises when the broker is away; the job then waits for the sweep to send it."""
     kwargs: dict = {"job_id": str(job.pk)}
-    if job.kind == Job.Kind.RECOMPUTE:
+    if job.kind in JOB_SENDERS:
+        JOB_SENDERS[job.kind](job)
+    elif job.kind == Job.Kind.RECOMPUTE:
         task, kwargs["year"] = status_recompute_task, job.params["year"]
+        task.apply_async(kwargs=kwargs)
     else:
         task, kwargs["as_of"] = status_report_generate_task, job.params["as_of"]
         kwargs["user_id"] = job.created_by_id
         for key in ("overall_comment", "track_comments"):
             if key in job.params:
                 kwargs[key] = job.params[key]
-    task.apply_async(kwargs=kwargs)
+        task.apply_async(kwargs=kwargs)
     job_sent(job_id=job.pk)
 
 

@@ -49,6 +49,12 @@ def _cache_call(method: str, *args, **kwargs) -> Any:
         return None
 
 
+# How the apps above this one send their own kinds of job (dplcms registers the sync with the
+# library website in its AppConfig.ready): kind -> function sending the job's message, called by
+# ``tasks.tasks.job_send`` (the first time, and the sweep's).
+JOB_SENDERS: dict[str, Callable[[Job], object]] = {}
+
+
 def worker_name() -> str:
     """Who runs a job: the host (a container's own name) and the process."""
     return f"{socket.gethostname()}:{os.getpid()}"

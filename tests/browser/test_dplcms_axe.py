@@ -54,5 +54,15 @@ def test_connector_pages_have_no_serious_accessibility_violations(seeded, dpl, r
         page.goto(url)
         found[name] = serious_violations(page)
     assert "Postponed" in page.goto(pages["status"]).text()
+    # A sync waiting for a worker: the status page with its progress, and the job's page.
+    from dplcms import jobs
+
+    job, _created = jobs.sync_job_create(trigger="manual")
+    for name, url in (
+        ("status with a sync waiting", pages["status"]),
+        ("sync job", reverse("pages:job-detail", args=[job.pk])),
+    ):
+        page.goto(url)
+        found[name] = serious_violations(page)
     report = [f"{name}: {line}" for name, lines in found.items() for line in lines]
     assert report == [], "\n".join(report)

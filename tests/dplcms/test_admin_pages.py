@@ -15,6 +15,7 @@ from dplcms.models import ConnectorSettings, ImportedInstance, ImportedSeries, S
 from events import services as events_services
 from events.models import Event
 from events.selectors import Selection
+from tasks.models import Job
 from tests import factories
 from tests.dplcms.conftest import at, feeds_agree, instance, run_sync, uid, week_start
 from tests.factories import track
@@ -54,15 +55,60 @@ def test_sync_now_runs_a_job_with_its_progress_row(
     client = _login(admin_user)
     with django_capture_on_commit_callbacks(execute=True):
         response = client.post(reverse("admin:dplcms_status"))
+    job = Job.objects.get()
     assert response.status_code == 302
+    assert response["Location"] == reverse("pages:job-detail", args=[job.pk])
     run = SyncRun.objects.get()
-    assert (run.trigger, run.state, run.progress, run.created_by) == (
+    assert (run.trigger, run.state, run.progress, run.created_by, run.job) == (
         SyncRun.Trigger.MANUAL,
         SyncRun.State.SUCCEEDED,
         100,
         admin_user,
+        job,
     )
     assert run.created == 7
+    assert (job.kind, job.state, job.progress, job.attempts) == ("dpl_sync", "succeeded", 100, 1)
+    assert (job.result["run"], job.result["created"]) == (run.pk, 7)
+    page = client.get(response["Location"]).content.decode()
+    assert "Sync with the library website" in page
+    assert reverse("admin:dplcms_status") in page
+
+
+def test_sync_now_pressed_twice_while_a_sync_waits_starts_no_second_one(
+    dpl, roskilde, admin_user, django_capture_on_commit_callbacks
+):
+    client = _login(admin_user)
+    with django_capture_on_commit_callbacks(execute=False) as sent:  # no worker takes it yet
+        first = client.post(reverse("admin:dplcms_status"))
+        second = client.post(reverse("admin:dplcms_status"), follow=True)
+    job = Job.objects.get()
+    assert first["Location"] == second.redirect_chain[0][0]
+    assert "no second one was started" in second.content.decode()
+    assert len(sent) == 1  # one message for one job
+    status = client.get(reverse("admin:dplcms_status")).content.decode()
+    assert "starts no second one" in status
+    assert reverse("pages:job-detail", args=[job.pk]) in status
+    assert " disabled>" in status
+    # The worker runs it; the button is back, the counts shown.
+    sent[0]()
+    status = client.get(reverse("admin:dplcms_status")).content.decode()
+    assert " disabled>" not in status
+    assert "<td>7</td>" in status
+    assert SyncRun.objects.get().job == job
+
+
+def test_one_sync_job_at_a_time_is_held_by_the_database(db):
+    from django.db import IntegrityError, transaction
+
+    from tasks.services.jobs import job_create
+
+    job_create(kind=Job.Kind.DPL_SYNC, params={})
+    with pytest.raises(IntegrityError), transaction.atomic():
+        job_create(kind=Job.Kind.DPL_SYNC, params={})
+    Job.objects.update(state=Job.State.SUCCEEDED)
+    job_create(kind=Job.Kind.DPL_SYNC, params={})  # once it is done, the next may start
+    job_create(kind=Job.Kind.RECOMPUTE, params={"year": 2026})  # other kinds are not held
+    job_create(kind=Job.Kind.RECOMPUTE, params={"year": 2026})
 
 
 def test_refused_login_is_shown_in_words(dpl, roskilde, admin_user):
@@ -75,16 +121,99 @@ def test_refused_login_is_shown_in_words(dpl, roskilde, admin_user):
 def test_the_command_runs_a_sync(dpl, roskilde, capsys):
     call_command("dpl_cms_sync")
     assert "created 7" in capsys.readouterr().out
+    job = Job.objects.get()
+    assert (job.kind, job.state, job.params["trigger"]) == ("dpl_sync", "succeeded", "command")
+    assert SyncRun.objects.get().job == job
 
 
-def test_the_schedule_runs_only_when_configured_and_due(dpl, roskilde, settings):
+def test_the_command_starts_no_second_sync_beside_a_running_one(dpl, roskilde):
+    from django.core.management.base import CommandError
+
+    from dplcms import jobs
+
+    job, _created = jobs.sync_job_create(trigger=SyncRun.Trigger.MANUAL)
+    with pytest.raises(CommandError, match="already pending"):
+        call_command("dpl_cms_sync")
+    assert list(Job.objects.all()) == [job]
+    assert not SyncRun.objects.exists()
+
+
+def test_the_command_fails_in_words_and_so_does_its_job(dpl, roskilde):
+    from django.core.management.base import CommandError
+
+    dpl.failures = [401]
+    with pytest.raises(CommandError, match="check the dpl-cms user"):
+        call_command("dpl_cms_sync")
+    job = Job.objects.get()
+    assert job.state == Job.State.FAILED
+    assert "check the dpl-cms user" in job.message
+
+
+def test_the_schedule_runs_only_when_configured_and_due(
+    dpl, roskilde, settings, django_capture_on_commit_callbacks
+):
     from dplcms.tasks import dpl_cms_sync_due_task
 
-    assert dpl_cms_sync_due_task()["state"] == SyncRun.State.SUCCEEDED
-    assert dpl_cms_sync_due_task()["run"] is None  # not due again yet
+    with django_capture_on_commit_callbacks(execute=True):  # sent to a worker once committed
+        started = dpl_cms_sync_due_task()
+    job = Job.objects.get(pk=started["job"])
+    assert (job.state, job.params["trigger"]) == (Job.State.SUCCEEDED, "schedule")
+    assert SyncRun.objects.get().state == SyncRun.State.SUCCEEDED
+    assert dpl_cms_sync_due_task()["job"] is None  # not due again yet
     settings.DPL_CMS_URL = ""
     SyncRun.objects.all().delete()
-    assert dpl_cms_sync_due_task()["run"] is None
+    assert dpl_cms_sync_due_task()["job"] is None
+
+
+def test_the_schedule_starts_nothing_beside_a_waiting_sync_and_resends_a_lost_one(
+    dpl, roskilde, settings
+):
+    from datetime import timedelta
+
+    from django.utils import timezone
+
+    from dplcms import jobs
+    from dplcms.tasks import dpl_cms_sync_due_task
+
+    job, _created = jobs.sync_job_create(trigger=SyncRun.Trigger.MANUAL)
+    Job.objects.filter(pk=job.pk).update(sent_at=timezone.now())
+    assert dpl_cms_sync_due_task() == {"job": None}
+    assert Job.objects.count() == 1
+    # Its message was lost (Redis restarted): after DPL_CMS_SYNC_MINUTES it is sent again.
+    sent = timezone.now() - timedelta(minutes=settings.DPL_CMS_SYNC_MINUTES + 1)
+    Job.objects.filter(pk=job.pk).update(sent_at=sent)
+    assert dpl_cms_sync_due_task() == {"job": str(job.pk), "sent_again": True}
+    job.refresh_from_db()
+    assert job.state == Job.State.SUCCEEDED
+    assert SyncRun.objects.get().created == 7
+
+
+def test_a_sync_job_whose_worker_died_is_run_again_and_says_so(dpl, roskilde, settings):
+    """The sweep gave a lost sync job to another worker (tests/dplcms/test_sync_real_worker.py
+    does it with a real worker killed): the second attempt runs the same run again from the
+    start, and the status page says it was taken over."""
+    from datetime import timedelta
+
+    from django.utils import timezone
+
+    from dplcms import jobs
+    from tasks.services.jobs import jobs_sweep
+
+    job, _created = jobs.sync_job_create(trigger=SyncRun.Trigger.MANUAL)
+    run = SyncRun.objects.create(job=job, trigger=SyncRun.Trigger.MANUAL)
+    stale = timezone.now() - timedelta(seconds=settings.JOB_LEASE_SECONDS + 1)
+    Job.objects.filter(pk=job.pk).update(
+        state=Job.State.RUNNING, attempts=1, worker="elsewhere:1", heartbeat_at=stale
+    )
+    SyncRun.objects.filter(pk=run.pk).update(state=SyncRun.State.RUNNING, started_at=stale)
+    assert [j.pk for j in jobs_sweep()] == [job.pk]
+    result = jobs.sync_job_run(job_id=job.pk)
+    job.refresh_from_db()
+    run.refresh_from_db()
+    assert (job.state, job.attempts, result["run"]) == (Job.State.SUCCEEDED, 2, run.pk)
+    assert (run.state, run.created) == (SyncRun.State.SUCCEEDED, 7)
+    assert "took it over" in run.errors[0]["message"]
+    assert SyncRun.objects.count() == 1
 
 
 def _unknown(dpl):

@@ -185,3 +185,46 @@ def test_seed_demo_rejects_a_bad_date():
 
     with pytest.raises(CommandError, match="--today must be a date"):
         call_command("seed_demo", today="25-11-2026", stdout=StringIO())
+
+
+def test_seed_demo_shows_the_library_website_connector_off():
+    """Branches' website names, the staff's mapping rules, events imported from the website
+    (read only, with the link to edit them there), one waiting in "Mangler spor", and the last
+    run with its counts and one error in words; the connector itself stays off."""
+    from django.conf import settings
+
+    from demo import dplcms as demo_dplcms
+    from dplcms import services as dpl_services
+    from dplcms.models import ImportedInstance, ImportedSeries, MappingRule, SyncRun
+
+    _seed()
+    assert not settings.DPL_CMS_URL
+    assert Branch.objects.get(slug="viby").dpl_cms_names == "Viby Bibliotek"
+    assert "Hovedbiblioteket" in Branch.objects.get(slug="roskilde").dpl_cms_names
+    children = MappingRule.objects.get(source="category", name="Børn")
+    assert [a.slug for a in children.audiences.all()] == ["boern"]
+    knit = MappingRule.objects.get(source="tag", name="Strikkecafé")
+    assert {t.slug for t in knit.tracks.all()} == {"hygge", "indgang-til-faellesskab"}
+
+    knitting = ImportedSeries.objects.get(event__title="Strikkecafé i Viby").event
+    assert knitting.is_public
+    assert knitting.occurrences.count() == 3
+    assert {t.slug for t in knitting.tracks.all()} == {"hygge", "indgang-til-faellesskab"}
+    story = ImportedSeries.objects.get(event__title="Højtlæsning for de mindste").event
+    assert [a.slug for a in story.audiences.all()] == ["boern"]
+    queued = dpl_services.queue().get()
+    assert queued.event is None
+    assert queued.queue_reason  # in words, in the language the seeding ran in
+    assert queued.instances.get().title == "Koncert med Roskilde Musikskole"
+    run = SyncRun.objects.get()
+    assert (run.state, run.created, run.queued, run.failed) == ("succeeded", 5, 1, 1)
+    errors = [e for e in run.errors if e.get("level") != "notice"]
+    assert len(errors) == 1
+    assert errors[0]["uuid"] == demo_dplcms.uid("filmklub-jyllinge")  # its dates are wrong
+    assert errors[0]["message"]
+    assert ImportedInstance.objects.count() == 6
+
+    snapshot, uids = _snapshot(), sorted(Event.objects.values_list("uid", flat=True))
+    _seed()  # idempotent: no second run, nothing new
+    assert SyncRun.objects.count() == 1
+    assert (_snapshot(), sorted(Event.objects.values_list("uid", flat=True))) == (snapshot, uids)

@@ -49,6 +49,12 @@ class Command(BaseCommand):
 
         for line in proposals_demo.seed_proposals(today=today or local_today()):
             self.stdout.write(line)
+        # The library website connector (dplcms/), off: branches' website names, mapping rules,
+        # a few imported events, one waiting in "Mangler spor", and the last run.
+        from demo import dplcms as dplcms_demo
+
+        for line in dplcms_demo.seed_dplcms(today=today or local_today()):
+            self.stdout.write(line)
         created = ", ".join(f"{what}: {n}" for what, n in report.created.items()) or "nothing"
         self.stdout.write(self.style.SUCCESS(f"Created: {created}."))
         if report.existing:

@@ -1,8 +1,12 @@
-"""``manage.py dpl_cms_sync``: one sync with the library website now, for operators."""
+"""``manage.py dpl_cms_sync``: one sync with the library website now, for operators. It is the
+same job as "sync now" and the schedule (``dplcms.jobs``), run in this process: the same lease,
+so it never runs beside another sync, and its progress shows on the job's page."""
+
+import contextlib
 
 from django.core.management.base import BaseCommand, CommandError
 
-from dplcms import services
+from dplcms import jobs, services
 from dplcms.models import SyncRun
 
 
@@ -12,8 +16,15 @@ class Command(BaseCommand):
     def handle(self, *args, **options):
         if not services.is_configured():
             raise CommandError("The connector is off: set DPL_CMS_URL (see README, dpl-cms).")
-        run = services.run_create(trigger=SyncRun.Trigger.COMMAND)
-        run = services.run_execute(run_id=run.pk)
+        job, created = jobs.sync_job_create(trigger=SyncRun.Trigger.COMMAND)
+        if not created:
+            raise CommandError(
+                f"A sync is already {job.state} (job {job.pk}); no second one was started."
+            )
+        self.stdout.write(f"Job {job.pk}")
+        with contextlib.suppress(jobs.SyncFailed):
+            jobs.sync_job_run(job_id=job.pk)
+        run = SyncRun.objects.get(job=job)
         counts = ", ".join(f"{name} {getattr(run, name)}" for name in SyncRun.COUNTS)
         self.stdout.write(f"{run.get_state_display()}: listed {run.listed}; {counts}")
         for error in run.errors:

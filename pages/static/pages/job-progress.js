@@ -1,4 +1,4 @@
-// Progress of a dashboard job (report or recompute): polls the tasks API's job endpoint
+// Progress of a dashboard job (report, recompute or a sync with the library website): polls the tasks API's job endpoint
 // (data-poll-url) once a second and updates the <progress> bar and the status line until the
 // job has finished. Without JavaScript the page still shows the state at load time.
 (function () {
@@ -47,6 +47,14 @@
         }
       } else if (job.state === "failed") {
         label.textContent = box.dataset.failedText;
+      }
+      if (FINISHED[job.state] && box.dataset.kind === "dpl_sync") {
+        // A sync with the library website: its counts and errors in words are on its status page.
+        var status = document.createElement("a");
+        status.className = "button button-primary";
+        status.href = box.dataset.syncStatusUrl;
+        status.textContent = box.dataset.syncStatusText;
+        result.replaceChildren(status);
       }
     }
 

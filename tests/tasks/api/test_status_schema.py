@@ -84,7 +84,7 @@ def test_the_status_views_answer_their_serializers(schema):
 
 def test_each_kind_of_choice_has_its_own_enum(schema):
     components = schema["components"]["schemas"]
-    assert components["JobKindEnum"]["enum"] == ["recompute", "report"]
+    assert components["JobKindEnum"]["enum"] == ["recompute", "report", "dpl_sync"]
     assert components["StatusReportKindEnum"]["enum"] == ["june", "december", "on_demand"]
     assert components["PeriodKindEnum"]["enum"] == ["month", "quarter", "half", "year", "ytd"]
     assert components["BranchKindEnum"]["enum"] == ["library", "bookmobile"]
