@@ -167,7 +167,11 @@ def scenario(stack: Stack, *, name: str, paths: list[str], threads: int, limit: 
     during["left"] = _stale(stack.database)
     if worker is not None:
         worker.terminate()
-        worker.wait(timeout=60)
+        try:
+            worker.wait(timeout=60)
+        except subprocess.TimeoutExpired:  # still in the job (--limit reached): stop it
+            worker.kill()
+            worker.wait(timeout=60)
         stack.processes.remove(worker)
     return during
 
