@@ -2,8 +2,8 @@
 
 The front page, the calendar's week and month views, the event page and the branch page are
 rendered once and then answered from a copy while nothing they show has changed. A copy is
-stamped with the database generation the feeds use (``feeds.cache.generation``: the latest
-``events.Change`` rows and the reference counter, written in the transaction of every change,
+stamped with the database generation the feeds use (``feeds.generation.data_generation``: the
+latest ``events.Change`` rows and the reference counter, written in the transaction of every change,
 known in each process with no round trip per request, read again at most
 ``FEED_GENERATION_MAX_AGE_MS`` after the last read and at once in the process that wrote the
 change) and with the local day. So an edit, a cancelled or moved occurrence, an unpublished
@@ -58,7 +58,7 @@ from django.shortcuts import render
 from django.utils.translation import get_language
 
 from events.clock import local_today
-from feeds.cache import generation
+from feeds.generation import data_generation
 
 # The query parameters the cached pages read; a URL with any other is rendered every time.
 QUERY_PARAMETERS = frozenset({"branch", "stop", "track", "audience", "q", "from", "to", "page"})
@@ -133,7 +133,7 @@ def _key(request: HttpRequest) -> str:
 
 
 def _stamp() -> str:
-    return f"{generation()}|{local_today().isoformat()}"
+    return f"{data_generation()}|{local_today().isoformat()}"
 
 
 def _answer(request: HttpRequest, entry: PageEntry, nonce: str) -> HttpResponse:
@@ -177,15 +177,15 @@ def _render(request, view, args, kwargs, *, key: str, stamp: str, nonce: str):
     answered as the view made it (with the real token and nonce put back)."""
     rendered_at = time.time()
     nonce_mark, csrf_mark = secrets.token_hex(16), secrets.token_hex(16)
-    request.csp_nonce = nonce_mark  # type: ignore[attr-defined]
-    request.page_cache_csrf_mark = csrf_mark  # type: ignore[attr-defined]
-    request.page_holds_until = rendered_at + settings.PAGE_CACHE_SECONDS  # type: ignore[attr-defined]
+    request.csp_nonce = nonce_mark
+    request.page_cache_csrf_mark = csrf_mark
+    request.page_holds_until = rendered_at + settings.PAGE_CACHE_SECONDS
     try:
         response = view(request, *args, **kwargs)
     finally:
-        request.csp_nonce = nonce  # type: ignore[attr-defined]
-        del request.page_cache_csrf_mark  # type: ignore[attr-defined]
-    expires = request.page_holds_until  # type: ignore[attr-defined]
+        request.csp_nonce = nonce
+        del request.page_cache_csrf_mark
+    expires = request.page_holds_until
     body = b"" if response.streaming else response.content
     entry = PageEntry(
         stamp=stamp,
