@@ -16,7 +16,7 @@ from django.urls import reverse
 import feeds.cache
 import pages.cache
 from events import services
-from events.models import Event, Partner
+from events.models import Change, Event, Partner
 from tests import factories
 from tests.pages.conftest import soon
 
@@ -227,3 +227,28 @@ def test_a_renamed_partner_shows_on_the_next_request(client, branch):
     partner.name = "Jyllinge Borgerforening"
     partner.save()
     assert "Jyllinge Borgerforening" in client.get(event_url(event)).content.decode()
+
+
+def test_a_change_another_process_wrote_shows_once_the_generation_is_read_again(client, event):
+    """Another web process wrote the change: this one has not forgotten its generation (no
+    signal here), so it serves its copy until its generation is older than
+    FEED_GENERATION_MAX_AGE_MS, then reads the new one and renders again."""
+    url = event_url(event)
+    assert "Læsekreds" in client.get(url).content.decode()
+    # As the service would, but without this process's post_save (bulk_create sends none).
+    Event.objects.filter(pk=event.pk).update(title="Strikkecafé")
+    Change.objects.bulk_create(
+        [
+            Change(
+                event=event,
+                event_uid=event.uid,
+                event_title="Strikkecafé",
+                action=Change.Action.UPDATED,
+            )
+        ]
+    )
+    assert "Læsekreds" in client.get(url).content.decode()  # within the generation's age
+    # An hour later by this process's clock: its copy of the generation is old, read again.
+    read_at, *known = feeds.cache._known
+    feeds.cache._known = (read_at - 3600, *known)
+    assert "Strikkecafé" in client.get(url).content.decode()
