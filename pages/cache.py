@@ -18,9 +18,9 @@ do, except in the tests of this module: the other tests change rows directly, no
 services that record a change).
 
 What is never cached: a logged-in user's page (it can show a draft as a preview and the staff
-navigation); a page with messages for its visitor; anything but a 200 to a GET; a query with a
-parameter the page does not read, or a long one (a cache key per made-up URL would only fill
-the cache). Each copy is one cache entry per URL and language, overwritten when it is renewed,
+navigation); a page with messages for its visitor; anything but a 200 to a GET or HEAD; a query
+with a parameter the page does not read, or a long one (a cache key per made-up URL would only
+fill the cache). Each copy is one cache entry per URL and language, overwritten when it is renewed,
 with a Redis timeout no longer than its own expiry: the cache holds at most one copy of each
 page visited in the last minute.
 
@@ -113,7 +113,7 @@ memo = _Memo()
 
 
 def _cacheable(request: HttpRequest) -> bool:
-    if settings.PAGE_CACHE_SECONDS <= 0 or request.method != "GET":
+    if settings.PAGE_CACHE_SECONDS <= 0 or request.method not in ("GET", "HEAD"):
         return False
     if len(request.get_full_path()) > MAX_PATH_LENGTH:
         return False

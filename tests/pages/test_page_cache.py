@@ -252,3 +252,11 @@ def test_a_change_another_process_wrote_shows_once_the_generation_is_read_again(
     read_at, *known = feeds.cache._known
     feeds.cache._known = (read_at - 3600, *known)
     assert "Strikkecafé" in client.get(url).content.decode()
+
+
+def test_a_head_request_shares_the_copy(client, event):
+    fetch(client, "/")
+    with CaptureQueriesContext(connection) as queries:
+        response = client.head("/")
+    assert response.status_code == 200
+    assert len(queries) == 0
