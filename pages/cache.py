@@ -1,6 +1,6 @@
 """Rendered public pages for anonymous visitors, kept by the feeds' generation (issue 19).
 
-The front page, the calendar's week and month views, the event page and the branch page are
+The front page, the calendar's week and month views and the event, branch and track pages are
 rendered once and then answered from a copy while nothing they show has changed. A copy is
 stamped with the database generation the feeds use (``feeds.generation.data_generation``: the
 latest ``events.Change`` rows and the reference counter, written in the transaction of every change,
