@@ -37,6 +37,7 @@ env = environ.Env(
     FEED_FUTURE_DAYS=(int, 396),
     FEED_REFRESH_MINUTES=(int, 60),
     FEED_GENERATION_MAX_AGE_MS=(int, 250),
+    PAGE_CACHE_SECONDS=(int, 60),
     FEED_MAX_BYTES=(int, 1_000_000),
     API_MAX_PAGE_SIZE=(int, 500),
     LOG_LEVEL=(str, "INFO"),
@@ -278,6 +279,10 @@ FEED_REFRESH_MINUTES = env("FEED_REFRESH_MINUTES")
 # How old a process's copy of the feeds' generation may be before it reads it again: a change
 # reaches every process's next poll at most this long after its commit (feeds/cache.py).
 FEED_GENERATION_MAX_AGE_MS = env("FEED_GENERATION_MAX_AGE_MS")
+# The public pages (front page, week and month, event, branch and track pages) answer anonymous
+# visitors from a copy kept by the same generation, renewed at the latest this many seconds
+# after it was made (pages/cache.py). 0: every page is rendered for each request.
+PAGE_CACHE_SECONDS = env("PAGE_CACHE_SECONDS")
 # Largest iCal feed: Google Calendar stops reading a calendar near 1 MB. A larger selection is
 # trimmed, the past first, then the far future (feeds/pieces.py); the subscribe panel says so.
 FEED_MAX_BYTES = env("FEED_MAX_BYTES")

@@ -26,6 +26,7 @@ from events.clock import local_today
 from events.models import LOCAL_TZ, Audience, Branch, Event, Occurrence, Stop, Track
 from feeds.links import calendar_links, calendar_size, event_add_links, event_links
 
+from .cache import cached_page, page_holds_until, render_page
 from .jsonld import event_jsonld
 
 WINDOW_DAYS = 28  # the calendar shows four weeks at a time
@@ -262,6 +263,7 @@ def _common_context(request, filters: Filters, view: str) -> dict[str, Any]:
     }
 
 
+@cached_page
 def calendar(request):
     """Upcoming occurrences, four weeks at a time and PAGE_ROWS per page, filtered by branch,
     track, audience, dates and search words."""
@@ -280,6 +282,7 @@ def calendar(request):
         ]
     )
     more = len(occurrences) > PAGE_ROWS
+    page_holds_until(request, (o.end for o in occurrences[:PAGE_ROWS]))
     next_first = last + timedelta(days=1)
     context = _common_context(request, filters, "list")
     context.update(
@@ -294,7 +297,7 @@ def calendar(request):
             "next_match": None if occurrences else _next_match(filters, end),
         }
     )
-    return render(request, "pages/calendar.html", context)
+    return render_page(request, "pages/calendar.html", context)
 
 
 def _day_cells(filters: Filters, first: date, last: date, per_day: int) -> dict[date, dict]:
@@ -341,9 +344,10 @@ def _period_page(request, *, view: str, first: date, last: date, per_day: int, *
             **extra,
         }
     )
-    return render(request, "pages/calendar.html", context)
+    return render_page(request, "pages/calendar.html", context)
 
 
+@cached_page
 def calendar_week(request):
     """One week, Monday to Sunday (the week of ``from``, else this week), day by day."""
     filters = filters_from_request(request)
@@ -363,6 +367,7 @@ def calendar_week(request):
     )
 
 
+@cached_page
 def calendar_month(request):
     """One month as a table of weeks (the month of ``from``, else this month)."""
     filters = filters_from_request(request)
@@ -390,6 +395,7 @@ def accessibility_statement(request):
     return HttpResponseRedirect(settings.WAS_URL)
 
 
+@cached_page
 def event_detail(request, pk: int):
     """One event: its upcoming dates, place, tracks, audience, partners and notices."""
     try:
@@ -403,6 +409,7 @@ def event_detail(request, pk: int):
     last_past = dates.filter(end__lte=now).order_by("-start").first() if not upcoming else None
     where = event.stop if event.stop_id else event.branch
     next_date = next((o for o in upcoming if not o.is_cancelled), None)
+    page_holds_until(request, (o.end for o in upcoming))
     context = {
         "event": event,
         "upcoming": upcoming,
@@ -424,7 +431,7 @@ def event_detail(request, pk: int):
             language=(get_language() or "da")[:2],
         ),
     }
-    return render(request, "pages/event_detail.html", context)
+    return render_page(request, "pages/event_detail.html", context)
 
 
 def _only(key: str, thing) -> dict[str, dict[str, str]]:
@@ -463,20 +470,25 @@ def branch_list(request):
     return render(request, "pages/branch_list.html", {"branches": Branch.objects.all()})
 
 
+@cached_page
 def branch_detail(request, slug: str):
     """A branch and what happens there; the bookmobile's page shows its route."""
     branch = get_object_or_404(Branch, slug=slug)
     selection = selectors.Selection(branches=(branch.slug,))
     now = timezone.now()
     occurrences = _next_weeks(selection, now)
+    page_holds_until(request, (o.end for o in occurrences))
     route = []
     if branch.is_bookmobile:
-        visits = selectors.occurrence_list(
-            selection=selection,
-            start=now,
-            end=now + timedelta(days=63),
-            include_cancelled=True,
+        visits = list(
+            selectors.occurrence_list(
+                selection=selection,
+                start=now,
+                end=now + timedelta(days=63),
+                include_cancelled=True,
+            )
         )
+        page_holds_until(request, (o.end for o in visits))
         by_stop: dict[int, list[Occurrence]] = {}
         for occurrence in visits:
             if occurrence.event.stop_id:
@@ -499,7 +511,7 @@ def branch_detail(request, slug: str):
         "links": subscribe_links(selection, request),
         "subscribe_covers": subscription_covers(_only("branch", branch)),
     }
-    return render(request, "pages/branch_detail.html", context)
+    return render_page(request, "pages/branch_detail.html", context)
 
 
 def _usual_times(visits: list[Occurrence]) -> list[dict]:
@@ -519,11 +531,13 @@ def track_list(request):
     return render(request, "pages/track_list.html", {"tracks": Track.objects.all()})
 
 
+@cached_page
 def track_detail(request, slug: str):
     """A track in the strategy's words, and its events at every branch."""
     track = get_object_or_404(Track, slug=slug)
     selection = selectors.Selection(tracks=(track.slug,))
     occurrences = _next_weeks(selection, timezone.now())
+    page_holds_until(request, (o.end for o in occurrences))
     per_branch: OrderedDict[Branch, int] = OrderedDict((b, 0) for b in Branch.objects.all())
     for occurrence in occurrences:
         per_branch[occurrence.event.branch] = per_branch.get(occurrence.event.branch, 0) + 1
@@ -534,4 +548,4 @@ def track_detail(request, slug: str):
         "links": subscribe_links(selection, request),
         "subscribe_covers": subscription_covers(_only("track", track)),
     }
-    return render(request, "pages/track_detail.html", context)
+    return render_page(request, "pages/track_detail.html", context)

@@ -36,6 +36,10 @@ if REDIS_URL:
         }
     }
 
+# Pages rendered for each request: the tests change rows directly, not through the services that
+# move the generation the page cache is keyed by. tests/pages/test_page_cache.py turns it on.
+PAGE_CACHE_SECONDS = 0
+
 # WhiteNoise serves STATIC_ROOT; tests do not collect static files, so make sure it exists.
 (VAR_DIR / "staticfiles").mkdir(parents=True, exist_ok=True)
 
