@@ -48,6 +48,7 @@ from collections import OrderedDict
 from collections.abc import Callable, Iterable
 from dataclasses import dataclass
 from datetime import datetime
+from pathlib import Path
 
 from django.conf import settings
 from django.contrib.messages import get_messages
@@ -132,8 +133,32 @@ def _key(request: HttpRequest) -> str:
     return "pages:page:" + hashlib.sha1(identity.encode(), usedforsecurity=False).hexdigest()
 
 
+@functools.cache
+def release() -> str:
+    """What the pages' look depends on besides the data: the templates, the compiled
+    translations and the static files' manifest of this release, hashed once per process. A
+    deploy that changes any of them so never answers a copy the previous release rendered."""
+    digest = hashlib.blake2b(digest_size=8)
+    root = Path(settings.BASE_DIR)
+    files = [
+        *root.glob("*/templates/**/*.html"),
+        *root.glob("*/templates/**/*.txt"),
+        *root.glob("locale/*/LC_MESSAGES/*.mo"),
+    ]
+    static_root = getattr(settings, "STATIC_ROOT", None)
+    if static_root:
+        files.append(Path(static_root) / "staticfiles.json")
+    for path in sorted(files):
+        digest.update(str(path.relative_to(root) if path.is_relative_to(root) else path).encode())
+        try:
+            digest.update(path.read_bytes())
+        except OSError:
+            continue
+    return digest.hexdigest()
+
+
 def _stamp() -> str:
-    return f"{data_generation()}|{local_today().isoformat()}"
+    return f"{data_generation()}|{local_today().isoformat()}|{release()}"
 
 
 def _answer(request: HttpRequest, entry: PageEntry, nonce: str) -> HttpResponse:

@@ -260,3 +260,19 @@ def test_a_head_request_shares_the_copy(client, event):
         response = client.head("/")
     assert response.status_code == 200
     assert len(queries) == 0
+
+
+def test_a_new_release_never_answers_the_previous_releases_copy(client, event, monkeypatch):
+    """A deploy that changes a template, a translation or a static file renders afresh (the
+    copy is stamped with a digest of them), even though the data did not change."""
+    assert len(pages.cache.release()) == 16
+    url = event_url(event)
+    fetch(client, url)
+    assert fetch(client, url)[1] == 0  # warm
+
+    monkeypatch.setattr(pages.cache, "release", lambda: "another-release")
+    pages.cache.memo.clear()  # a new process; the shared copy stays in the cache
+    response, queries = fetch(client, url)
+    assert response.status_code == 200
+    assert queries > 0  # rendered, not the previous release's copy
+    assert fetch(client, url)[1] == 0  # and kept for this release
