@@ -12,7 +12,7 @@ from django.core.signals import setting_changed
 from django.db.models import Q
 from django.db.models.signals import post_delete, post_save
 
-from events.models import Audience, Branch, Change, Room, Stop, Track
+from events.models import Audience, Branch, Change, Partner, Room, Stop, Track
 from events.signals import events_changed
 
 from .cache import generation_bump, generation_forget
@@ -39,6 +39,7 @@ _REFERENCES = {
     Room: lambda obj: Q(event__room=obj) | Q(event__occurrences__room=obj),
     Track: lambda obj: Q(event__tracks=obj),
     Audience: None,  # only in calendar names, which are not in pieces
+    Partner: None,  # not in pieces, but in the API's kept pages (events.api.page_cache)
 }
 
 
