@@ -38,18 +38,22 @@ def patient_wrk(timeout: str) -> None:
     harness.WRK = wrapper
 
 
-def cases(stack: Stack) -> list[Case]:
-    """The cases, with an event and a branch the data holds."""
+def cases(stack: Stack, only: str = "all") -> list[Case]:
+    """The cases, with an event and a branch the data holds (``only``: "api", "pages" or
+    "all")."""
     status, _headers, body = fetch(f"{stack.web}/api/v1/events/", PROXY_HEADERS)
     assert status == 200, status
     first = json.loads(body)["results"][0]
-    return [
+    api = [
         Case("/api/v1/events/ (page of 50)", "/api/v1/events/"),
         Case("/api/v1/occurrences/ (page of 50)", "/api/v1/occurrences/"),
+    ]
+    pages = [
         Case("event page", f"/arrangementer/{first['id']}/"),
         Case("branch page", f"/biblioteker/{first['branch']['slug']}/"),
         Case("front page /", "/"),
     ]
+    return {"api": api, "pages": pages}.get(only, api + pages)
 
 
 def main(argv: list[str] | None = None) -> None:
@@ -59,6 +63,9 @@ def main(argv: list[str] | None = None) -> None:
     parser.add_argument("--reuse", action="store_true", help="keep databases of the same size")
     parser.add_argument("--concurrency", type=int, action="append")
     parser.add_argument("--reps", type=int, default=3)
+    parser.add_argument(
+        "--only", choices=["all", "api", "pages"], default="all", help="which cases to time"
+    )
     parser.add_argument("--duration", type=float, default=5.0)
     parser.add_argument("--json", help="also write the raw figures to this file")
     parser.add_argument("--wrk-timeout", default="30s", help="wrk's --timeout (default 30s)")
@@ -73,7 +80,7 @@ def main(argv: list[str] | None = None) -> None:
             print(f"stack up: {stack.web} (gunicorn), {stack.nginx} (nginx)", flush=True)
             results = measure(
                 stack,
-                cases(stack),
+                cases(stack, args.only),
                 concurrencies=tuple(args.concurrency or (16, 64)),
                 reps=args.reps,
                 duration=args.duration,

@@ -1,11 +1,17 @@
 """Whole pages of the event and occurrence lists kept ready (issue 19), as the feeds keep
-whole feeds: a warm page costs neither a query nor a serialization, only a look-up in this
-process (``feeds.generation_cache``).
+whole feeds: a warm page costs one light query (the keys and versions of the page's rows, as
+tuples, no model instances) and a look-up in this process (``feeds.generation_cache``); no
+count, no rows, no prefetch, no serialization, no rendering.
 
-A kept page is valid for one feeds generation (database state that every change of an event,
-occurrence, head count or place raises in its own transaction), so a change is on the next
-request in the process that wrote it and in every other process within
-``FEED_GENERATION_MAX_AGE_MS``. Its identity holds everything else the body depends on:
+Visibility stays the database's business on every request: the light query is the list's own
+query (the selectors' visibility, the filters, the order, the page's offset and size), so a
+draft, a status written behind the services' back or a new row on the page changes the page's
+stamp at once. A kept page is also valid for one feeds generation only (database state that
+every change of an event, occurrence, head count, branch, stop, room, track, audience or
+partner raises in its own transaction): that covers what the light query does not read (a
+renamed branch, the count, a change on another page), on the next request in the process that
+wrote the change and in every other process within ``FEED_GENERATION_MAX_AGE_MS``. Its
+identity holds everything else the body depends on:
 
 * the list and its normalised query (parameters sorted by name, each one's values in their
   order: the pagination links are built from the parameters sorted the same way);
@@ -23,7 +29,11 @@ Only 200 answers are kept; a bad parameter is refused before the look-up as befo
 from __future__ import annotations
 
 import hashlib
+import threading
+from collections import OrderedDict
 
+from django.core.exceptions import EmptyResultSet
+from django.db import connections
 from django.http import HttpResponse
 from django.utils.translation import get_language
 
@@ -34,6 +44,11 @@ from .filters import query_parameters_check
 from .representations import _CODE
 
 pages = GenerationCache("api:page", timeout=60 * 60)
+
+# The light query of each page identity and generation, compiled once (``page_rows``).
+LIGHT_MAX_ENTRIES = 1024
+_light: OrderedDict[tuple[str, str], tuple[str, object, str]] = OrderedDict()
+_light_lock = threading.Lock()
 
 
 def scope(user) -> str:
@@ -85,9 +100,10 @@ class KeptPages:
 
     page_stamps: tuple[str, ...] = ("pk",)
 
-    def page_rows(self, request) -> list | None:
-        """The keys and versions of the page's rows, or None to let the list answer (a bad
-        parameter: the list gives the 400)."""
+    def page_sql(self, request) -> tuple[str, object, str] | None:
+        """The light query of the page (SQL, parameters, database alias; an empty SQL for a
+        selection that can match nothing), or None to let the list answer (a bad parameter:
+        the list gives the 400)."""
         queryset = self.filter_queryset(self.get_queryset())  # type: ignore[attr-defined]
         paginator = self.paginator  # type: ignore[attr-defined]
         size = paginator.get_page_size(request)  # a bad size: 400 here as in the list
@@ -96,7 +112,38 @@ class KeptPages:
             return None
         offset = (number - 1) * size
         light = queryset.select_related(None).prefetch_related(None)
-        return list(light.values_list(*self.page_stamps)[offset : offset + size])
+        light = light.values_list(*self.page_stamps)[offset : offset + size]
+        try:
+            sql, params = light.query.get_compiler(using=light.db).as_sql()
+        except EmptyResultSet:
+            sql, params = "", ()
+        return sql, params, light.db
+
+    def page_rows(self, request, name: str, generation: str) -> list | None:
+        """The keys and versions of the page's rows (``page_stamps``), as the database gives
+        them, or None (see ``page_sql``). The light query is made once per page identity and
+        generation in this process: the parameters it follows from were checked when it was
+        made (and an unknown slug can only become known with a new generation), so a warm
+        request neither parses its parameters again nor compiles a query."""
+        key = (name, generation)
+        with _light_lock:
+            found = _light.get(key)
+            if found is not None:
+                _light.move_to_end(key)
+        if found is None:
+            found = self.page_sql(request)
+            if found is None:
+                return None
+            with _light_lock:
+                _light[key] = found
+                while len(_light) > LIGHT_MAX_ENTRIES:
+                    _light.popitem(last=False)
+        sql, params, alias = found
+        if not sql:
+            return []
+        with connections[alias].cursor() as cursor:
+            cursor.execute(sql, params)
+            return cursor.fetchall()
 
     def list(self, request, *args, **kwargs):
         query_parameters_check(request, self.known_query_parameters())  # type: ignore[attr-defined]
@@ -104,7 +151,7 @@ class KeptPages:
         if name is None:
             return super().list(request, *args, **kwargs)  # type: ignore[misc]
         generation = pages.generation()  # first: the page is never older than its stamp
-        rows = self.page_rows(request)
+        rows = self.page_rows(request, name, generation)
         if rows is None:
             return super().list(request, *args, **kwargs)  # type: ignore[misc]
         digest = hashlib.blake2b(repr(rows).encode(), digest_size=16).hexdigest()
