@@ -68,7 +68,7 @@ def main(argv: list[str] | None = None) -> None:
     parser.add_argument(
         "--only",
         action="append",
-        help="time only the cases whose label contains this (e.g. --only page); repeatable",
+        help="time only the cases whose label contains this (--only api, --only page); repeatable",
     )
     args = parser.parse_args(argv)
     patient_wrk(args.wrk_timeout)

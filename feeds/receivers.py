@@ -39,7 +39,9 @@ _REFERENCES = {
     Room: lambda obj: Q(event__room=obj) | Q(event__occurrences__room=obj),
     Track: lambda obj: Q(event__tracks=obj),
     Audience: None,  # only in calendar names, which are not in pieces
-    Partner: None,  # only on the event page, which is cached by the generation (pages/cache.py)
+    # not in pieces; on the event page and in the API's kept pages (pages.cache,
+    # events.api.page_cache), which follow the generation
+    Partner: None,
 }
 
 

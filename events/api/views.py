@@ -39,6 +39,7 @@ from .filters import (
     KnownQueryParameters,
     OccurrenceFilterSet,
 )
+from .page_cache import KeptPages
 from .pagination import BoundedPageNumberPagination
 from .schema import DETAIL, FIELD_ERRORS
 
@@ -322,7 +323,7 @@ class RoomViewSet(PlaceWrites, KnownQueryParameters, viewsets.ModelViewSet):
         responses={204: None, **WRITE_ERRORS},
     ),
 )
-class EventViewSet(KnownQueryParameters, viewsets.ModelViewSet):
+class EventViewSet(KeptPages, KnownQueryParameters, viewsets.ModelViewSet):
     queryset = Event.objects.none()  # for the schema; get_queryset() is what answers
     serializer_class = s.EventSerializer
     permission_classes = [permissions.ReadOrBranchEditor]
@@ -330,6 +331,7 @@ class EventViewSet(KnownQueryParameters, viewsets.ModelViewSet):
     pagination_class = BoundedPageNumberPagination
     http_method_names = ["get", "post", "patch", "delete", "head", "options"]
     lookup_value_regex = r"[0-9]+"
+    page_stamps = ("pk", "updated_at", "sequence", "status")
 
     def get_queryset(self):
         return selectors.event_list(user=self.request.user)
@@ -508,13 +510,22 @@ class EventViewSet(KnownQueryParameters, viewsets.ModelViewSet):
         },
     ),
 )
-class OccurrenceViewSet(KnownQueryParameters, viewsets.ReadOnlyModelViewSet):
+class OccurrenceViewSet(KeptPages, KnownQueryParameters, viewsets.ReadOnlyModelViewSet):
     queryset = Occurrence.objects.none()  # for the schema; get_queryset() is what answers
     serializer_class = s.OccurrenceSerializer
     permission_classes = [permissions.ReadOrBranchEditor]
     filterset_class = OccurrenceFilterSet
     pagination_class = BoundedPageNumberPagination
     lookup_value_regex = r"[0-9]+"
+    page_stamps = (
+        "pk",
+        "updated_at",
+        "status",
+        "event_id",
+        "event__updated_at",
+        "event__sequence",
+        "event__status",
+    )
 
     def get_queryset(self):
         return selectors.occurrence_list(user=self.request.user)

@@ -16,16 +16,21 @@ from django.utils import timezone
 from rest_framework.authtoken.models import Token
 from rest_framework.test import APIClient
 
+from events.api import page_cache
 from events.models import LOCAL_TZ, Event
+from feeds import cache as feed_cache
 from tests import factories
 from tests.factories import local, make_event, track
 
-API_CACHE_PATTERNS = ("idempotency:*", "api:repr:*")
+API_CACHE_PATTERNS = ("idempotency:*", "api:repr:*", "api:page:*")
 
 
 def clear_api_cache_keys() -> None:
-    """Forget idempotency keys and kept representations, and nothing else: on a shared Redis,
-    ``cache.clear()`` would flush other tests' data (and a Celery broker's queues)."""
+    """Forget idempotency keys, kept representations and kept pages (and this process's copies
+    of them), and nothing else: on a shared Redis, ``cache.clear()`` would flush other tests'
+    data (and a Celery broker's queues)."""
+    page_cache.pages.clear()
+    feed_cache.generation_forget()
     backend = caches["default"]
     if isinstance(backend, LocMemCache):
         backend.clear()
@@ -38,7 +43,11 @@ def clear_api_cache_keys() -> None:
 
 
 @pytest.fixture(autouse=True)
-def _forget_api_cache_keys():
+def _forget_api_cache_keys(settings):
+    # Query counts must not depend on the tests' speed: the kept pages read the feeds'
+    # generation again when this process's copy is older than this (one more query). Every
+    # change here is written by this process, which reads the new generation at once anyway.
+    settings.FEED_GENERATION_MAX_AGE_MS = 60 * 60 * 1000
     clear_api_cache_keys()
     yield
     clear_api_cache_keys()

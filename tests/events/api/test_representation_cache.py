@@ -46,6 +46,7 @@ def test_the_queries_per_page_do_not_grow_with_the_events(anon_client, branch):
         anon_client.get(OCCURRENCES)
     for day in range(4, 20):
         make_event(branch=branch, title=f"B{day}", start=local(2027, 3, day, 10, 0))
+    anon_client.get(OCCURRENCES)  # warm again: a kept page (page_cache) skips the page's queries
     with CaptureQueriesContext(connection) as many:
         assert len(results(anon_client.get(OCCURRENCES))) == 19
     assert len(many) == len(few)
