@@ -387,6 +387,9 @@ JOB_HEARTBEAT_SECONDS = 10
 JOB_LEASE_SECONDS = 75
 JOB_MAX_ATTEMPTS = 3
 JOB_SEND_GRACE_SECONDS = 60
+# Finished jobs (and the library website's sync runs) are kept this many days, then deleted by
+# the same sweep: the sync alone starts one every DPL_CMS_SYNC_MINUTES, 35,000 a year.
+JOB_KEEP_DAYS = 90
 # Redis hands an unacknowledged message to another worker visibility_timeout seconds after it was
 # delivered: that is how a message without a Job row (nightly runs, the recompute after a write)
 # comes back after its whole worker died. It must stay above the longest hard time limit, or a

@@ -18,7 +18,7 @@ from events.clock import local_today
 from tasks.models import Job
 from tasks.services.digests import DigestDeliveryError, attendance_digests_send
 from tasks.services.figures import status_recompute, status_update, status_years_due
-from tasks.services.jobs import JOB_SENDERS, job_run, job_sent, jobs_sweep
+from tasks.services.jobs import JOB_SENDERS, job_run, job_sent, jobs_prune, jobs_sweep
 from tasks.services.pending import status_recompute_started, years_touched
 from tasks.services.reports import status_report_generate
 
@@ -133,11 +133,13 @@ def job_send(*, job: Job) -> None:
 @shared_task(**RETRY)
 def jobs_sweep_task() -> dict:
     """Every minute (beat): start again the jobs whose worker died, and send those whose message
-    never reached the broker (``tasks.services.jobs.jobs_sweep``)."""
+    never reached the broker (``tasks.services.jobs.jobs_sweep``); delete the jobs finished
+    more than ``JOB_KEEP_DAYS`` ago (``jobs_prune``)."""
     resend = jobs_sweep()
     for job in resend:
         job_send(job=job)
-    return {"sent": [str(job.pk) for job in resend]}
+    pruned = jobs_prune()
+    return {"sent": [str(job.pk) for job in resend], "pruned": pruned}
 
 
 @shared_task(

@@ -233,6 +233,23 @@ def job_run(
 # --- the sweep --------------------------------------------------------------------------------
 
 
+# Other apps' records of finished jobs to prune with them (e.g. dplcms' sync runs): each a
+# function taking the cut-off time and answering how many rows it deleted.
+JOB_PRUNERS: list = []
+
+
+def jobs_prune(*, now: datetime | None = None) -> int:
+    """Delete the jobs that finished more than ``JOB_KEEP_DAYS`` days ago (and what
+    ``JOB_PRUNERS`` keep of them); waiting and running jobs are never touched. Answers how many
+    rows went."""
+    cutoff = (now or timezone.now()) - timedelta(days=_setting("JOB_KEEP_DAYS"))
+    deleted = sum(prune(cutoff) for prune in JOB_PRUNERS)
+    count, _ = Job.objects.filter(
+        state__in=[Job.State.SUCCEEDED, Job.State.FAILED], finished_at__lt=cutoff
+    ).delete()
+    return deleted + count
+
+
 def jobs_sweep(*, now: datetime | None = None) -> list[Job]:
     """Heal the jobs nothing runs (beat, every minute); answers the jobs to send again.
 
