@@ -44,7 +44,8 @@ def test_the_sweep_deletes_only_jobs_finished_longer_ago_than_kept(monkeypatch):
 
     assert result["pruned"] == 2 + 3  # the two old jobs and what the other app pruned
     left = set(Job.objects.values_list("pk", flat=True))
-    assert old_done.pk not in left and old_failed.pk not in left
+    assert old_done.pk not in left
+    assert old_failed.pk not in left
     assert {recent.pk, waiting.pk} <= left
     assert len(cutoffs) == 1
     assert abs((timezone.now() - cutoffs[0]) - timedelta(days=KEEP)) < timedelta(minutes=1)
