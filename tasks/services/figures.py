@@ -24,9 +24,11 @@ occurrences, read from an index alone and without their events, each look up its
 the attendance index and are grouped per event, month and the occurrence's part of its state
 (the ORM gives those parts: ``events.models.occurrence_held_q`` and friends); then those rows,
 joined with their events (the event's part of the state, its branch and co-created flag), are
-spread over the periods and scopes; a few thousand rows result. ``status_recompute`` replaces a
-year's stored figures with them inside one transaction, holding a lock on the year's
-``StatusYear`` row.
+spread over the periods and scopes; a few thousand rows result. ``status_recompute`` brings a
+year's stored figures, and the per-event basis the updates start from (``StatusBasis``), to
+them inside one transaction, holding a lock on the year's ``StatusYear`` row; it changes only
+the stored rows that differ (``_basis_renew``), so a run that finds little changed writes
+little.
 
 The derived measures (averages, shares) are added when the figures are read
 (``tasks.services.read``).
