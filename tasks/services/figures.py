@@ -613,7 +613,9 @@ def _basis_renew(cursor, *, year: int) -> None:
     rows, params = _em_joined_sql(_SCRATCH_EM)
     cursor.execute(f"DROP TABLE IF EXISTS {_BASIS_NEW}")
     cursor.execute(f"CREATE TEMPORARY TABLE {_BASIS_NEW} AS {rows}", params)
-    made = cursor.rowcount  # PostgreSQL says how many rows; SQLite -1: not known
+    # PostgreSQL's CREATE TABLE AS says how many rows it made; SQLite's -1 (not known): then
+    # the insert below always runs.
+    made = cursor.rowcount
     cursor.execute(f"SELECT COUNT(*) FROM {_BASIS} WHERE year = {int(year)}")
     kept = cursor.fetchone()[0]
 
