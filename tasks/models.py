@@ -313,7 +313,8 @@ class StatusYear(models.Model):
 
 class StatusBasis(models.Model):
     """What each event contributed to a year's stored figures: one row per event, month and
-    state (held, cancelled, neither), with the event's branch and co-created flag as they were
+    the occurrences' own part of their state (``part``), with the state they count in (held,
+    cancelled, neither), the event's branch and co-created flag as they were
     counted, its occurrences and their head counts' sums. Written by a full recompute beside the
     figures; an update for a few events (``status_update``) takes their old rows' share out of
     the figures and puts the new rows' share in. Derived data: plain numbers, no foreign keys
@@ -324,6 +325,9 @@ class StatusBasis(models.Model):
     branch = models.IntegerField(_("branch"))
     co = models.BooleanField(_("co-created"))
     bucket = models.PositiveSmallIntegerField(_("month"))
+    # The occurrences' own part of the state (held if the event counts, cancelled, neither):
+    # with the event's part it gives ``state``; with ``ev`` and ``bucket`` it is the row's key.
+    part = models.PositiveSmallIntegerField(_("occurrences' state"))
     state = models.PositiveSmallIntegerField(_("state"))
     n = models.IntegerField(_("occurrences"))
     n_with = models.IntegerField(_("with attendance"))
@@ -337,7 +341,13 @@ class StatusBasis(models.Model):
         db_table = "tasks_status_basis"
         verbose_name = _("status figure basis")
         verbose_name_plural = _("status figure bases")
-        indexes = [models.Index(fields=["year", "ev"], name="status_basis_event_idx")]
+        # One row per event, month and part: a recompute changes only the rows that differ.
+        # The unique index also finds an event's rows (year, ev), so it is the only one.
+        constraints = [
+            models.UniqueConstraint(
+                fields=["year", "ev", "bucket", "part"], name="status_basis_unique"
+            )
+        ]
 
     def __str__(self) -> str:
         return f"{self.year}-{self.bucket:02d} event {self.ev}"
@@ -354,7 +364,11 @@ class StatusBasisTrack(models.Model):
         db_table = "tasks_status_basis_track"
         verbose_name = _("status figure basis track")
         verbose_name_plural = _("status figure basis tracks")
-        indexes = [models.Index(fields=["year", "ev"], name="status_basis_track_event_idx")]
+        constraints = [
+            models.UniqueConstraint(
+                fields=["year", "ev", "track"], name="status_basis_track_unique"
+            )
+        ]
 
     def __str__(self) -> str:
         return f"{self.year} event {self.ev} track {self.track}"

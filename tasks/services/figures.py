@@ -24,9 +24,11 @@ occurrences, read from an index alone and without their events, each look up its
 the attendance index and are grouped per event, month and the occurrence's part of its state
 (the ORM gives those parts: ``events.models.occurrence_held_q`` and friends); then those rows,
 joined with their events (the event's part of the state, its branch and co-created flag), are
-spread over the periods and scopes; a few thousand rows result. ``status_recompute`` replaces a
-year's stored figures with them inside one transaction, holding a lock on the year's
-``StatusYear`` row.
+spread over the periods and scopes; a few thousand rows result. ``status_recompute`` brings a
+year's stored figures, and the per-event basis the updates start from (``StatusBasis``), to
+them inside one transaction, holding a lock on the year's ``StatusYear`` row; it changes only
+the stored rows that differ (``_basis_renew``), so a run that finds little changed writes
+little.
 
 The derived measures (averages, shares) are added when the figures are read
 (``tasks.services.read``).
@@ -299,7 +301,8 @@ def _em_joined_sql(source: str) -> tuple[str, list[Any]]:
     event's part of the state. The parameters are those of ``_events`` (after ``source``'s)."""
     events, params = _events().query.sql_with_params()
     em_counts = ", ".join(f"m.{c} AS {c}" for c in ("n", "n_with", *_COUNTS.values()))
-    sql = f"""SELECT m.ev AS ev, e.branch_id AS branch, e.co_created AS co, m.bucket AS bucket,
+    sql = f"""SELECT m.ev AS ev, m.ostate AS part, e.branch_id AS branch, e.co_created AS co,
+           m.bucket AS bucket,
            CASE WHEN m.ostate = {HELD} AND e.counted = 1 THEN {HELD}
                 WHEN m.ostate = {CANCELLED} OR e.cancelled = 1 THEN {CANCELLED}
                 ELSE {NEITHER} END AS state, {em_counts}
@@ -448,12 +451,25 @@ def _probe_head_counts(cursor, on: bool) -> None:
         cursor.execute(f"SET LOCAL enable_mergejoin TO {value}")
 
 
+def _hash_aggregates(cursor, on: bool) -> None:
+    """On PostgreSQL, turn sorts and merge joins off (``on``) or back to their defaults, for
+    the statement that spreads a year's basis over the periods and scopes (``_figures_sql``).
+
+    It reads temporary tables without statistics through CTEs, so the planner cannot tell
+    that its groups are a few thousand: it sorted the 100,000 rows of the basis joined with
+    the tracks to group them and merge-joined them, where hashing is cheaper."""
+    if connection.vendor == "postgresql":
+        value = "off" if on else "DEFAULT"
+        cursor.execute(f"SET LOCAL enable_sort TO {value}")
+        cursor.execute(f"SET LOCAL enable_mergejoin TO {value}")
+
+
 _FIGURE_COLUMNS = ("period_kind", "period_index", "branch_id", "track_id", *MEASURES)
 _SCRATCH = "tasks_status_figures_new"
 _SCRATCH_EM = "tasks_status_event_months"
 _BASIS = StatusBasis._meta.db_table
 _BASIS_TRACKS = StatusBasisTrack._meta.db_table
-_BASIS_COLUMNS = ("ev", "branch", "co", "bucket", "state", "n", "n_with", *_COUNTS.values())
+_BASIS_COLUMNS = ("ev", "part", "branch", "co", "bucket", "state", "n", "n_with", *_COUNTS.values())
 _TRACKS_SQL = "SELECT event_id, track_id FROM {through}"
 
 
@@ -548,27 +564,30 @@ def _basis_sql(year: int, events: Sequence[int] | None) -> tuple[str, str]:
     )
 
 
+# A basis row's key in its year: the occurrences' own part of their state (``part``) keeps
+# apart rows that the event's part makes one state (a cancelled event's held and cancelled
+# occurrences are all cancelled), without grouping them again.
+_BASIS_KEY = ("ev", "bucket", "part")
+_BASIS_NEW = "tasks_status_basis_new"
+_BASIS_NEW_TRACKS = "tasks_status_basis_track_new"
+
+
 def _basis_write(
-    cursor,
-    *,
-    year: int,
-    events: Sequence[int] | None = None,
-    source: tuple[str, list[Any]] = (_SCRATCH_EM, []),
+    cursor, *, year: int, events: Sequence[int], source: tuple[str, list[Any]]
 ) -> None:
-    """Replace the basis of ``year`` (of ``events`` only, if given) with ``source`` (by default
-    the table ``_SCRATCH_EM``; or a parenthesised SELECT and its parameters) joined with the
-    events as they are now, and those events' tracks."""
+    """Replace the basis of ``events`` in ``year`` with ``source`` (a parenthesised SELECT,
+    ``_event_months_sql``, and its parameters) joined with the events as they are now, and
+    those events' tracks: a few rows, deleted and inserted."""
     qn = connection.ops.quote_name
     where = _only(year, events)
     through = qn(Event.tracks.through._meta.db_table)
     columns = ", ".join(_BASIS_COLUMNS)
-    joined, params = _em_joined_sql(source[0])
-    params = [*source[1], *params]
+    rows, params = _em_joined_sql(source[0])
     cursor.execute(f"DELETE FROM {_BASIS} WHERE {where}")
     cursor.execute(f"DELETE FROM {_BASIS_TRACKS} WHERE {where}")
     cursor.execute(
-        f"INSERT INTO {_BASIS} (year, {columns}) SELECT {int(year)}, {columns} FROM ({joined}) j",
-        params,
+        f"INSERT INTO {_BASIS} (year, {columns}) SELECT {int(year)}, {columns} FROM ({rows}) j",
+        [*source[1], *params],
     )
     cursor.execute(
         f"INSERT INTO {_BASIS_TRACKS} (year, ev, track) "
@@ -577,32 +596,120 @@ def _basis_write(
     )
 
 
+def _basis_renew(cursor, *, year: int) -> None:
+    """Bring the whole basis of ``year`` to the grouped occurrences in ``_SCRATCH_EM``, joined
+    with the events as they are now, into the temporary table ``_BASIS_NEW`` (which the
+    figures are then computed from), changing only the kept rows that differ from it.
+
+    A recompute mostly finds the basis as the last one left it (the nightly run: a day's ended
+    occurrences; a retry: nothing), so deleting and inserting a year's rows (52,000 at
+    1,000,000 head counts) would write them, their index entries and their log again for
+    nothing, and leave as many dead rows behind, which every later read of the year wades
+    through until a vacuum (measured: the insert alone took longer than the aggregation)."""
+    qn = connection.ops.quote_name
+    through = qn(Event.tracks.through._meta.db_table)
+    ev_, tr_ = qn("event_id"), qn("track_id")
+    columns = ", ".join(_BASIS_COLUMNS)
+    rows, params = _em_joined_sql(_SCRATCH_EM)
+    cursor.execute(f"DROP TABLE IF EXISTS {_BASIS_NEW}")
+    cursor.execute(f"CREATE TEMPORARY TABLE {_BASIS_NEW} AS {rows}", params)
+    # PostgreSQL's CREATE TABLE AS says how many rows it made; SQLite's -1 (not known): then
+    # the insert below always runs.
+    made = cursor.rowcount
+    cursor.execute(f"SELECT COUNT(*) FROM {_BASIS} WHERE year = {int(year)}")
+    kept = cursor.fetchone()[0]
+
+    def same(column: str) -> str:  # NULL (no head count with that breakdown) equals NULL
+        a, b = f"n.{column}", f"{_BASIS}.{column}"
+        if column in _COUNTS.values():
+            return f"COALESCE({a}, -1) = COALESCE({b}, -1)"
+        return f"{a} = {b}"
+
+    cursor.execute(
+        f"DELETE FROM {_BASIS} WHERE year = {int(year)} AND NOT EXISTS "
+        f"(SELECT 1 FROM {_BASIS_NEW} n WHERE {' AND '.join(same(c) for c in _BASIS_COLUMNS)})"
+    )
+    kept -= cursor.rowcount
+    # What is left of the year's rows equals new rows, one each (a key is unique in both), so
+    # when as many are left as there are new rows, none is missing.
+    if made < 0 or kept < made:
+        key = " AND ".join(f"b.{k} = n.{k}" for k in _BASIS_KEY)
+        cursor.execute(
+            f"INSERT INTO {_BASIS} (year, {columns}) SELECT {int(year)}, {columns} "
+            f"FROM {_BASIS_NEW} n WHERE NOT EXISTS "
+            f"(SELECT 1 FROM {_BASIS} b WHERE b.year = {int(year)} AND {key})"
+        )
+    cursor.execute(f"DROP TABLE IF EXISTS {_BASIS_NEW_TRACKS}")
+    cursor.execute(
+        f"CREATE TEMPORARY TABLE {_BASIS_NEW_TRACKS} AS "
+        f"SELECT et.{ev_} AS ev, et.{tr_} AS track FROM {through} et "
+        f"WHERE et.{ev_} IN (SELECT n.ev FROM {_BASIS_NEW} n)"
+    )
+    cursor.execute(
+        f"DELETE FROM {_BASIS_TRACKS} WHERE year = {int(year)} AND NOT EXISTS "
+        f"(SELECT 1 FROM {_BASIS_NEW_TRACKS} n "
+        f"WHERE n.ev = {_BASIS_TRACKS}.ev AND n.track = {_BASIS_TRACKS}.track)"
+    )
+    cursor.execute(
+        f"INSERT INTO {_BASIS_TRACKS} (year, ev, track) "
+        f"SELECT {int(year)}, n.ev, n.track FROM {_BASIS_NEW_TRACKS} n WHERE NOT EXISTS "
+        f"(SELECT 1 FROM {_BASIS_TRACKS} b WHERE b.year = {int(year)} "
+        f"AND b.ev = n.ev AND b.track = n.track)"
+    )
+
+
 def _figures_replace(
     *, year: int, now: datetime, computed_at: datetime, progress: Progress | None = None
 ) -> int:
-    """Compute the year's basis (``_basis_write``) and its figures, then replace the stored
-    figures with them."""
+    """Compute the year's basis (``_basis_renew``) and its figures from it, then bring the
+    stored figures to them. Answers the number of figures."""
     qn = connection.ops.quote_name
     columns = ", ".join(qn(c) for c in ("year", *_FIGURE_COLUMNS, "occurrences", "computed_at"))
     with connection.cursor() as cursor:
         _tune(cursor)
         _em_scratch(cursor, first=date(year, 1, 1), last=date(year, 12, 31), now=now)
-        _basis_write(cursor, year=year)
+        _basis_renew(cursor, year=year)
         cursor.execute(f"DROP TABLE {_SCRATCH_EM}")
-        em_sql, tracks_sql = _basis_sql(year, None)
+        em_sql = f"SELECT {', '.join(_BASIS_COLUMNS)} FROM {_BASIS_NEW}"
+        tracks_sql = f"SELECT ev AS event_id, track AS track_id FROM {_BASIS_NEW_TRACKS}"
         sql = _figures_sql(period_map=_year_period_map(), em_sql=em_sql, tracks_sql=tracks_sql)
         cursor.execute(f"DROP TABLE IF EXISTS {_SCRATCH}")
+        _hash_aggregates(cursor, True)
         cursor.execute(f"CREATE TEMPORARY TABLE {_SCRATCH} AS {sql}")
-        StatusFigure.objects.filter(year=year).delete()
+        _hash_aggregates(cursor, False)
         _say(progress, 50, _("Writing the new figures"))
+        # As with the basis, only the stored rows that differ are replaced: a row's
+        # ``computed_at`` says when it was last written (an update does the same), the year's
+        # (``StatusYear``) when the figures were last computed.
+        table = qn(StatusFigure._meta.db_table)
+        key = ("period_kind", "period_index", "branch_id", "track_id")
+        new = dict(zip(key, ("kind", "idx", "branch", "track"), strict=True))
+
+        def same(column: str, other: str) -> str:
+            a, b = f"n.{new.get(column, column)}", f"{other}.{qn(column)}"
+            if column in ("branch_id", "track_id"):  # NULL: all branches, all tracks
+                return f"COALESCE({a}, 0) = COALESCE({b}, 0)"
+            return f"{a} = {b}"
+
+        values = (*_FIGURE_COLUMNS, "occurrences")
         cursor.execute(
-            f"INSERT INTO {qn(StatusFigure._meta.db_table)} ({columns}) "
-            f"SELECT %s, kind, idx, branch, track, {', '.join(MEASURES)}, occurrences, %s "
-            f"FROM {_SCRATCH}",
-            [year, computed_at],
+            f"DELETE FROM {table} WHERE year = %s AND NOT EXISTS (SELECT 1 FROM {_SCRATCH} n "
+            f"WHERE {' AND '.join(same(c, table) for c in values)})",
+            [year],
         )
-        count = cursor.rowcount
+        cursor.execute(
+            f"INSERT INTO {table} ({columns}) "
+            f"SELECT %s, n.kind, n.idx, n.branch, n.track, "
+            f"{', '.join(f'n.{m}' for m in MEASURES)}, n.occurrences, %s FROM {_SCRATCH} n "
+            f"WHERE NOT EXISTS (SELECT 1 FROM {table} f WHERE f.year = %s "
+            f"AND {' AND '.join(same(c, 'f') for c in key)})",
+            [year, computed_at, year],
+        )
+        cursor.execute(f"SELECT COUNT(*) FROM {_SCRATCH}")
+        count = cursor.fetchone()[0]
         cursor.execute(f"DROP TABLE {_SCRATCH}")
+        cursor.execute(f"DROP TABLE {_BASIS_NEW}")
+        cursor.execute(f"DROP TABLE {_BASIS_NEW_TRACKS}")
     return count
 
 

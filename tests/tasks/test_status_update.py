@@ -268,3 +268,54 @@ def test_updates_after_any_changes_equal_a_full_recompute(branch, other_branch, 
         assert {year: stored(year) for year in YEARS} == kept
         assert sum(StatusYear.objects.values_list("updates", flat=True)) >= len(YEARS) * len(ops)
         transaction.set_rollback(True)
+
+
+def test_a_recompute_rewrites_only_the_rows_that_changed_and_equals_one_from_nothing(branch):
+    """A full recompute compares what it computed with the kept basis and figures and changes
+    only the rows that differ (a run that finds nothing changed writes nothing), and what it
+    leaves equals a recompute from an empty basis: also for a cancelled event whose held and
+    cancelled occurrences of one month make two basis rows of one state."""
+    counted = make_event(
+        branch=branch,
+        start=local(2026, 3, 3, 10, 0),
+        rrule="FREQ=WEEKLY;COUNT=4",
+        tracks=tracks("hygge", "fordybelse"),
+    )
+    other = make_event(branch=branch, start=local(2026, 5, 5, 10, 0), tracks=tracks("hygge"))
+    cancelled = make_event(
+        branch=branch,
+        start=local(2026, 6, 2, 10, 0),
+        rrule="FREQ=WEEKLY;COUNT=3",
+        tracks=tracks("fordybelse"),
+    )
+    first, second, _third = cancelled.occurrences.order_by("start")
+    events_services.attendance_record(occurrence=first, total=9, now=NOW)
+    events_services.occurrence_cancel(occurrence=second)
+    events_services.event_cancel(event=cancelled)
+    status_recompute(year=2026, now=NOW)
+
+    def ids() -> tuple[dict[int, set[int]], set[int]]:
+        basis: dict[int, set[int]] = {}
+        for pk, ev in StatusBasis.objects.filter(year=2026).values_list("pk", "ev"):
+            basis.setdefault(ev, set()).add(pk)
+        return basis, set(StatusFigure.objects.filter(year=2026).values_list("pk", flat=True))
+
+    basis, figures = ids()
+    status_recompute(year=2026, now=NOW)
+    assert ids() == (basis, figures)  # nothing changed: nothing written
+
+    events_services.attendance_record(
+        occurrence=counted.occurrences.order_by("start").first(), total=11, now=NOW
+    )
+    status_recompute(year=2026, now=NOW)
+    after, _ = ids()
+    assert after[other.pk] == basis[other.pk]
+    assert after[cancelled.pk] == basis[cancelled.pk]
+    assert after[counted.pk] != basis[counted.pk]
+    kept = stored(2026)
+    assert values(figure(2026, "year", 1), "attendance", "cancelled") == (11, 3)
+
+    StatusBasis.objects.filter(year=2026).delete()
+    StatusFigure.objects.filter(year=2026).delete()
+    status_recompute(year=2026, now=NOW)
+    assert stored(2026) == kept
