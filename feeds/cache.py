@@ -31,6 +31,7 @@ stays the same.
 from __future__ import annotations
 
 import hashlib
+import math
 import threading
 import time
 from collections import OrderedDict
@@ -48,6 +49,13 @@ from events.models import Change
 from .models import ReferenceGeneration
 
 ENTRY_TIMEOUT = 60 * 60 * 26
+# An entry built while some of its pieces were still stale (a bulk rebuild under way) is kept
+# this long only, so the next requests do not each build the feed again (each build of a large
+# calendar costs about a second) while the budgets of later ones still catch up.
+INCOMPLETE_SECONDS = 5.0
+# While one process builds a feed whose entry is outdated, the others answer the previous entry
+# for at most this long (a mark in the shared cache), instead of each building it too.
+BUILD_MARK_SECONDS = 30
 MEMO_MAX_ENTRIES = 64
 MEMO_MAX_BYTES = 128 * 1024 * 1024
 
@@ -63,8 +71,12 @@ class FeedEntry:
     # The generation and day the body was built for (set by ``cached``).
     stamp: str = ""
     # False while some of its pieces could not be rebuilt within the request's budget
-    # (``feeds.pieces``): answered, but never kept.
+    # (``feeds.pieces``): answered, and kept only until ``expires`` (INCOMPLETE_SECONDS).
     complete: bool = True
+    expires: float = 0.0  # time.time(); only for an incomplete entry
+
+    def current(self, stamp: str) -> bool:
+        return self.stamp == stamp and (self.complete or self.expires > time.time())
 
 
 # How many of the latest changes the generation sums. On PostgreSQL ids are handed out when a
@@ -210,19 +222,36 @@ def entry_key(identity: str) -> str:
 def cached(identity: str, stamp: str, build) -> FeedEntry:
     """The entry of the feed ``identity`` for ``stamp`` (generation and day): from this
     process, from the shared cache, or built now by ``build()`` and stored in both, in place of
-    any older one. An incomplete entry (pieces still being rebuilt, see ``feeds.pieces``) is
-    answered but not kept, so the next request builds again."""
+    any older one.
+
+    Only one process builds a feed at a time when an older entry exists: the others answer
+    that previous entry meanwhile (for at most ``BUILD_MARK_SECONDS``; a build takes well under
+    a second, so a change still reaches every poll about a second after its commit), so a new
+    generation does not make every worker build the same large calendar at once. An incomplete
+    entry (pieces still being rebuilt, see ``feeds.pieces``) is kept for ``INCOMPLETE_SECONDS``
+    only."""
     key = entry_key(identity)
     entry = memo.get(key)
-    if entry is not None and entry.stamp == stamp:
+    if entry is not None and entry.current(stamp):
         return entry
     entry = cache.get(key)
-    if entry is None or entry.stamp != stamp:
-        entry = build()
-        if not entry.complete:
-            return entry
-        entry = replace(entry, stamp=stamp)
-        cache.set(key, entry, timeout=ENTRY_TIMEOUT)
+    if entry is None or not entry.current(stamp):
+        previous = entry
+        mark = key + ":building"
+        if previous is not None and not cache.add(mark, 1, BUILD_MARK_SECONDS):
+            return previous  # another process is building it
+        try:
+            entry = replace(build(), stamp=stamp)
+            if not entry.complete:
+                entry = replace(entry, expires=time.time() + INCOMPLETE_SECONDS)
+            cache.set(
+                key,
+                entry,
+                timeout=ENTRY_TIMEOUT if entry.complete else math.ceil(INCOMPLETE_SECONDS),
+            )
+        finally:
+            if previous is not None:
+                cache.delete(mark)
     memo.put(key, entry)
     return entry
 

@@ -12,9 +12,10 @@ timeout. So a read rebuilds stale pieces for at most ``INLINE_BUDGET_SECONDS`` (
 first, then those of changed events, then those only built by another recipe), answers the
 rest from the pieces as they were (a renamed branch or the old site address for a few minutes,
 never a missing event unless its piece never existed), and says so (``Pieces.complete``): the
-view then does not cache that body and asks Celery to rebuild every stale piece
-(``feeds.tasks``), after which the generation moves on and every feed is built afresh. Without
-a worker, each request's budget rebuilds the next stale pieces until none are left.
+view then keeps that body for a few seconds only (``feeds.cache.INCOMPLETE_SECONDS``) and asks
+Celery to rebuild every stale piece (``feeds.tasks``), after which the generation moves on and
+every feed is built afresh. Without a worker, the budget of a request every few seconds per feed
+rebuilds the next stale pieces until none are left.
 
 A calendar is read in two steps: the events of its window with the sizes of their pieces and
 the facts the trim needs (``pieces_for_window``), then, after trimming to ``FEED_MAX_BYTES`` by

@@ -267,7 +267,7 @@ def selection_feed(
         entry = cache.cached(identity, stamp, build)
     except selectors.UnknownSlug as exc:
         return _unknown(exc)
-    if entry.complete:
+    if entry.complete and entry.stamp == stamp:  # not a previous entry answered meanwhile
         cache.memo.put(raw_key, entry)
     return _respond(request, entry)
 

@@ -8,7 +8,9 @@ from __future__ import annotations
 import itertools
 
 import pytest
+from django.http import QueryDict
 
+import feeds.cache
 import feeds.pieces
 import feeds.tasks
 import feeds.views
@@ -52,6 +54,7 @@ def test_a_request_rebuilds_within_its_budget_and_the_job_does_the_rest(
     settings.SITE_URL = NEW_SITE  # every piece is now built by another recipe
     monkeypatch.setattr(feeds.pieces, "INLINE_BATCH", 1)
     monkeypatch.setattr(feeds.pieces, "INLINE_BUDGET_SECONDS", 0.0)  # one piece a request
+    monkeypatch.setattr(feeds.cache, "INCOMPLETE_SECONDS", 0.0)  # each request builds
     first = client.get("/feeds/branch/gadstrup.ics")
     second = client.get("/feeds/branch/gadstrup.ics")
 
@@ -80,6 +83,7 @@ def test_without_a_worker_the_requests_budgets_catch_up(client, settings, monkey
     settings.SITE_URL = NEW_SITE
     monkeypatch.setattr(feeds.pieces, "INLINE_BATCH", 2)
     monkeypatch.setattr(feeds.pieces, "INLINE_BUDGET_SECONDS", 1e-9)  # one batch a request
+    monkeypatch.setattr(feeds.cache, "INCOMPLETE_SECONDS", 0.0)  # each request builds
 
     stale = []
     for _ in range(4):
@@ -135,3 +139,58 @@ def test_after_a_bulk_invalidation_at_50000_events_a_request_does_bounded_work(
     assert b"@old" not in body  # every piece current; the calendar trimmed to its limit
     assert 500 < body.count(b"BEGIN:VEVENT") < len(ids)
     assert len(body) <= settings.FEED_MAX_BYTES
+
+
+def test_an_incomplete_calendar_is_kept_a_few_seconds_so_polls_do_not_each_build_it(
+    client, settings, monkeypatch, asked, django_assert_max_num_queries
+):
+    """While pieces are being rebuilt, a calendar built with some old pieces is answered to
+    the polls of the next INCOMPLETE_SECONDS from the cache instead of each poll building it
+    again (a large calendar costs about a second to build); after that a poll builds again and
+    its budget rebuilds the next pieces."""
+    branch = factories.BranchFactory(name="Gadstrup Bibliotek", slug="gadstrup")
+    events = [
+        make_event(branch=branch, title=f"Spilaften {i}", start=local(2026, 3, 10 + i, 18, 0))
+        for i in range(3)
+    ]
+    pieces_refresh(event_ids=[e.pk for e in events])
+    settings.SITE_URL = NEW_SITE
+    monkeypatch.setattr(feeds.pieces, "INLINE_BATCH", 1)
+    monkeypatch.setattr(feeds.pieces, "INLINE_BUDGET_SECONDS", 0.0)  # one piece a request
+    clock = [1_000_000.0]
+    monkeypatch.setattr(feeds.cache.time, "time", lambda: clock[0])
+
+    first = client.get("/feeds/branch/gadstrup.ics")
+    with django_assert_max_num_queries(1):  # at most the generation; nothing built
+        again = client.get("/feeds/branch/gadstrup.ics")
+    assert again.content == first.content
+    assert EventPiece.objects.exclude(recipe=recipe()).count() == 2
+
+    clock[0] += feeds.cache.INCOMPLETE_SECONDS + 1
+    later = client.get("/feeds/branch/gadstrup.ics")
+    assert later.status_code == 200
+    assert EventPiece.objects.exclude(recipe=recipe()).count() == 1  # built again, one more
+
+
+def test_while_another_process_builds_a_feed_the_previous_entry_is_answered(client, settings):
+    """One process builds a feed whose entry is outdated; the others answer the previous
+    entry meanwhile instead of each building the same calendar (a mark in the shared cache)."""
+    branch = factories.BranchFactory(name="Gadstrup Bibliotek", slug="gadstrup")
+    event = make_event(branch=branch, title="Spilaften", start=local(2026, 3, 10, 18, 0))
+    pieces_refresh(event_ids=[event.pk])
+    old = client.get("/feeds/branch/gadstrup.ics")
+    assert b"Spilaften" in old.content
+
+    from events import services
+
+    services.event_update(event=event, title="Brætspilsaften")
+    selection = feeds.views.parse_selection(QueryDict(), "branch", "gadstrup")
+    key = feeds.cache.entry_key(f"ics|{selection.key()}")
+    assert feeds.cache.cache.add(key + ":building", 1, 30)  # another process is building it
+    try:
+        meanwhile = client.get("/feeds/branch/gadstrup.ics")
+        assert meanwhile.content == old.content  # the previous entry, not a second build
+    finally:
+        feeds.cache.cache.delete(key + ":building")
+    fresh = client.get("/feeds/branch/gadstrup.ics")
+    assert "Brætspilsaften" in fresh.content.decode()
