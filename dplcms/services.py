@@ -147,18 +147,6 @@ def series_split(key: str, members: list[Instance]) -> dict[str, list[Instance]]
     return groups
 
 
-def series_groups(instances: Iterable[Instance]) -> dict[str, list[Instance]]:
-    """Instances by series, each sorted by start, split by ``series_split``."""
-    by_series: dict[str, list[Instance]] = {}
-    for instance in instances:
-        by_series.setdefault(instance.series, []).append(instance)
-    groups: dict[str, list[Instance]] = {}
-    for key, members in by_series.items():
-        members.sort(key=lambda i: (i.start_at, i.uuid))
-        groups.update(series_split(key, members))
-    return groups
-
-
 # --- applying one group ---------------------------------------------------------------------
 
 
