@@ -447,7 +447,7 @@ def write_back(*, client: DplClient, outcome: Outcome) -> None:
         .select_related("series__event", "occurrence__event")
         .order_by("pk")
     )
-    for row in rows.iterator():
+    for row in rows.iterator(chunk_size=STAGE_BATCH):  # rows held at once: one chunk
         event = row.series.event
         assert event is not None
         url, admin_url = links_of(event)
