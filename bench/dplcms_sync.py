@@ -1,18 +1,24 @@
-"""Benchmark: the dpl-cms sync of 5,000 instances, time and peak memory.
+"""Benchmark: the dpl-cms sync of 1,000 and 5,000 instances, time and peak memory.
 
-    .venv/bin/python -m bench.dplcms_sync                  # 5,000 instances
-    BENCH_DPL_INSTANCES=20000 .venv/bin/python -m bench.dplcms_sync
+    .venv/bin/python -m bench.dplcms_sync                  # 1,000 then 5,000 instances
+    BENCH_DPL_INSTANCES=5000 .venv/bin/python -m bench.dplcms_sync
+    BENCH_DPL_INSTANCES=1000,5000,20000 BENCH_DPL_STAGE_ONLY=1 .venv/bin/python -m bench.dplcms_sync
 
 Makes its own database (SQLite in a temporary folder, or ``bench_dplcms_<pid>`` on PostgreSQL
 when DATABASE_URL points there), serves a list of instances (1,000 series of five dates over
 13 months at five branches, mapped by tag rules) from a real HTTP server in a thread
-(``http.server``), and runs the connector's sync three times, measured with ``tracemalloc``
-(Python allocations, peak):
+(``http.server``, HTTP/1.1 like the website, so the write-back can keep its connection), and
+measures, for each size, with ``tracemalloc`` (Python allocations of every thread, peak):
 
 1. the first import (every event created through the domain's services, links written back);
 2. a second, identical run (nothing to do: the idempotent path);
-3. for scale, the peer: ``json.loads`` of the same list as one document, which is what reading
+3. reading alone: the list streamed into the staging table and read back series by series, as
+   a sync does before applying anything (the part whose memory used to grow with the list);
+4. for scale, the peer: ``json.loads`` of the same list as one document, which is what reading
    it without streaming would hold at once before doing anything.
+
+``BENCH_DPL_STAGE_ONLY=1`` measures 3 and 4 only (quick, for large lists);
+``BENCH_DPL_TRACE=0`` times 1 and 2 without ``tracemalloc`` (which slows Python severalfold).
 
 Never run as a unit test.
 """
@@ -27,13 +33,15 @@ import threading
 import time
 import tracemalloc
 import uuid
-from datetime import datetime, timedelta
+from datetime import UTC, datetime, timedelta
 from http.server import BaseHTTPRequestHandler, ThreadingHTTPServer
 from pathlib import Path
 
 os.environ.setdefault("DJANGO_SETTINGS_MODULE", "tests.settings")
 
-N_INSTANCES = int(os.environ.get("BENCH_DPL_INSTANCES", "5000"))
+SIZES = [int(n) for n in os.environ.get("BENCH_DPL_INSTANCES", "1000,5000").split(",")]
+STAGE_ONLY = os.environ.get("BENCH_DPL_STAGE_ONLY", "") == "1"
+TRACE = os.environ.get("BENCH_DPL_TRACE", "1") != "0"
 PER_SERIES = 5
 BRANCHES = ["Roskilde Bibliotek", "Jyllinge Bibliotek", "Viby Bibliotek", "Gundsømagle", "Gadstrup"]
 
@@ -76,8 +84,12 @@ def instances(n: int, today) -> list[dict]:
     return out
 
 
-def serve(body: bytes) -> tuple[ThreadingHTTPServer, str]:
+def serve(body: bytes) -> tuple[ThreadingHTTPServer, str, set]:
+    connections: set = set()
+
     class Handler(BaseHTTPRequestHandler):
+        protocol_version = "HTTP/1.1"
+
         def do_GET(self):
             self.send_response(200)
             self.send_header("Content-Type", "application/json")
@@ -86,6 +98,7 @@ def serve(body: bytes) -> tuple[ThreadingHTTPServer, str]:
             self.wfile.write(body)
 
         def do_PATCH(self):
+            connections.add(self.client_address)
             self.rfile.read(int(self.headers.get("Content-Length") or 0))
             self.send_response(200)
             self.send_header("Content-Length", "0")
@@ -96,29 +109,52 @@ def serve(body: bytes) -> tuple[ThreadingHTTPServer, str]:
 
     server = ThreadingHTTPServer(("127.0.0.1", 0), Handler)
     threading.Thread(target=server.serve_forever, daemon=True).start()
-    return server, f"http://127.0.0.1:{server.server_address[1]}"
+    return server, f"http://127.0.0.1:{server.server_address[1]}", connections
 
 
-def measured(fn):
+def measured(fn, trace: bool = True):
     """Wall time, this process's CPU time (less sensitive to a loaded machine) and the peak of
-    Python allocations (tracemalloc, which itself slows Python down severalfold)."""
-    tracemalloc.start()
+    Python allocations (tracemalloc, which itself slows Python down severalfold; None when not
+    traced)."""
+    if trace:
+        tracemalloc.start()
     t, cpu = time.perf_counter(), time.process_time()
     result = fn()
     elapsed, cpu = time.perf_counter() - t, time.process_time() - cpu
-    _current, peak = tracemalloc.get_traced_memory()
-    tracemalloc.stop()
+    peak = None
+    if trace:
+        _current, peak = tracemalloc.get_traced_memory()
+        tracemalloc.stop()
     return result, (elapsed, cpu), peak
 
 
-def main() -> None:
-    import django
+def stage_and_read():
+    """What a sync does before applying anything: the list streamed into the staging table
+    and read back series by series; the staged rows deleted after."""
+    import uuid as uuidlib
 
-    django.setup()
+    from dplcms import services
+    from dplcms.client import DplClient
+
+    token = uuidlib.uuid4()
+    outcome = services.Outcome()
+    staged = services.instances_stage(
+        client=DplClient.from_settings(), since_date=None, outcome=outcome, token=token
+    )
+    groups = sum(1 for _group in services.staged_groups(token=token))
+    services.staged_clean(token=token)
+    return staged, groups
+
+
+def mb(peak) -> str:
+    return "-" if peak is None else f"{peak / 1e6:.1f} MB"
+
+
+def one_size(n: int) -> list[str]:
+    """Every measure for a list of ``n`` instances, in a database of its own."""
     from django.db import connection
-    from django.test.utils import override_settings, setup_test_environment
+    from django.test.utils import override_settings
 
-    setup_test_environment()
     tmp = tempfile.mkdtemp(prefix="bench-dplcms-")
     test = connection.settings_dict["TEST"]
     if connection.vendor == "sqlite":
@@ -126,6 +162,7 @@ def main() -> None:
     else:
         test["NAME"] = f"bench_dplcms_{os.getpid()}"
     old_name = connection.creation.create_test_db(verbosity=0, autoclobber=True)
+    lines = []
     try:
         from dplcms import services
         from dplcms.models import MappingRule, SyncRun
@@ -136,37 +173,73 @@ def main() -> None:
             Branch.objects.create(name=name, slug=f"b{i}", dpl_cms_names=name)
         rule = MappingRule.objects.create(source="tag", name="Læsekreds")
         rule.tracks.set(Track.objects.filter(slug__in=["fordybelse", "indgang-til-faellesskab"]))
-        body = json.dumps(instances(N_INSTANCES, local_today())).encode()
-        server, url = serve(body)
+        body = json.dumps(instances(n, local_today())).encode()
+        server, url, connections = serve(body)
         results = {}
         with override_settings(DPL_CMS_URL=url, DPL_CMS_USERNAME="bench", DPL_CMS_PASSWORD="bench"):
-            for label in ("first import", "second identical run"):
-                run = services.run_create(trigger=SyncRun.Trigger.COMMAND)
-                run, elapsed, peak = measured(lambda run=run: services.run_execute(run_id=run.pk))
-                assert run.state == SyncRun.State.SUCCEEDED, run.errors[:3]
-                results[label] = (elapsed, peak, run)
+            load = os.getloadavg()[0]
+            (staged, groups), stage_s, stage_peak = measured(stage_and_read)
+            assert (staged, groups) == (n, n // PER_SERIES), (staged, groups)
+            if not STAGE_ONLY:
+                for label in ("first import", "second identical run"):
+                    run = services.run_create(trigger=SyncRun.Trigger.COMMAND)
+                    run, elapsed, peak = measured(
+                        lambda run=run: services.run_execute(run_id=run.pk), trace=TRACE
+                    )
+                    assert run.state == SyncRun.State.SUCCEEDED, run.errors[:3]
+                    results[label] = (elapsed, peak, run, len(connections))
+                    connections.clear()
             _doc, loads_s, loads_peak = measured(lambda: json.loads(body))
         server.shutdown()
         occurrences = Occurrence.objects.count()
     finally:
         connection.creation.destroy_test_db(old_name, verbosity=0)
-    print(
-        f"{datetime.now():%Y-%m-%d %H:%M} {platform.processor() or platform.machine()}, "
-        f"nproc {os.cpu_count()}, Python {platform.python_version()}, {connection.vendor}"
+    loads = f"load average {load:.1f} at the start, {os.getloadavg()[0]:.1f} at the end"
+    lines.append(
+        f"{n} instances, list {len(body) / 1e6:.2f} MB, {occurrences} occurrences; {loads}"
     )
-    print(f"{N_INSTANCES} instances, list {len(body) / 1e6:.2f} MB, {occurrences} occurrences")
-    print("| run | wall time | CPU time | peak Python memory | new | unchanged | written back |")
-    print("| --- | ---: | ---: | ---: | ---: | ---: | ---: |")
-    for label, ((elapsed, cpu), peak, run) in results.items():
-        print(
-            f"| {label} | {elapsed:.1f} s | {cpu:.1f} s | {peak / 1e6:.1f} MB | {run.created} | "
-            f"{run.unchanged} | {run.written_back} |"
+    for label, ((elapsed, cpu), peak, run, conns) in results.items():
+        lines.append(
+            f"| {n} | {label} | {elapsed:.1f} s | {cpu:.1f} s | {mb(peak)} | {run.created} | "
+            f"{run.unchanged} | {run.written_back} ({conns} connections) |"
         )
-    (loads_s, loads_cpu) = loads_s
-    print(
-        f"| peer: json.loads of the list alone | {loads_s:.2f} s | {loads_cpu:.2f} s | "
-        f"{loads_peak / 1e6:.1f} MB | | | |"
+    (stage_wall, stage_cpu) = stage_s
+    lines.append(
+        f"| {n} | reading alone: staged and read back by series | {stage_wall:.2f} s | "
+        f"{stage_cpu:.2f} s | {mb(stage_peak)} | | | |"
     )
+    (loads_wall, loads_cpu) = loads_s
+    lines.append(
+        f"| {n} | peer: json.loads of the list alone | {loads_wall:.2f} s | {loads_cpu:.2f} s | "
+        f"{mb(loads_peak)} | | | |"
+    )
+    return lines
+
+
+def main() -> None:
+    import django
+
+    django.setup()
+    from django.db import connection
+    from django.test.utils import setup_test_environment
+
+    setup_test_environment()
+    started = datetime.now(UTC)
+    lines = []
+    for n in SIZES:
+        lines += one_size(n)
+    print(
+        f"{started:%Y-%m-%d %H:%M}-{datetime.now(UTC):%H:%M} UTC "
+        f"{platform.processor() or platform.machine()}, nproc {os.cpu_count()}, "
+        f"Python {platform.python_version()}, {connection.vendor}, tracemalloc {TRACE}"
+    )
+    print(
+        "| instances | run | wall time | CPU time | peak Python memory | new | unchanged "
+        "| written back |"
+    )
+    print("| ---: | --- | ---: | ---: | ---: | ---: | ---: | ---: |")
+    for line in lines:
+        print(line)
 
 
 if __name__ == "__main__":

@@ -219,3 +219,38 @@ class ImportedInstance(models.Model):
 
     def __str__(self) -> str:
         return f"{self.title} ({self.uuid})"
+
+
+class StagedInstance(models.Model):
+    """One instance of the list a sync is reading, kept in the database for the length of the
+    run so that memory does not grow with the list: the sync writes what it parsed here in
+    batches, then applies it series by series (read back ordered by series and start), and
+    finds the instances the website no longer lists by an anti-join against these rows. Rows of
+    one run share its ``token``; they are deleted when the run ends. A listed instance that
+    could not be read is kept too (``data`` empty): it was listed, so it is not "removed"."""
+
+    token = models.UUIDField(_("run token"))
+    run = models.ForeignKey(
+        SyncRun,
+        verbose_name=_("sync run"),
+        on_delete=models.CASCADE,
+        null=True,
+        blank=True,
+        related_name="+",
+    )
+    uuid = models.UUIDField(_("UUID"))
+    series = models.CharField(_("series key"), max_length=100, blank=True)
+    start = models.DateTimeField(_("start"), null=True, blank=True)
+    data = models.JSONField(_("as the website says"), null=True, blank=True)
+    created_at = models.DateTimeField(_("staged"), default=timezone.now)
+
+    class Meta:
+        verbose_name = _("staged dpl-cms instance")
+        verbose_name_plural = _("staged dpl-cms instances")
+        indexes = [
+            models.Index(fields=["token", "series", "start", "uuid"], name="dplcms_staged_order"),
+            models.Index(fields=["token", "uuid"], name="dplcms_staged_uuid"),
+        ]
+
+    def __str__(self) -> str:
+        return str(self.uuid)

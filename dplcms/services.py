@@ -11,8 +11,10 @@ identical run makes no Change rows, no new SEQUENCE and no new feed ETag."""
 
 from __future__ import annotations
 
+import gc
 import logging
-from collections.abc import Callable, Iterable
+import uuid as uuid_module
+from collections.abc import Callable, Iterable, Iterator
 from dataclasses import dataclass, field
 from datetime import datetime, timedelta
 from typing import Any
@@ -20,17 +22,25 @@ from typing import Any
 from django.conf import settings
 from django.core.exceptions import ValidationError
 from django.db import transaction
-from django.db.models import Q
+from django.db.models import Exists, OuterRef, Q
 from django.urls import reverse
 from django.utils import timezone
 from django.utils.translation import gettext as _
 
 from events import services as events_services
+from events import signals
 from events.clock import LOCAL_TZ, local_today
 from events.models import Audience, Branch, Event, Occurrence, Partner, Track
 
 from .client import DplAuthError, DplClient, DplError
-from .models import ConnectorSettings, ImportedInstance, ImportedSeries, MappingRule, SyncRun
+from .models import (
+    ConnectorSettings,
+    ImportedInstance,
+    ImportedSeries,
+    MappingRule,
+    StagedInstance,
+    SyncRun,
+)
 from .validate import CANCELLED, Instance, InstanceError, instance_parse
 
 log = logging.getLogger(__name__)
@@ -38,6 +48,10 @@ log = logging.getLogger(__name__)
 REMOVED_REASON = "Fjernet fra bibliotekets hjemmeside"  # shown to citizens: Danish, like feeds
 CANCELLED_REASON = "Aflyst på bibliotekets hjemmeside"
 STALE_RUN = timedelta(minutes=30)  # a run still "running" after this is taken as lost
+STAGED_LEFTOVER = timedelta(days=1)  # staged rows this old were left by a run that died
+STAGE_BATCH = 500  # instances written to the staging table at once
+SERIES_BATCH = 100  # series read back from it at once
+NOTIFY_BATCH = 500  # events whose feed pieces and figures are brought up to date at once
 
 
 def is_configured() -> bool:
@@ -117,24 +131,19 @@ class Mapping:
 # --- grouping -------------------------------------------------------------------------------
 
 
-def series_groups(instances: Iterable[Instance]) -> dict[str, list[Instance]]:
-    """Instances by series, each sorted by start. A series has at most one instance a local
-    day (the domain matches occurrences to their dates by day); a second one that day becomes
-    a group of its own, keyed by its own UUID."""
-    by_series: dict[str, list[Instance]] = {}
-    for instance in instances:
-        by_series.setdefault(instance.series, []).append(instance)
+def series_split(key: str, members: list[Instance]) -> dict[str, list[Instance]]:
+    """The groups of one series' instances (sorted by start): a series has at most one
+    instance a local day (the domain matches occurrences to their dates by day); a second one
+    that day becomes a group of its own, keyed by its own UUID."""
     groups: dict[str, list[Instance]] = {}
-    for key, members in by_series.items():
-        members.sort(key=lambda i: (i.start_at, i.uuid))
-        days: set = set()
-        for member in members:
-            day = member.start_at.astimezone(LOCAL_TZ).date()
-            if day in days:
-                groups[f"{key}/{member.uuid}"] = [member]
-            else:
-                days.add(day)
-                groups.setdefault(key, []).append(member)
+    days: set = set()
+    for member in members:
+        day = member.start_at.astimezone(LOCAL_TZ).date()
+        if day in days:
+            groups[f"{key}/{member.uuid}"] = [member]
+        else:
+            days.add(day)
+            groups.setdefault(key, []).append(member)
     return groups
 
 
@@ -242,6 +251,10 @@ def series_publish(
         raise ValidationError(_("The website no longer lists this event."))
     start, end, rdates = _slots(members)
     first = members[0]
+    # Kind and venue are this service's: set once here, never by a re-sync.
+    venue = Event.Venue.ONLINE if first.online else Event.Venue.LIBRARY
+    if branch.is_bookmobile:
+        venue = Event.Venue.COMMUNITY
     event = events_services.event_create(
         branch=branch,
         title=first.title,
@@ -256,15 +269,12 @@ def series_publish(
         place=first.place,
         url=first.url,
         capacity=first.capacity,
+        kind=kind or Event.Kind.ARRANGEMENT,
+        venue=venue,
         status=Event.Status.PUBLISHED,
         user=user,
         check_conflicts=False,
     )
-    # Kind and venue are this service's: set once here, never by a re-sync.
-    venue = Event.Venue.ONLINE if first.online else Event.Venue.LIBRARY
-    if branch.is_bookmobile:
-        venue = Event.Venue.COMMUNITY
-    Event.objects.filter(pk=event.pk).update(kind=kind or Event.Kind.ARRANGEMENT, venue=venue)
     series.event, series.branch, series.queue_reason = event, branch, ""
     series.website_url = first.url
     series.save()
@@ -392,16 +402,19 @@ def _event_apply(
 # --- removals -------------------------------------------------------------------------------
 
 
-def removals_apply(*, seen: set[str], since: datetime, outcome: Outcome) -> None:
+def removals_apply(*, token: uuid_module.UUID, since: datetime, outcome: Outcome) -> None:
     """Instances the website no longer lists (from ``since`` on): an upcoming one is cancelled
-    here; a past one is kept, flagged "removed from the website", with its attendance."""
+    here; a past one is kept, flagged "removed from the website", with its attendance. Found
+    by an anti-join against this run's staged rows (``token``), in the database."""
     now = timezone.now()
-    gone = ImportedInstance.objects.filter(removed=False, start__gte=since).select_related(
-        "occurrence"
+    listed = StagedInstance.objects.filter(token=token, uuid=OuterRef("uuid"))
+    gone = (
+        ImportedInstance.objects.filter(removed=False, start__gte=since)
+        .filter(~Exists(listed))
+        .select_related("occurrence")
+        .order_by("pk")
     )
-    for row in gone.iterator():
-        if str(row.uuid) in seen:
-            continue
+    for row in gone.iterator(chunk_size=STAGE_BATCH):
         with transaction.atomic():
             occurrence = row.occurrence
             if occurrence is not None and occurrence.start > now:
@@ -434,7 +447,7 @@ def write_back(*, client: DplClient, outcome: Outcome) -> None:
         .select_related("series__event", "occurrence__event")
         .order_by("pk")
     )
-    for row in rows.iterator():
+    for row in rows.iterator(chunk_size=STAGE_BATCH):  # rows held at once: one chunk
         event = row.series.event
         assert event is not None
         url, admin_url = links_of(event)
@@ -468,54 +481,155 @@ def write_back(*, client: DplClient, outcome: Outcome) -> None:
 Progress = Callable[[int, str], None]
 
 
-def instances_read(
-    *, client: DplClient, since_date, outcome: Outcome
-) -> tuple[list[Instance], set[str]]:
-    """Every listed instance checked; the bad ones reported (by UUID) and left out. Returns the
-    good ones and the UUIDs of all that were listed (a bad one is not "removed")."""
-    good: list[Instance] = []
-    seen: set[str] = set()
+def instances_stage(
+    *, client: DplClient, since_date, outcome: Outcome, token: uuid_module.UUID, run=None
+) -> int:
+    """Every listed instance checked as the list streams in, and written to the staging table
+    (``StagedInstance``, this run's ``token``) in batches of ``STAGE_BATCH``: at most one batch
+    is held here at a time, however long the list. The bad ones are reported (by UUID) and
+    staged without data (a bad one is listed, so not "removed"). Returns how many listed
+    instances had a UUID."""
+    batch: list[StagedInstance] = []
+    staged = 0
+
+    def flush() -> None:
+        StagedInstance.objects.bulk_create(batch, batch_size=STAGE_BATCH)
+        batch.clear()
+        # The ORM's insert leaves reference cycles (query, compiler) that hold the batch until
+        # the cyclic collector's oldest generation runs, which can be many batches later: so
+        # memory would still grow with the list. A full collection a batch (some ms) frees it.
+        gc.collect()
+
     for item in client.events(from_date=since_date):
         outcome.listed += 1
         try:
             instance = instance_parse(item)
         except InstanceError as exc:
-            if exc.uuid:
-                seen.add(str(exc.uuid))
             outcome.error(str(exc), uuid=exc.uuid)
-            continue
-        seen.add(instance.uuid)
-        good.append(instance)
-    return good, seen
+            listed_uuid = _uuid_or_none(exc.uuid)
+            if listed_uuid is not None:
+                batch.append(StagedInstance(token=token, run=run, uuid=listed_uuid))
+        else:
+            batch.append(
+                StagedInstance(
+                    token=token,
+                    run=run,
+                    uuid=instance.uuid,
+                    series=instance.series,
+                    start=instance.start_at,
+                    data=instance.as_data(),
+                )
+            )
+        if len(batch) >= STAGE_BATCH:
+            staged += len(batch)
+            flush()
+    staged += len(batch)
+    if batch:
+        flush()
+    return staged
 
 
-def sync(*, client: DplClient | None = None, progress: Progress | None = None) -> Outcome:
-    """One sync. Raises DplError when the list cannot be read (nothing is changed then)."""
+def _uuid_or_none(value: str | None) -> uuid_module.UUID | None:
+    try:
+        return uuid_module.UUID(str(value)) if value else None
+    except ValueError:
+        return None
+
+
+def staged_groups(*, token: uuid_module.UUID) -> Iterator[tuple[str, list[Instance]]]:
+    """This run's good instances, series by series (in the order of their keys), each series
+    split into its groups (``series_split``). Reads ``SERIES_BATCH`` series at a time (keyset
+    pagination on the series key), so memory holds one batch of series, not the list."""
+    good = StagedInstance.objects.filter(token=token, data__isnull=False)
+    last: str | None = None
+    while True:
+        page = good if last is None else good.filter(series__gt=last)
+        keys = list(
+            page.order_by("series").values_list("series", flat=True).distinct()[:SERIES_BATCH]
+        )
+        if not keys:
+            return
+        last = keys[-1]
+        rows = (
+            good.filter(series__in=keys)
+            .order_by("series", "start", "uuid")
+            .values_list("series", "data")
+        )
+        members: list[Instance] = []
+        current = None
+        for series, data in rows.iterator(chunk_size=STAGE_BATCH):
+            if series != current and members:
+                yield from series_split(current, members).items()
+                members = []
+            current = series
+            members.append(Instance.from_data(data))
+        if members:
+            yield from series_split(current, members).items()
+        gc.collect()  # what applying these series left in reference cycles (see above)
+
+
+def staged_series_count(*, token: uuid_module.UUID) -> int:
+    return (
+        StagedInstance.objects.filter(token=token, data__isnull=False)
+        .values("series")
+        .distinct()
+        .count()
+    )
+
+
+def staged_clean(*, token: uuid_module.UUID | None = None) -> None:
+    """Delete a run's staged rows; and those left by a run that died (older than a day)."""
+    if token is not None:
+        StagedInstance.objects.filter(token=token).delete()
+    StagedInstance.objects.filter(created_at__lt=timezone.now() - STAGED_LEFTOVER).delete()
+
+
+def sync(
+    *,
+    client: DplClient | None = None,
+    progress: Progress | None = None,
+    run: SyncRun | None = None,
+) -> Outcome:
+    """One sync. Raises DplError when the list cannot be read (nothing is changed then).
+
+    Memory does not grow with the list: it is staged in the database as it streams in
+    (``instances_stage``), applied series by series from there (``staged_groups``), and the
+    removals are found by an anti-join (``removals_apply``); the staged rows are deleted at
+    the end. The domain's notifications of the events changed (feed pieces, status figures)
+    are sent in batches (``events.signals.deferred``), not after each series' commit."""
     client = client or DplClient.from_settings()
     progress = progress or (lambda percent, message: None)
     outcome = Outcome()
     since_date = local_today() - timedelta(days=settings.DPL_CMS_PAST_DAYS)
     since = datetime.combine(since_date, datetime.min.time(), tzinfo=LOCAL_TZ)
-    progress(5, _("Reading the website's events"))
-    instances, seen = instances_read(client=client, since_date=since_date, outcome=outcome)
-    if not seen and ImportedInstance.objects.filter(removed=False, start__gte=since).exists():
-        raise DplError(
-            _("The website listed no events at all; nothing was cancelled. Check the website.")
+    token = uuid_module.uuid4()
+    staged_clean()
+    try:
+        progress(5, _("Reading the website's events"))
+        listed = instances_stage(
+            client=client, since_date=since_date, outcome=outcome, token=token, run=run
         )
-    groups = series_groups(instances)
-    mapping = Mapping.load()
-    total = max(len(groups), 1)
-    for index, (key, members) in enumerate(groups.items()):
-        try:
-            with transaction.atomic():
-                group_apply(key=key, members=members, mapping=mapping, outcome=outcome)
-        except ValidationError as exc:
-            for member in members:
-                outcome.error(_error_text(exc), uuid=member.uuid)
-        if index % 50 == 0:
-            progress(10 + 70 * index // total, _("Applying the website's events"))
-    progress(80, _("Cancelling what the website no longer lists"))
-    removals_apply(seen=seen, since=since, outcome=outcome)
+        if not listed and ImportedInstance.objects.filter(removed=False, start__gte=since).exists():
+            raise DplError(
+                _("The website listed no events at all; nothing was cancelled. Check the website.")
+            )
+        mapping = Mapping.load()
+        total = max(staged_series_count(token=token), 1)
+        with signals.deferred(limit=NOTIFY_BATCH):
+            for index, (key, members) in enumerate(staged_groups(token=token)):
+                try:
+                    with transaction.atomic():
+                        group_apply(key=key, members=members, mapping=mapping, outcome=outcome)
+                except ValidationError as exc:
+                    for member in members:
+                        outcome.error(_error_text(exc), uuid=member.uuid)
+                if index % 50 == 0:
+                    done = 70 * min(index, total) // total
+                    progress(10 + done, _("Applying the website's events"))
+            progress(80, _("Cancelling what the website no longer lists"))
+            removals_apply(token=token, since=since, outcome=outcome)
+    finally:
+        staged_clean(token=token)
     progress(90, _("Writing this service's links back to the website"))
     write_back(client=client, outcome=outcome)
     return outcome
@@ -566,7 +680,7 @@ def run_execute(
             progress(percent, message)
 
     try:
-        outcome = sync(client=client, progress=keep)
+        outcome = sync(client=client, progress=keep, run=run)
     except DplError as exc:
         run.state, run.message = SyncRun.State.FAILED, str(exc)[:500]
         run.errors = [{"uuid": "", "message": str(exc)}]

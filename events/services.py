@@ -22,7 +22,7 @@ from django.db.models.fields.files import FieldFile
 from django.utils import timezone
 from django.utils.translation import gettext as _
 
-from . import images, recurrence
+from . import images, recurrence, signals
 from .clock import local_today
 from .models import (
     LOCAL_TZ,
@@ -42,7 +42,6 @@ from .models import (
     cancelled_q,
     local_date_of,
 )
-from .signals import events_changed, occurrences_changed
 
 
 class SchedulingConflict(ValidationError):
@@ -350,15 +349,13 @@ def _files_delete(storage, names: Iterable[str | None]) -> None:
 
 def _notify_events(event_ids: Iterable[int]) -> None:
     ids = sorted(set(event_ids))
-    transaction.on_commit(lambda: events_changed.send(sender=Event, event_ids=ids))
+    transaction.on_commit(lambda: signals.events_send(Event, ids))
 
 
 def _notify_occurrences(occurrence_ids: Iterable[int], *, years: Iterable[int] = ()) -> None:
     ids, gone = sorted(set(occurrence_ids)), sorted(set(years))
     if ids or gone:
-        transaction.on_commit(
-            lambda: occurrences_changed.send(sender=Occurrence, occurrence_ids=ids, years=gone)
-        )
+        transaction.on_commit(lambda: signals.occurrences_send(Occurrence, ids, years=gone))
 
 
 def _touch(years: Iterable[int], *, event_id: int | None = None) -> None:
@@ -867,7 +864,7 @@ def occurrences_extend_horizon(*, until: datetime | None = None) -> int:
             count += len(made)
             changed_events.append(event.pk)
     if changed_events:
-        events_changed.send(sender=Event, event_ids=changed_events)
+        signals.events_send(Event, changed_events)
     return count
 
 
