@@ -10,8 +10,11 @@ class DplCmsConfig(AppConfig):
     def ready(self) -> None:
         # A sync is one of tasks' jobs: tell tasks how to send it (first time and the sweep's).
         from tasks.models import Job
-        from tasks.services.jobs import JOB_SENDERS
+        from tasks.services.jobs import JOB_PRUNERS, JOB_SENDERS
 
+        from .services import runs_prune
         from .tasks import job_send
 
         JOB_SENDERS[Job.Kind.DPL_SYNC] = job_send
+        if runs_prune not in JOB_PRUNERS:
+            JOB_PRUNERS.append(runs_prune)  # old runs go with old jobs (JOB_KEEP_DAYS)

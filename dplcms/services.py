@@ -714,3 +714,12 @@ def queue() -> Any:
         .distinct()
         .select_related("branch")
     )
+
+
+def runs_prune(cutoff: datetime) -> int:
+    """Delete the runs that finished before ``cutoff`` (the jobs' sweep calls this with
+    ``JOB_KEEP_DAYS``), always keeping the latest run for the status page. Answers how many
+    went."""
+    latest = SyncRun.objects.order_by("-created_at", "-pk").values_list("pk", flat=True).first()
+    count, _ = SyncRun.objects.filter(finished_at__lt=cutoff).exclude(pk=latest).delete()
+    return count

@@ -425,3 +425,28 @@ def test_staff_change_tracks_of_an_imported_event_and_a_resync_keeps_them(
     run = run_sync()
     assert run.unchanged == 7
     assert {t.slug for t in event.tracks.all()} == {"hygge", "fordybelse"}
+
+
+def test_old_runs_go_with_old_jobs_and_the_latest_run_stays():
+    """The jobs' sweep deletes sync runs that finished more than JOB_KEEP_DAYS ago (one starts
+    every 15 minutes), but never the latest, which the status page shows."""
+    from datetime import timedelta
+
+    from django.utils import timezone
+
+    from tasks import tasks as task_module
+
+    now = timezone.now()
+    old = now - timedelta(days=settings.JOB_KEEP_DAYS + 1)
+    ancient = SyncRun.objects.create(trigger=SyncRun.Trigger.MANUAL, created_at=old)
+    SyncRun.objects.filter(pk=ancient.pk).update(finished_at=old)
+    recent = SyncRun.objects.create(trigger=SyncRun.Trigger.MANUAL, created_at=now)
+    SyncRun.objects.filter(pk=recent.pk).update(finished_at=now)
+
+    task_module.jobs_sweep_task()
+    assert list(SyncRun.objects.values_list("pk", flat=True)) == [recent.pk]
+
+    # Only old runs left: the latest of them stays.
+    SyncRun.objects.filter(pk=recent.pk).update(created_at=old, finished_at=old)
+    task_module.jobs_sweep_task()
+    assert list(SyncRun.objects.values_list("pk", flat=True)) == [recent.pk]
