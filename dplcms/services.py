@@ -556,13 +556,13 @@ def staged_groups(*, token: uuid_module.UUID) -> Iterator[tuple[str, list[Instan
             .values_list("series", "data")
         )
         members: list[Instance] = []
-        current = None
+        current = ""
         for series, data in rows.iterator(chunk_size=STAGE_BATCH):
             if series != current and members:
                 yield from series_split(current, members).items()
                 members = []
-            current = series
-            members.append(Instance.from_data(data))
+            current = str(series)
+            members.append(Instance.from_data(data or {}))  # never None: data__isnull=False
         if members:
             yield from series_split(current, members).items()
         gc.collect()  # what applying these series left in reference cycles (see above)
@@ -721,5 +721,8 @@ def runs_prune(cutoff: datetime) -> int:
     ``JOB_KEEP_DAYS``), always keeping the latest run for the status page. Answers how many
     went."""
     latest = SyncRun.objects.order_by("-created_at", "-pk").values_list("pk", flat=True).first()
-    count, _ = SyncRun.objects.filter(finished_at__lt=cutoff).exclude(pk=latest).delete()
+    old = SyncRun.objects.filter(finished_at__lt=cutoff)
+    if latest is not None:
+        old = old.exclude(pk=latest)
+    count, _ = old.delete()
     return count

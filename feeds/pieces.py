@@ -333,7 +333,7 @@ def pieces_fill(pieces: Pieces, *, room: int | None = None) -> Pieces:
         done = _refresh_within(stale, INLINE_BUDGET_SECONDS)
         complete = done == len(stale)
     text = {
-        pk: (data, digest)
+        pk: (bytes(data), digest)
         for pk, data, digest in EventPiece.objects.filter(
             event_id__in=pieces.event_ids
         ).values_list("event_id", "vevent", "digest")

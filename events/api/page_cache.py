@@ -31,6 +31,7 @@ from __future__ import annotations
 import hashlib
 import threading
 from collections import OrderedDict
+from typing import Any
 
 from django.core.exceptions import EmptyResultSet
 from django.db import connections
@@ -47,7 +48,7 @@ pages = GenerationCache("api:page", timeout=60 * 60)
 
 # The light query of each page identity and generation, compiled once (``page_rows``).
 LIGHT_MAX_ENTRIES = 1024
-_light: OrderedDict[tuple[str, str], tuple[str, object, str]] = OrderedDict()
+_light: OrderedDict[tuple[str, str], tuple[str, Any, str]] = OrderedDict()
 _light_lock = threading.Lock()
 
 
@@ -100,7 +101,7 @@ class KeptPages:
 
     page_stamps: tuple[str, ...] = ("pk",)
 
-    def page_sql(self, request) -> tuple[str, object, str] | None:
+    def page_sql(self, request) -> tuple[str, Any, str] | None:
         """The light query of the page (SQL, parameters, database alias; an empty SQL for a
         selection that can match nothing), or None to let the list answer (a bad parameter:
         the list gives the 400)."""
