@@ -9,16 +9,18 @@ pieces while requests serve what is current or rebuild within a bounded budget
 
 What runs: ``bench.harness.Stack`` (gunicorn with the project's config, PostgreSQL, the Redis
 cache and broker as compose runs them) with the given number of events, pieces built. Then, for
-each scenario, what a deploy with a new builder does: every piece's recipe is made stale (in
-SQL), the feed cache is emptied and gunicorn restarted (no process keeps a memo). Client
-threads then poll the all-branches calendar and every branch calendar in a loop, each request
-timed, until no stale piece is left (and a few seconds more), or ``--limit`` seconds.
+each scenario, what a deploy with a new ``SITE_URL`` does: gunicorn (and the worker) restarted
+with another site address, so that every piece is of another recipe and every cached feed is
+outdated (no process keeps a memo). Client threads then poll the all-branches calendar and
+every branch calendar in a loop, each request timed, until no stale piece is left (and a few
+seconds more), or ``--limit`` seconds.
 
 Scenarios: ``worker``, a real Celery worker on the interactive queue as compose runs it (what
-production has); ``no-worker``, the broker up but nobody consuming, so only the requests' own
-budgets catch up. The peer is the same loop afterwards, with every piece current (steady
-state): the ratio of the worst request to the steady state's shows what the rebuild costs a
-subscriber.
+production has); ``worker-empty-cache``, the same with the feed cache emptied too (a Redis
+that restarted with the deploy: every feed cold at once); ``no-worker``, the broker up but
+nobody consuming, so only the requests' own budgets catch up. The peer is the same loop
+afterwards, with every piece current (steady state): the ratio of the worst request to the
+steady state's shows what the rebuild costs a subscriber.
 """
 
 from __future__ import annotations
@@ -40,16 +42,28 @@ from bench.harness import PROXY_HEADERS, PYTHON, ROOT, Stack, _database_url, mac
 LIMIT_MS = 2000
 
 
-def _stale(database: str) -> int:
+def _stale(database: str, current: str) -> int:
     with psycopg.connect(_database_url(database), autocommit=True) as conn:
         return conn.execute(
-            "SELECT count(*) FROM feeds_eventpiece WHERE recipe = 'bench-previous'"
+            "SELECT count(*) FROM feeds_eventpiece WHERE recipe <> %s", [current]
         ).fetchone()[0]
 
 
-def _make_stale(database: str) -> int:
-    with psycopg.connect(_database_url(database), autocommit=True) as conn:
-        return conn.execute("UPDATE feeds_eventpiece SET recipe = 'bench-previous'").rowcount
+def _new_site(stack: Stack, n: int) -> str:
+    """Give the stack another SITE_URL (as a deploy would) and return the pieces' new recipe."""
+    stack.env["SITE_URL"] = f"https://kalender-{n}.example.org"
+    return subprocess.run(
+        [
+            PYTHON,
+            "-c",
+            "import django; django.setup(); from feeds.pieces import recipe; print(recipe())",
+        ],
+        env=stack.env,
+        cwd=ROOT,
+        check=True,
+        capture_output=True,
+        text=True,
+    ).stdout.split()[-1]
 
 
 def _restart_web(stack: Stack) -> None:
@@ -124,9 +138,12 @@ def _summary(times: list[float]) -> dict:
     }
 
 
-def scenario(stack: Stack, *, name: str, paths: list[str], threads: int, limit: float) -> dict:
+def scenario(
+    stack: Stack, *, name: str, paths: list[str], threads: int, limit: float, n: int
+) -> dict:
+    current = _new_site(stack, n)
     worker = None
-    if name == "worker":
+    if name.startswith("worker"):
         worker = stack._spawn(
             "celery-worker",
             [
@@ -145,8 +162,9 @@ def scenario(stack: Stack, *, name: str, paths: list[str], threads: int, limit: 
             ],
         )
         time.sleep(5)  # the worker connects
-    stale = _make_stale(stack.database)
-    _flush_cache(stack)
+    stale = _stale(stack.database, current)
+    if name == "worker-empty-cache":
+        _flush_cache(stack)
     _restart_web(stack)
     print(f"  {name}: {stale:,} pieces made stale; polling", flush=True)
     started = time.monotonic()
@@ -154,7 +172,7 @@ def scenario(stack: Stack, *, name: str, paths: list[str], threads: int, limit: 
     with Poller(stack.web, paths, threads) as poller:
         while time.monotonic() - started < limit:
             time.sleep(1)
-            left = _stale(stack.database)
+            left = _stale(stack.database, current)
             if left == 0 and done_at is None:
                 done_at = time.monotonic() - started
                 print(f"  {name}: every piece current after {done_at:.1f} s", flush=True)
@@ -164,7 +182,7 @@ def scenario(stack: Stack, *, name: str, paths: list[str], threads: int, limit: 
     during["errors"] = poller.errors[:5]
     during["error_count"] = len(poller.errors)
     during["current_after"] = done_at
-    during["left"] = _stale(stack.database)
+    during["left"] = _stale(stack.database, current)
     if worker is not None:
         worker.terminate()
         try:
@@ -190,7 +208,9 @@ def main(argv: list[str] | None = None) -> None:
     parser.add_argument("--database", default="roskilde_bulk_bench")
     parser.add_argument("--threads", type=int, default=8)
     parser.add_argument("--limit", type=float, default=300.0, help="seconds per scenario")
-    parser.add_argument("--scenario", action="append", choices=["worker", "no-worker"])
+    parser.add_argument(
+        "--scenario", action="append", choices=["worker", "worker-empty-cache", "no-worker"]
+    )
     args = parser.parse_args(argv)
     header = f"{datetime.now().astimezone():%Y-%m-%d %H:%M %Z}, {machine()}"
     paths = ["/feeds/calendar.ics"] + [
@@ -200,8 +220,12 @@ def main(argv: list[str] | None = None) -> None:
     rows = []
     with Stack(events=args.events, database=args.database, reuse=True) as stack:
         print(f"stack up: {stack.web}, logs in {stack.dir}", flush=True)
-        for name in args.scenario or ["worker", "no-worker"]:
-            during = scenario(stack, name=name, paths=paths, threads=args.threads, limit=args.limit)
+        # Every feed cached first, as a running service has them.
+        steady(stack, paths=paths, threads=args.threads, seconds=5)
+        for n, name in enumerate(args.scenario or ["worker", "worker-empty-cache", "no-worker"]):
+            during = scenario(
+                stack, name=name, paths=paths, threads=args.threads, limit=args.limit, n=n
+            )
             if during["left"]:
                 # Leave the database current for the next scenario and the steady state.
                 subprocess.run(

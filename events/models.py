@@ -519,7 +519,7 @@ class Occurrence(models.Model):
     original_start = models.DateTimeField(
         _("original start"), help_text=_("The time given by the recurrence rule (RECURRENCE-ID).")
     )
-    start = models.DateTimeField(_("start"), db_index=True)
+    start = models.DateTimeField(_("start"))  # indexed with the id: Meta.indexes
     end = models.DateTimeField(_("end"))
     local_date = models.DateField(_("local date"), editable=False)
     room = models.ForeignKey(
@@ -571,6 +571,9 @@ class Occurrence(models.Model):
             # The occurrences that ended since the figures were last brought up to date: they
             # became held by the clock alone (tasks.services.figures.status_update).
             models.Index(fields=["end"], name="occurrence_end_idx"),
+            # Every list of occurrences is ordered by (start, id): a page of the API's list
+            # reads its rows from the index in order, with no sort (issue 19).
+            models.Index(fields=["start", "id"], name="occurrence_start_id"),
         ]
 
     def __str__(self) -> str:

@@ -284,16 +284,23 @@ def selection_validate(selection: Selection) -> None:
                 raise UnknownSlug(field_name, missing)
 
 
-def visible_events(*, user=None) -> QuerySet[Event]:
-    """Events a user may read: published and cancelled for everyone; drafts of their own
-    branches for staff; all drafts for management and administrators."""
-    qs = Event.objects.all()
+def visible_q(*, user=None, prefix: str = "") -> Q:
+    """Which events a user may read, as a condition: published and cancelled for everyone;
+    drafts of their own branches for staff; all drafts for management and administrators.
+    ``prefix`` reaches the event through a relation (``"event__"`` from an occurrence), so a
+    list of occurrences filters on the event it joins anyway instead of a second look-up."""
     if roles.is_management(user):
-        return qs
+        return Q()
+    public = ~Q(**{f"{prefix}status": Event.Status.DRAFT})
     own = roles.branch_ids(user)
     if own:
-        return qs.filter(~Q(status=Event.Status.DRAFT) | Q(branch_id__in=own))
-    return qs.public()
+        return public | Q(**{f"{prefix}branch_id__in": own})
+    return public
+
+
+def visible_events(*, user=None) -> QuerySet[Event]:
+    """Events a user may read (``visible_q``)."""
+    return Event.objects.filter(visible_q(user=user))
 
 
 def _apply(qs: QuerySet, selection: Selection, prefix: str = "") -> QuerySet:
@@ -427,8 +434,8 @@ def occurrence_list(
     include_cancelled: bool = True,
 ) -> QuerySet[Occurrence]:
     """Occurrences a user may see that overlap [start, end), with event relations loaded."""
-    events = _apply(visible_events(user=user), selection)
-    qs = Occurrence.objects.filter(event__in=events.values("pk"))
+    visible = Occurrence.objects.filter(visible_q(user=user, prefix="event__"))
+    qs = _apply(visible, selection, "event__")
     if start is not None:
         qs = qs.filter(end__gt=start)
     if end is not None:

@@ -31,7 +31,6 @@ stays the same.
 from __future__ import annotations
 
 import hashlib
-import math
 import threading
 import time
 from collections import OrderedDict
@@ -56,6 +55,11 @@ INCOMPLETE_SECONDS = 5.0
 # While one process builds a feed whose entry is outdated, the others answer the previous entry
 # for at most this long (a mark in the shared cache), instead of each building it too.
 BUILD_MARK_SECONDS = 30
+# A feed with no entry at all (a cold cache): while another process builds it, wait this long
+# for its entry before building it too (the build takes well under a second when alone; two
+# builds of the same large calendar at once only slow each other down).
+BUILD_WAIT_SECONDS = 1.0
+BUILD_WAIT_STEP = 0.05
 MEMO_MAX_ENTRIES = 64
 MEMO_MAX_BYTES = 128 * 1024 * 1024
 
@@ -227,33 +231,48 @@ def cached(identity: str, stamp: str, build) -> FeedEntry:
     Only one process builds a feed at a time when an older entry exists: the others answer
     that previous entry meanwhile (for at most ``BUILD_MARK_SECONDS``; a build takes well under
     a second, so a change still reaches every poll about a second after its commit), so a new
-    generation does not make every worker build the same large calendar at once. An incomplete
-    entry (pieces still being rebuilt, see ``feeds.pieces``) is kept for ``INCOMPLETE_SECONDS``
-    only."""
+    generation does not make every worker build the same large calendar at once; with no entry at
+    all, the others wait up to ``BUILD_WAIT_SECONDS`` for it. An incomplete entry (pieces still
+    being rebuilt, see ``feeds.pieces``) is current for ``INCOMPLETE_SECONDS`` only."""
     key = entry_key(identity)
     entry = memo.get(key)
     if entry is not None and entry.current(stamp):
         return entry
     entry = cache.get(key)
     if entry is None or not entry.current(stamp):
-        previous = entry
         mark = key + ":building"
-        if previous is not None and not cache.add(mark, 1, BUILD_MARK_SECONDS):
-            return previous  # another process is building it
+        building = cache.add(mark, 1, BUILD_MARK_SECONDS)
+        if not building and entry is not None:
+            return entry  # another process is building it: the previous entry meanwhile
+        if not building:
+            entry = _wait_for(key, stamp)
+            if entry is not None:
+                memo.put(key, entry)
+                return entry
         try:
             entry = replace(build(), stamp=stamp)
             if not entry.complete:
                 entry = replace(entry, expires=time.time() + INCOMPLETE_SECONDS)
-            cache.set(
-                key,
-                entry,
-                timeout=ENTRY_TIMEOUT if entry.complete else math.ceil(INCOMPLETE_SECONDS),
-            )
+            # An incomplete entry is stored as long as a complete one (it is replaced, never
+            # duplicated): once it is no longer current, it is what the other processes answer
+            # while one builds the next, instead of each building it.
+            cache.set(key, entry, timeout=ENTRY_TIMEOUT)
         finally:
-            if previous is not None:
+            if building:
                 cache.delete(mark)
     memo.put(key, entry)
     return entry
+
+
+def _wait_for(key: str, stamp: str) -> FeedEntry | None:
+    """The entry another process is building, if it arrives within ``BUILD_WAIT_SECONDS``."""
+    deadline = time.monotonic() + BUILD_WAIT_SECONDS
+    while time.monotonic() < deadline:
+        time.sleep(BUILD_WAIT_STEP)
+        entry = cache.get(key)
+        if entry is not None and entry.current(stamp):
+            return entry
+    return None
 
 
 def clear() -> None:

@@ -8,9 +8,10 @@ All reads of events go through ``events.selectors``: drafts never get a piece.
 Bulk work stays off the request path (issue 19). A change that makes every piece stale at once
 (a new ``SITE_URL``, a new ``BUILDER_VERSION``, a renamed branch of 20,000 events) would cost a
 request seconds to minutes: 50,000 pieces take about 50 s to build, longer than gunicorn's
-timeout. So a read rebuilds stale pieces for at most ``INLINE_BUDGET_SECONDS`` (missing pieces
-first, then those of changed events, then those only built by another recipe), answers the
-rest from the pieces as they were (a renamed branch or the old site address for a few minutes,
+timeout. So a read rebuilds the missing pieces and those of changed events for at most
+``INLINE_BUDGET_SECONDS``, and one batch (``INLINE_BATCH``) of those only built by another
+recipe (their events' data is current: only the recipe moved), answers the rest from the
+pieces as they were (a renamed branch or the old site address for a few minutes,
 never a missing event unless its piece never existed), and says so (``Pieces.complete``): the
 view then keeps that body for a few seconds only (``feeds.cache.INCOMPLETE_SECONDS``) and asks
 Celery to rebuild every stale piece (``feeds.tasks``), after which the generation moves on and
@@ -174,9 +175,9 @@ def _refresh_within(stale: list[int], budget: float) -> int:
     return done
 
 
-def _most_urgent_first(pieces: Pieces) -> list[int]:
-    """Stale pieces among the kept events: missing ones, then of changed events, then of
-    another recipe."""
+def _most_urgent_first(pieces: Pieces) -> tuple[list[int], list[int]]:
+    """Stale pieces among the kept events: missing ones, then of changed events; and
+    separately those of another recipe."""
     missing, changed, other_recipe = [], [], []
     for pk, size, is_fresh, same_source in zip(
         pieces.event_ids, pieces.sizes, pieces.fresh, pieces.same_source, strict=True
@@ -189,7 +190,7 @@ def _most_urgent_first(pieces: Pieces) -> list[int]:
             changed.append(pk)
         else:
             other_recipe.append(pk)
-    return missing + changed + other_recipe
+    return missing + changed, other_recipe
 
 
 def _fresh_pieces():
@@ -285,10 +286,10 @@ def pieces_for_window(
     """The public events of a selection that have an occurrence in [start, end), in start
     order, with the sizes of their pieces but not their text (one query and one aggregate):
     trim them (``pieces_trim``), then read the text of those kept (``pieces_fill``)."""
-    in_window = Event.objects.filter(
-        pk__in=selectors.occurrence_list(selection=selection, start=start, end=end).values(
-            "event_id"
-        )
+    # Visibility on the events themselves, the window on the occurrences alone (no second
+    # look-up of every event inside the subquery).
+    in_window = selectors.event_filter(
+        selectors.visible_events(), selection=selection, start=start, end=end
     )
     current = recipe()
     fresh = ExpressionWrapper(
@@ -327,11 +328,17 @@ def pieces_fill(pieces: Pieces, *, room: int | None = None) -> Pieces:
     could not be built yet is left out."""
     if room is not None and pieces.size > room:
         pieces = pieces_trim(pieces, room=room)
-    stale = _most_urgent_first(pieces)
+    missing_or_changed, other_recipe = _most_urgent_first(pieces)
     complete = True
-    if stale:
-        done = _refresh_within(stale, INLINE_BUDGET_SECONDS)
-        complete = done == len(stale)
+    if missing_or_changed or other_recipe:
+        # A missing piece cannot be served and a changed event's would be wrong: those are
+        # rebuilt within the request's budget. A piece of another recipe (a bulk invalidation:
+        # a new SITE_URL or builder) still has its event's current data and is served as it
+        # is: one batch of them a request, the rebuild job does the rest.
+        done = _refresh_within(missing_or_changed, INLINE_BUDGET_SECONDS)
+        if done == len(missing_or_changed) and other_recipe:
+            done += _refresh_within(other_recipe[:INLINE_BATCH], 0.0)
+        complete = done == len(missing_or_changed) + len(other_recipe)
     text = {
         pk: (bytes(data), digest)
         for pk, data, digest in EventPiece.objects.filter(

@@ -6,9 +6,12 @@ for the rebuild; the job rebuilds every piece and moves the generation on."""
 from __future__ import annotations
 
 import itertools
+import threading
+import time
 
 import pytest
 from django.http import QueryDict
+from django.utils import timezone
 
 import feeds.cache
 import feeds.pieces
@@ -39,15 +42,21 @@ def asked(monkeypatch, settings):
     feeds.tasks.cache.delete(feeds.tasks.QUEUED_KEY)
 
 
-def test_a_request_rebuilds_within_its_budget_and_the_job_does_the_rest(
-    client, settings, monkeypatch, asked
-):
+def _gadstrup_evenings(n: int) -> list[Event]:
+    """n evening events of one branch (feed /feeds/branch/gadstrup.ics), their pieces built."""
     branch = factories.BranchFactory(name="Gadstrup Bibliotek", slug="gadstrup")
     events = [
         make_event(branch=branch, title=f"Spilaften {i}", start=local(2026, 3, 10 + i, 18, 0))
-        for i in range(3)
+        for i in range(n)
     ]
     pieces_refresh(event_ids=[e.pk for e in events])
+    return events
+
+
+def test_a_request_rebuilds_within_its_budget_and_the_job_does_the_rest(
+    client, settings, monkeypatch, asked
+):
+    _gadstrup_evenings(3)
     old = client.get("/feeds/branch/gadstrup.ics")
     assert old.content.count(b"BEGIN:VEVENT") == 3
 
@@ -74,12 +83,7 @@ def test_a_request_rebuilds_within_its_budget_and_the_job_does_the_rest(
 
 
 def test_without_a_worker_the_requests_budgets_catch_up(client, settings, monkeypatch):
-    branch = factories.BranchFactory(name="Gadstrup Bibliotek", slug="gadstrup")
-    events = [
-        make_event(branch=branch, title=f"Spilaften {i}", start=local(2026, 3, 10 + i, 18, 0))
-        for i in range(5)
-    ]
-    pieces_refresh(event_ids=[e.pk for e in events])
+    _gadstrup_evenings(5)
     settings.SITE_URL = NEW_SITE
     monkeypatch.setattr(feeds.pieces, "INLINE_BATCH", 2)
     monkeypatch.setattr(feeds.pieces, "INLINE_BUDGET_SECONDS", 1e-9)  # one batch a request
@@ -149,12 +153,7 @@ def test_an_incomplete_calendar_is_kept_a_few_seconds_so_polls_do_not_each_build
     the polls of the next INCOMPLETE_SECONDS from the cache instead of each poll building it
     again (a large calendar costs about a second to build); after that a poll builds again and
     its budget rebuilds the next pieces."""
-    branch = factories.BranchFactory(name="Gadstrup Bibliotek", slug="gadstrup")
-    events = [
-        make_event(branch=branch, title=f"Spilaften {i}", start=local(2026, 3, 10 + i, 18, 0))
-        for i in range(3)
-    ]
-    pieces_refresh(event_ids=[e.pk for e in events])
+    _gadstrup_evenings(3)
     settings.SITE_URL = NEW_SITE
     monkeypatch.setattr(feeds.pieces, "INLINE_BATCH", 1)
     monkeypatch.setattr(feeds.pieces, "INLINE_BUDGET_SECONDS", 0.0)  # one piece a request
@@ -195,3 +194,81 @@ def test_while_another_process_builds_a_feed_the_previous_entry_is_answered(clie
         feeds.cache.cache.delete(key + ":building")
     fresh = client.get("/feeds/branch/gadstrup.ics")
     assert "Brætspilsaften" in fresh.content.decode()
+
+
+def test_pieces_of_another_recipe_are_served_as_they_were_beyond_one_batch(
+    client, settings, monkeypatch, asked
+):
+    """A bulk invalidation (another recipe: the events' data is current) costs a request one
+    batch, however long its budget: the budget is for missing pieces and changed events."""
+    events = _gadstrup_evenings(5)
+    settings.SITE_URL = NEW_SITE
+    monkeypatch.setattr(feeds.pieces, "INLINE_BATCH", 2)
+    monkeypatch.setattr(feeds.pieces, "INLINE_BUDGET_SECONDS", 60.0)
+
+    body = client.get("/feeds/branch/gadstrup.ics").content
+
+    assert body.count(b"BEGIN:VEVENT") == 5  # none left out
+    assert EventPiece.objects.exclude(recipe=recipe()).count() == 3  # one batch rebuilt
+    assert asked == [1]  # the job does the rest
+
+    # A changed event's piece is still rebuilt within the budget, before anything is served.
+    Event.objects.filter(pk__in=[e.pk for e in events]).update(
+        title="Brætspil", updated_at=timezone.now()
+    )
+    feeds.cache.clear()  # written behind the services' back: no new generation
+    body = client.get("/feeds/branch/gadstrup.ics").content
+    assert body.count("SUMMARY:Brætspil".encode()) == 5
+
+
+def _entry(body: bytes, stamp: str, *, complete: bool = True) -> feeds.cache.FeedEntry:
+    entry = feeds.cache.make_entry(
+        identity="test", body=body, modified=0, content_type="text/calendar", complete=complete
+    )
+    return feeds.cache.replace(entry, stamp=stamp)
+
+
+def test_an_outdated_incomplete_entry_is_answered_while_another_process_builds(monkeypatch):
+    """An incomplete calendar stops being current after INCOMPLETE_SECONDS, but stays in the
+    shared cache: the processes that do not build the next one answer it meanwhile, instead of
+    every process building the same large calendar at once."""
+    monkeypatch.setattr(feeds.cache, "INCOMPLETE_SECONDS", 0.01)
+    identity, stamp = "ics|test-incomplete", "generation-1|day"
+    key = feeds.cache.entry_key(identity)
+    first = feeds.cache.cached(identity, stamp, lambda: _entry(b"first", "", complete=False))
+    assert first.body == b"first"
+    feeds.cache.memo.clear()  # another process: no copy of its own
+    time.sleep(1.1)  # longer than the incomplete entry is current (and than a 1 s timeout)
+    assert feeds.cache.cache.add(key + ":building", 1, 30)  # a process is building it
+    built = []
+    try:
+        answer = feeds.cache.cached(identity, stamp, lambda: built.append(1) or _entry(b"x", ""))
+    finally:
+        feeds.cache.cache.delete(key + ":building")
+    assert (answer.body, built) == (b"first", [])
+
+
+def test_with_no_entry_a_process_waits_for_the_one_building_it(monkeypatch):
+    """A cold cache (a restart with an empty Redis): a second request for a feed that another
+    process is building waits for that entry instead of building the same calendar too."""
+    identity, stamp = "ics|test-cold", "generation-1|day"
+    key = feeds.cache.entry_key(identity)
+    assert feeds.cache.cache.add(key + ":building", 1, 30)  # another process builds it
+
+    def other_process_finishes():
+        feeds.cache.cache.set(key, _entry(b"built elsewhere", stamp))
+        feeds.cache.cache.delete(key + ":building")
+
+    timer = threading.Timer(0.2, other_process_finishes)
+    timer.start()
+    built = []
+    answer = feeds.cache.cached(identity, stamp, lambda: built.append(1) or _entry(b"x", ""))
+    timer.join()
+    assert (answer.body, built) == (b"built elsewhere", [])
+
+    # Nobody finishing it within BUILD_WAIT_SECONDS: built here after all.
+    monkeypatch.setattr(feeds.cache, "BUILD_WAIT_SECONDS", 0.1)
+    other = "ics|test-cold-2"
+    assert feeds.cache.cache.add(feeds.cache.entry_key(other) + ":building", 1, 30)
+    answer = feeds.cache.cached(other, stamp, lambda: built.append(1) or _entry(b"mine", ""))
+    assert (answer.body, built) == (b"mine", [1])

@@ -136,7 +136,8 @@ def test_the_month_view_is_a_table_with_at_most_three_events_a_day(client, branc
     assert '<table class="month">' in html
     assert html.count('<th scope="col">') == 7
     assert html.count("<tr>") - 1 in (4, 5, 6)  # the weeks of the month
-    at = html.index(f"to={day.isoformat()}")
+    # The day's own cell (the "this week" chip links to the same day when it is a Sunday).
+    at = html.index(f'class="day-link" href="/?from={day.isoformat()}&amp;to={day.isoformat()}"')
     cell = html[at : html.index("</td>", at)]
     assert [t for t in ("Kl. 9", "Kl. 10", "Kl. 11", "Kl. 12") if t in cell] == [
         "Kl. 9",
