@@ -31,9 +31,7 @@ stays the same.
 from __future__ import annotations
 
 import hashlib
-import threading
 import time
-from collections import OrderedDict
 from collections.abc import Callable
 from dataclasses import dataclass, replace
 
@@ -45,6 +43,7 @@ from django.utils.http import http_date
 
 from events.models import Change
 
+from .memo import BoundedMemo, body_size
 from .models import ReferenceGeneration
 
 ENTRY_TIMEOUT = 60 * 60 * 26
@@ -184,37 +183,7 @@ def make_entry(
     )
 
 
-class _Memo:
-    def __init__(self) -> None:
-        self._lock = threading.Lock()
-        self._items: OrderedDict[str, FeedEntry] = OrderedDict()
-        self._bytes = 0
-
-    def get(self, key: str) -> FeedEntry | None:
-        with self._lock:
-            entry = self._items.get(key)
-            if entry is not None:
-                self._items.move_to_end(key)
-            return entry
-
-    def put(self, key: str, entry: FeedEntry) -> None:
-        with self._lock:
-            old = self._items.pop(key, None)
-            if old is not None:
-                self._bytes -= len(old.body)
-            self._items[key] = entry
-            self._bytes += len(entry.body)
-            while len(self._items) > MEMO_MAX_ENTRIES or self._bytes > MEMO_MAX_BYTES:
-                _key, dropped = self._items.popitem(last=False)
-                self._bytes -= len(dropped.body)
-
-    def clear(self) -> None:
-        with self._lock:
-            self._items.clear()
-            self._bytes = 0
-
-
-memo = _Memo()
+memo: BoundedMemo[FeedEntry] = BoundedMemo(MEMO_MAX_ENTRIES, MEMO_MAX_BYTES, body_size)
 
 
 def entry_key(identity: str) -> str:

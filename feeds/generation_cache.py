@@ -23,13 +23,14 @@ the process that wrote it at once (see ``feeds.cache``)."""
 from __future__ import annotations
 
 import hashlib
-import threading
-from collections import OrderedDict
 from dataclasses import dataclass
 
 from django.core.cache import cache
 
 from . import cache as feed_cache
+from .memo import BoundedMemo, body_size
+
+__all__ = ["BoundedMemo", "GenerationCache", "Kept"]
 
 
 @dataclass(frozen=True)
@@ -50,10 +51,7 @@ class GenerationCache:
     ) -> None:
         self.namespace = namespace
         self.timeout = timeout
-        self.memo_entries, self.memo_bytes = memo_entries, memo_bytes
-        self._lock = threading.Lock()
-        self._memo: OrderedDict[str, Kept] = OrderedDict()
-        self._bytes = 0
+        self._memo: BoundedMemo[Kept] = BoundedMemo(memo_entries, memo_bytes, body_size)
 
     def key(self, identity: str) -> str:
         digest = hashlib.blake2b(identity.encode(), digest_size=16).hexdigest()
@@ -75,37 +73,21 @@ class GenerationCache:
         """The answer kept for ``identity`` with this ``stamp`` (from ``stamp()``), or None."""
         current = stamp
         key = self.key(identity)
-        with self._lock:
-            kept = self._memo.get(key)
-            if kept is not None:
-                self._memo.move_to_end(key)
+        kept = self._memo.get(key)
         if kept is not None and kept.stamp == current:
             return kept
         shared = cache.get(key)
         if isinstance(shared, Kept) and shared.stamp == current:
-            self._remember(key, shared)
+            self._memo.put(key, shared)
             return shared
         return None
 
     def put(self, identity: str, kept: Kept) -> None:
         key = self.key(identity)
-        self._remember(key, kept)
+        self._memo.put(key, kept)
         cache.set(key, kept, self.timeout)
-
-    def _remember(self, key: str, kept: Kept) -> None:
-        with self._lock:
-            old = self._memo.pop(key, None)
-            if old is not None:
-                self._bytes -= len(old.body)
-            self._memo[key] = kept
-            self._bytes += len(kept.body)
-            while len(self._memo) > self.memo_entries or self._bytes > self.memo_bytes:
-                _key, dropped = self._memo.popitem(last=False)
-                self._bytes -= len(dropped.body)
 
     def clear(self) -> None:
         """Forget this process's copies (tests; the shared entries go stale with
         ``feeds.cache.clear``)."""
-        with self._lock:
-            self._memo.clear()
-            self._bytes = 0
+        self._memo.clear()

@@ -42,9 +42,7 @@ import functools
 import hashlib
 import math
 import secrets
-import threading
 import time
-from collections import OrderedDict
 from collections.abc import Callable, Iterable
 from dataclasses import dataclass
 from datetime import datetime
@@ -60,6 +58,7 @@ from django.utils.translation import get_language
 
 from events.clock import local_today
 from feeds.generation import data_generation
+from feeds.memo import BoundedMemo, body_size
 
 # The query parameters the cached pages read; a URL with any other is rendered every time.
 QUERY_PARAMETERS = frozenset({"branch", "stop", "track", "audience", "q", "from", "to", "page"})
@@ -78,39 +77,8 @@ class PageEntry:
     csrf_mark: bytes
 
 
-class _Memo:
-    """This process's copies, bounded in number and bytes (least recently used go first)."""
-
-    def __init__(self) -> None:
-        self._lock = threading.Lock()
-        self._items: OrderedDict[str, PageEntry] = OrderedDict()
-        self._bytes = 0
-
-    def get(self, key: str) -> PageEntry | None:
-        with self._lock:
-            entry = self._items.get(key)
-            if entry is not None:
-                self._items.move_to_end(key)
-            return entry
-
-    def put(self, key: str, entry: PageEntry) -> None:
-        with self._lock:
-            old = self._items.pop(key, None)
-            if old is not None:
-                self._bytes -= len(old.body)
-            self._items[key] = entry
-            self._bytes += len(entry.body)
-            while len(self._items) > MEMO_MAX_ENTRIES or self._bytes > MEMO_MAX_BYTES:
-                _key, dropped = self._items.popitem(last=False)
-                self._bytes -= len(dropped.body)
-
-    def clear(self) -> None:
-        with self._lock:
-            self._items.clear()
-            self._bytes = 0
-
-
-memo = _Memo()
+# This process's copies, bounded in number and bytes (least recently used go first).
+memo: BoundedMemo[PageEntry] = BoundedMemo(MEMO_MAX_ENTRIES, MEMO_MAX_BYTES, body_size)
 
 
 def _cacheable(request: HttpRequest) -> bool:

@@ -29,8 +29,6 @@ Only 200 answers are kept; a bad parameter is refused before the look-up as befo
 from __future__ import annotations
 
 import hashlib
-import threading
-from collections import OrderedDict
 from typing import Any
 
 from django.core.exceptions import EmptyResultSet
@@ -39,7 +37,7 @@ from django.http import HttpResponse
 from django.utils.translation import get_language
 
 from events import roles
-from feeds.generation_cache import GenerationCache, Kept
+from feeds.generation_cache import BoundedMemo, GenerationCache, Kept
 
 from .filters import query_parameters_check
 from .representations import _CODE
@@ -48,8 +46,7 @@ pages = GenerationCache("api:page", timeout=60 * 60)
 
 # The light query of each page identity and generation, compiled once (``page_rows``).
 LIGHT_MAX_ENTRIES = 1024
-_light: OrderedDict[tuple[str, str], tuple[str, Any, str]] = OrderedDict()
-_light_lock = threading.Lock()
+_light: BoundedMemo[tuple[str, Any, str]] = BoundedMemo(LIGHT_MAX_ENTRIES)
 
 
 def scope(user) -> str:
@@ -127,18 +124,12 @@ class KeptPages:
         made (and an unknown slug can only become known with a new generation), so a warm
         request neither parses its parameters again nor compiles a query."""
         key = (name, generation)
-        with _light_lock:
-            found = _light.get(key)
-            if found is not None:
-                _light.move_to_end(key)
+        found = _light.get(key)
         if found is None:
             found = self.page_sql(request)
             if found is None:
                 return None
-            with _light_lock:
-                _light[key] = found
-                while len(_light) > LIGHT_MAX_ENTRIES:
-                    _light.popitem(last=False)
+            _light.put(key, found)
         sql, params, alias = found
         if not sql:
             return []

@@ -15,50 +15,28 @@ from __future__ import annotations
 import json
 import os
 import signal
-import subprocess
-import sys
 import threading
 import time
-import uuid
 from pathlib import Path
 
 import pytest
 from django.conf import settings as django_settings
-from django.db import connection
 from django.test import Client
 from django.urls import reverse
 from django.utils.html import escape
 from werkzeug import Response
 
-from calendar_service.celery import app
 from dplcms.models import ImportedInstance, ImportedSeries, SyncRun
 from events.models import Event, Occurrence
 from tasks.models import Job
+from tests.celery_workers import celery_workers, redis_server, wait  # noqa: F401
 from tests.conftest import has_redis, require, uses_postgres
 from tests.dplcms.conftest import PASSWORD, USER, feeds_agree, run_sync
-from tests.tasks.test_jobs_worker_lost import redis_server  # noqa: F401 (a fixture)
 from tests.tasks.util import reseed
 
 ROOT = Path(__file__).resolve().parents[2]
 
 pytestmark = [pytest.mark.postgres, pytest.mark.redis, pytest.mark.slow]
-
-
-def _database_url() -> str:
-    s = connection.settings_dict
-    auth = s["USER"] + (f":{s['PASSWORD']}" if s["PASSWORD"] else "")
-    return f"postgres://{auth}@{s['HOST'] or '127.0.0.1'}:{s['PORT'] or 5432}/{s['NAME']}"
-
-
-def _wait(predicate, *, timeout: float, what: str, log: Path | None = None):
-    deadline = time.monotonic() + timeout
-    while time.monotonic() < deadline:
-        value = predicate()
-        if value:
-            return value
-        time.sleep(0.2)
-    tail = log.read_text()[-4000:] if log and log.exists() else ""
-    pytest.fail(f"timed out after {timeout} s waiting for {what}\n{tail}")
 
 
 @pytest.fixture
@@ -71,13 +49,6 @@ def broker(request) -> str:
     return os.environ["REDIS_URL"]
 
 
-def _reset_producers() -> None:
-    app._pool = None
-    app.amqp._producer_pool = None
-    app.amqp.flush_routes()
-    app.amqp.__dict__.pop("router", None)
-
-
 @pytest.fixture
 def workers(transactional_db, dpl, settings, tmp_path, broker):
     """Starts Celery workers (prefork, one pool process) on a queue of their own on the
@@ -85,64 +56,20 @@ def workers(transactional_db, dpl, settings, tmp_path, broker):
     process sends there too. Each is killed at the end, with its whole process group."""
     require(uses_postgres(), "the real-worker test needs PostgreSQL (DATABASE_URL=postgres://...)")
     reseed()
-    queue = f"dplcms-test-{uuid.uuid4().hex[:12]}"
-    started: list[subprocess.Popen] = []
-    env = {
-        **os.environ,
-        "DJANGO_SETTINGS_MODULE": "tests.dplcms.worker_settings",
-        "DEBUG": "true",
-        "SECRET_KEY": "real-worker-test",
-        "DATABASE_URL": _database_url(),
-        "REDIS_URL": broker,
-        "CELERY_TASK_ALWAYS_EAGER": "false",
-        "DPL_CMS_URL": settings.DPL_CMS_URL,
-        "DPL_CMS_USERNAME": USER,
-        "DPL_CMS_PASSWORD": PASSWORD,
-        "DPL_CMS_TIMEOUT_SECONDS": "60",
-        "SITE_URL": settings.SITE_URL,
-    }
-
-    def start(name: str) -> dict:
-        log = tmp_path / f"worker-{name}.log"
-        process = subprocess.Popen(
-            [
-                *(sys.executable, "-m", "celery", "-A", "calendar_service", "worker"),
-                *("-Q", queue, "-n", f"{name}-{queue}@%h", "--pool=prefork", "--concurrency=1"),
-                *("--without-gossip", "--without-mingle", "--without-heartbeat", "-l", "INFO"),
-            ],
-            cwd=ROOT,
-            env=env,
-            stdout=log.open("w"),
-            stderr=subprocess.STDOUT,
-            start_new_session=True,
-        )
-        started.append(process)
-        _wait(
-            lambda: "ready." in log.read_text() or process.poll() is not None,
-            timeout=60,
-            what=f"worker {name} to start",
-            log=log,
-        )
-        assert process.poll() is None, log.read_text()
-        return {"process": process, "log": log}
-
-    saved = {key: app.conf[key] for key in ("task_always_eager", "task_routes", "broker_url")}
-    app.conf.task_always_eager = False
-    app.conf.task_routes = {"*": {"queue": queue}}
-    app.conf.broker_url = broker
-    _reset_producers()
-    try:
+    with celery_workers(
+        logs=tmp_path,
+        broker=broker,
+        settings_module="tests.dplcms.worker_settings",
+        prefix="dplcms-test",
+        env={
+            "DPL_CMS_URL": settings.DPL_CMS_URL,
+            "DPL_CMS_USERNAME": USER,
+            "DPL_CMS_PASSWORD": PASSWORD,
+            "DPL_CMS_TIMEOUT_SECONDS": "60",
+            "SITE_URL": settings.SITE_URL,
+        },
+    ) as start:
         yield start
-    finally:
-        for process in started:
-            if process.poll() is None:
-                os.killpg(process.pid, signal.SIGKILL)
-                process.wait(10)
-        with app.connection_for_write() as conn:
-            conn.default_channel.client.delete(queue)
-        for key, value in saved.items():
-            app.conf[key] = value
-        _reset_producers()
 
 
 @pytest.fixture
@@ -187,7 +114,7 @@ def test_sync_now_through_a_real_worker_and_the_status_page_shows_the_counts(
     admin = _admin_client(admin_user)
     job = _press_sync_now(admin)
     assert job.state == Job.State.PENDING  # eager mode would have finished it already
-    done = _wait(lambda: _finished(job.pk), timeout=60, what="the sync job", log=worker["log"])
+    done = wait(lambda: _finished(job.pk), timeout=60, what="the sync job", log=worker["log"])
     assert (done.state, done.progress, done.attempts) == ("succeeded", 100, 1), done.message
     assert done.worker.split(":")[-1] != str(worker["process"].pid)  # a pool process ran it
     assert "dplcms.tasks.dpl_cms_sync_task" in worker["log"].read_text()
@@ -229,7 +156,7 @@ def test_a_sync_whose_worker_is_killed_mid_run_is_taken_over_and_leaves_consiste
     admin = _admin_client(admin_user)
     job = _press_sync_now(admin)
     try:
-        _wait(held.is_set, timeout=60, what="the sync to reach the write-back", log=worker["log"])
+        wait(held.is_set, timeout=60, what="the sync to reach the write-back", log=worker["log"])
         running = Job.objects.get(pk=job.pk)
         assert (running.state, running.attempts) == (Job.State.RUNNING, 1)
         # Its progress is visible while it runs: on the job's API and on the status page.
@@ -251,7 +178,7 @@ def test_a_sync_whose_worker_is_killed_mid_run_is_taken_over_and_leaves_consiste
     finally:
         release.set()
 
-    done = _wait(lambda: _finished(job.pk), timeout=90, what="the job to finish", log=worker["log"])
+    done = wait(lambda: _finished(job.pk), timeout=90, what="the job to finish", log=worker["log"])
     assert (done.state, done.attempts) == (Job.State.SUCCEEDED, 2), done.message
     assert done.worker != running.worker
     assert worker["process"].poll() is None  # the worker itself lives on
@@ -305,7 +232,7 @@ def test_a_sync_whose_whole_worker_is_killed_is_taken_over_after_its_lease(
     admin = _admin_client(admin_user)
     job = _press_sync_now(admin)
     try:
-        _wait(held.is_set, timeout=60, what="the sync to reach the write-back", log=first["log"])
+        wait(held.is_set, timeout=60, what="the sync to reach the write-back", log=first["log"])
         running = Job.objects.get(pk=job.pk)
         assert running.state == Job.State.RUNNING
         # While its worker beats, the sweep leaves it alone.
@@ -317,14 +244,14 @@ def test_a_sync_whose_whole_worker_is_killed_is_taken_over_after_its_lease(
         release.set()
     assert Job.objects.get(pk=job.pk).state == Job.State.RUNNING  # nobody knows yet
     second = workers("b")
-    sent = _wait(
+    sent = wait(
         lambda: jobs_sweep_task()["sent"],
         timeout=settings.JOB_LEASE_SECONDS + 30,
         what="the sweep to take the sync over",
         log=second["log"],
     )
     assert sent == [str(job.pk)]
-    done = _wait(lambda: _finished(job.pk), timeout=90, what="the job to finish", log=second["log"])
+    done = wait(lambda: _finished(job.pk), timeout=90, what="the job to finish", log=second["log"])
     assert (done.state, done.attempts) == (Job.State.SUCCEEDED, 2), done.message
     assert done.worker != running.worker
     run = SyncRun.objects.get(job=job)

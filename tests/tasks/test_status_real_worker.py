@@ -8,114 +8,32 @@ collide) runs it against the same test database; the figures then appear through
 from __future__ import annotations
 
 import os
-import signal
-import subprocess
-import sys
-import tempfile
 import time
-import uuid
-from pathlib import Path
 
 import pytest
-from django.db import connection
 
-from calendar_service.celery import app
 from events.models import Occurrence
 from tasks.models import Job
+from tests.celery_workers import celery_workers, wait
 from tests.conftest import has_redis, require, uses_postgres
 from tests.factories import BranchFactory, UserFactory, local, make_event, track
 from tests.tasks.util import reseed
 
-ROOT = Path(__file__).resolve().parents[2]
-
-
-def _database_url() -> str:
-    s = connection.settings_dict
-    auth = s["USER"] + (f":{s['PASSWORD']}" if s["PASSWORD"] else "")
-    return f"postgres://{auth}@{s['HOST'] or '127.0.0.1'}:{s['PORT'] or 5432}/{s['NAME']}"
-
-
-def _wait(predicate, *, timeout: float, what: str, log: Path | None = None):
-    deadline = time.monotonic() + timeout
-    while time.monotonic() < deadline:
-        value = predicate()
-        if value:
-            return value
-        time.sleep(0.3)
-    tail = log.read_text()[-3000:] if log and log.exists() else ""
-    pytest.fail(f"timed out waiting for {what}\n{tail}")
-
 
 @pytest.fixture
-def worker(transactional_db, settings):
+def worker(transactional_db, settings, tmp_path):
     require(uses_postgres(), "the real-worker test needs PostgreSQL (DATABASE_URL=postgres://...)")
     require(has_redis(), "the real-worker test needs Redis (REDIS_URL=redis://...)")
     reseed()
-    queue = f"tasks-test-{uuid.uuid4().hex[:12]}"
-    log = Path(tempfile.mkstemp(prefix="celery-worker-", suffix=".log")[1])
-    env = {
-        **os.environ,
-        "DJANGO_SETTINGS_MODULE": "calendar_service.settings",
-        "DEBUG": "true",
-        "SECRET_KEY": "real-worker-test",
-        "DATABASE_URL": _database_url(),
-        "REDIS_URL": os.environ["REDIS_URL"],
-        "CELERY_TASK_ALWAYS_EAGER": "false",
-    }
-    process = subprocess.Popen(
-        [
-            sys.executable,
-            "-m",
-            "celery",
-            "-A",
-            "calendar_service",
-            "worker",
-            "-Q",
-            queue,
-            "-n",
-            f"{queue}@%h",
-            "--pool=solo",
-            "--without-gossip",
-            "--without-mingle",
-            "--without-heartbeat",
-            "-l",
-            "INFO",
-        ],
-        cwd=ROOT,
-        env=env,
-        stdout=log.open("w"),
-        stderr=subprocess.STDOUT,
-    )
-    # This process sends to the real broker, routing every task to the worker's own queue.
-    saved = {key: app.conf[key] for key in ("task_always_eager", "task_routes")}
-    app.conf.task_always_eager = False
-    app.conf.task_routes = {"*": {"queue": queue}}
-    app.amqp.flush_routes()
-    app.amqp.__dict__.pop("router", None)
     settings.STATUS_RECOMPUTE_DELAY = 1
-    try:
-        _wait(
-            lambda: "ready." in log.read_text() or process.poll() is not None,
-            timeout=60,
-            what="the worker to start",
-            log=log,
-        )
-        assert process.poll() is None, log.read_text()
-        yield {"process": process, "log": log, "queue": queue}
-    finally:
-        process.send_signal(signal.SIGTERM)
-        try:
-            process.wait(timeout=20)
-        except subprocess.TimeoutExpired:
-            process.kill()
-            process.wait()
-        for key, value in saved.items():
-            app.conf[key] = value
-        app.amqp.flush_routes()
-        app.amqp.__dict__.pop("router", None)
-        with app.connection_for_write() as conn:
-            conn.default_channel.client.delete(queue)
-        log.unlink(missing_ok=True)
+    with celery_workers(
+        logs=tmp_path,
+        broker=os.environ["REDIS_URL"],
+        settings_module="calendar_service.settings",
+        prefix="tasks-test",
+        pool="solo",
+    ) as start:
+        yield start("status")
 
 
 @pytest.mark.redis
@@ -159,7 +77,7 @@ def test_attendance_through_the_api_reaches_the_figures_through_a_real_worker(wo
         total = by_scope.get((None, None))
         return by_scope if total and total["attendance"] == 36 else None
 
-    by_scope = _wait(figures, timeout=60, what="the worker's recompute", log=worker["log"])
+    by_scope = wait(figures, timeout=60, what="the worker's recompute", log=worker["log"])
     assert (by_scope[(None, None)]["held"], by_scope[("jyllinge", None)]["held"]) == (3, 3)
     assert by_scope[("jyllinge", "hygge")]["attendance"] == 36
     assert by_scope[(None, "fordybelse")]["attendance"] == 36
@@ -174,7 +92,7 @@ def test_attendance_through_the_api_reaches_the_figures_through_a_real_worker(wo
         job = management_api.get(started.json()["url"]).json()
         return job if job["state"] in ("succeeded", "failed") else None
 
-    job = _wait(finished, timeout=60, what="the recompute job", log=worker["log"])
+    job = wait(finished, timeout=60, what="the recompute job", log=worker["log"])
     assert (job["state"], job["progress"]) == ("succeeded", 100)
     assert Job.objects.get(pk=job["id"]).started_at is not None
 
@@ -234,7 +152,7 @@ def test_each_head_count_reaches_the_demo_figures_exactly_through_a_real_worker(
             f"/api/v1/occurrences/{occurrence.pk}/attendance/", {"total": 7 + i}, format="json"
         )
         assert response.status_code == 200, response.content
-        _wait(
+        wait(
             lambda year=year, expected=expected: grand_total(year) == expected,
             timeout=30,
             what="the head count in the figures",
