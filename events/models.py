@@ -223,8 +223,8 @@ def event_image_path(event: Event, filename: str) -> str:
 
 class EventQuerySet(models.QuerySet["Event"]):
     def public(self) -> EventQuerySet:
-        """What citizens may see: never drafts."""
-        return self.exclude(status=Event.Status.DRAFT)
+        """What citizens may see: never drafts (``public_q``)."""
+        return self.filter(public_q())
 
 
 class Event(models.Model):
@@ -460,11 +460,17 @@ class Event(models.Model):
 
 class OccurrenceQuerySet(models.QuerySet["Occurrence"]):
     def public(self) -> OccurrenceQuerySet:
-        return self.exclude(event__status=Event.Status.DRAFT)
+        return self.filter(public_q(prefix="event__"))
 
     def held(self, *, now: datetime | None = None) -> OccurrenceQuerySet:
         """Counting rule 1: ended and not cancelled (nor the whole event cancelled)."""
         return self.filter(held_q(now=now))
+
+
+def public_q(*, prefix: str = "") -> Q:
+    """What citizens may see of events, as a condition: never drafts. ``prefix`` reaches the
+    event through a relation (``"event__"`` from an occurrence)."""
+    return ~Q(**{f"{prefix}status": Event.Status.DRAFT})
 
 
 def held_q(*, now: datetime | None = None, prefix: str = "") -> Q:

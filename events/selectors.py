@@ -29,6 +29,7 @@ from .models import (
     Stop,
     Track,
     cancelled_q,
+    public_q,
 )
 
 
@@ -291,7 +292,7 @@ def visible_q(*, user=None, prefix: str = "") -> Q:
     list of occurrences filters on the event it joins anyway instead of a second look-up."""
     if roles.is_management(user):
         return Q()
-    public = ~Q(**{f"{prefix}status": Event.Status.DRAFT})
+    public = public_q(prefix=prefix)
     own = roles.branch_ids(user)
     if own:
         return public | Q(**{f"{prefix}branch_id__in": own})

@@ -175,9 +175,9 @@ def _refresh_within(stale: list[int], budget: float) -> int:
     return done
 
 
-def _most_urgent_first(pieces: Pieces) -> tuple[list[int], list[int]]:
-    """Stale pieces among the kept events: missing ones, then of changed events; and
-    separately those of another recipe."""
+def _stale_by_urgency(pieces: Pieces) -> tuple[list[int], list[int]]:
+    """Stale pieces among the kept events: those that must be rebuilt before serving (missing
+    ones, then of changed events), and those only of another recipe."""
     missing, changed, other_recipe = [], [], []
     for pk, size, is_fresh, same_source in zip(
         pieces.event_ids, pieces.sizes, pieces.fresh, pieces.same_source, strict=True
@@ -328,7 +328,7 @@ def pieces_fill(pieces: Pieces, *, room: int | None = None) -> Pieces:
     could not be built yet is left out."""
     if room is not None and pieces.size > room:
         pieces = pieces_trim(pieces, room=room)
-    missing_or_changed, other_recipe = _most_urgent_first(pieces)
+    missing_or_changed, other_recipe = _stale_by_urgency(pieces)
     complete = True
     if missing_or_changed or other_recipe:
         # A missing piece cannot be served and a changed event's would be wrong: those are
